@@ -1,0 +1,16 @@
+namespace Cabal.Multifeed.Hypercore;
+
+/// <summary>
+/// A merkle tree node: flat-tree index, BLAKE2b-256 hash (32 bytes), and the number of data bytes
+/// below it (a leaf's size is its block's length).
+/// </summary>
+public readonly record struct TreeNode(ulong Index, byte[] Hash, ulong Size)
+{
+    public const int HashSize = 32;
+}
+
+/// <summary>Read access to the tree nodes a feed holds, for proofs and verification.</summary>
+public interface ITreeNodeSource
+{
+    bool TryGetNode(ulong index, out TreeNode node);
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace Cabal.Tests;
+
+/// <summary>Where the shared references live: ../shared beside the repo, or $CABAL_SHARED.</summary>
+public static class TestPaths
+{
+    private static readonly Lazy<string> s_repoRoot = new(() =>
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cabal.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Cannot find Cabal.sln above " + AppContext.BaseDirectory);
+    });
+
+    public static string RepoRoot => s_repoRoot.Value;
+
+    public static string Shared =>
+        Environment.GetEnvironmentVariable("CABAL_SHARED") is { Length: > 0 } s ? s : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+
+    public static string Interop => Path.Combine(Shared, "interop");
+
+    private static readonly Lazy<JsonDocument> s_vectors = new(() => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Interop, "vectors.json"))));
+
+    /// <summary>../shared/interop/vectors.json, parsed once.</summary>
+    public static JsonElement Vectors => s_vectors.Value.RootElement;
+
+    public static byte[] Hex(string s) => Convert.FromHexString(s);
+
+    public static string ToHex(ReadOnlySpan<byte> b) => Convert.ToHexStringLower(b);
+}
