@@ -9,7 +9,12 @@ public static class TestPaths
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cabal.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Cannot find Cabal.sln above " + AppContext.BaseDirectory);
+        if (dir is not null) return dir.FullName;
+        var built = typeof(TestPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "CabalRepoRoot")?.Value;
+        return built is { Length: > 0 } && File.Exists(Path.Combine(built, "Cabal.sln"))
+            ? Path.GetFullPath(built)
+            : throw new InvalidOperationException("Cannot find Cabal.sln above " + AppContext.BaseDirectory);
     });
 
     public static string RepoRoot => s_repoRoot.Value;

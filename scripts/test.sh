@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test suite, from a fresh clone with ../shared beside it.
+# Installs what the tests need (gcc for the LMDB build, npm packages for the JS interop peers),
+# then prints one plain closing line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+export CABAL_SHARED="${CABAL_SHARED:-$(cd "$repo/.." && pwd)/shared}"
+
+if ! command -v gcc >/dev/null 2>&1; then
+  echo "[test] installing gcc (LMDB is compiled from LightningDB's own C source)" >&2
+  (apt-get update -qq && apt-get install -y -qq gcc) >&2 || echo "[test] could not install gcc" >&2
+fi
+
+interop="$CABAL_SHARED/interop"
+if [ -f "$interop/package-lock.json" ] && command -v npm >/dev/null 2>&1; then
+  if [ ! -d "$interop/node_modules" ]; then
+    echo "[test] npm ci in $interop" >&2
+    (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error) >&2 || echo "[test] npm ci failed: JS interop tests will fail" >&2
+  fi
+else
+  echo "[test] no $interop or no npm: JS interop tests will fail" >&2
+fi
+
+results="$repo/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+dotnet build Cabal.sln -c Release -nologo -v q 2>&1 | grep -vE "warning NU1603" >&2
+build_rc=${PIPESTATUS[0]}
+if [ "$build_rc" -ne 0 ]; then
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+dotnet test Cabal.sln -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 10m >&2
+test_rc=$?
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*' "$trx" | head -n 1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  p=$(get passed); f=$(get failed); t=$(get total); e=$(get executed)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+if [ "$test_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$test_rc" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,119 @@
+// Local appends. One signature per batch, over the tree hash and the new length, stored at the
+// batch's last index (hypercore 9). Hashing and signing happen under the feed lock so batches are
+// ordered; the write itself is queued to the store's group commit.
+using Cabal.Multifeed.Hypercore;
+using Cabal.Multifeed.Storage;
+using Cabal.Net.Crypto;
+using LightningDB;
+
+namespace Cabal.Multifeed;
+
+public sealed partial class Feed
+{
+    /// <summary>Largest block hypercore-protocol can carry (8 MiB frame limit).</summary>
+    public const int MaxBlockSize = 8 * 1024 * 1024 - 1024;
+
+    private MerkleGenerator? _generator; // includes appends not yet committed
+
+    /// <summary>Appends one block; returns its index once it is durable.</summary>
+    public Task<ulong> AppendAsync(ReadOnlyMemory<byte> block, CancellationToken cancellationToken = default)
+        => AppendBatchAsync([block], cancellationToken);
+
+    /// <summary>
+    /// Appends blocks as one batch with one signature; returns the first index once all are durable.
+    /// Cancellation is honoured only before the batch is queued: after that it will be written.
+    /// </summary>
+    public async Task<ulong> AppendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> blocks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        if (_secretKey is null) throw new FeedNotWritableException(KeyHex);
+        if (blocks.Count == 0) return Length;
+        foreach (var b in blocks)
+            if (b.Length > MaxBlockSize) throw new ArgumentException($"A block is at most {MaxBlockSize} bytes, got {b.Length}.", nameof(blocks));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        Task commit;
+        ulong start;
+        lock (_lock)
+        {
+            ThrowIfRemoved();
+            _generator ??= new MerkleGenerator(_roots);
+            start = _generator.Length;
+            var created = new List<TreeNode>(blocks.Count * 2);
+            var copies = new byte[blocks.Count][];
+            for (var i = 0; i < blocks.Count; i++)
+            {
+                copies[i] = blocks[i].ToArray(); // the caller may reuse its buffers
+                _generator.Append(copies[i], created);
+            }
+            var length = _generator.Length;
+            var byteLength = _generator.ByteLength;
+            var roots = _generator.Roots.ToArray();
+            var signature = new byte[Ed25519.SignatureSize];
+            Ed25519.Sign(MerkleHash.Signable(roots, length), _secretKey, signature);
+
+            foreach (var n in created) _pendingNodes[n.Index] = n;
+            for (var i = 0; i < copies.Length; i++) _pendingBlocks[start + (ulong)i] = copies[i];
+            var header = HeaderFor(length, byteLength, length, signature, roots).Serialize();
+
+            commit = _store.Enqueue(tx =>
+            {
+                Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
+                for (var i = 0; i < copies.Length; i++)
+                {
+                    StorageKeys.Entry(Number, start + (ulong)i, key);
+                    tx.Put(_store.Blocks, key, copies[i]).ThrowOnError();
+                }
+                foreach (var n in created)
+                {
+                    StorageKeys.Entry(Number, n.Index, key);
+                    tx.Put(_store.Nodes, key, EncodeNode(n)).ThrowOnError();
+                }
+                StorageKeys.Entry(Number, length - 1, key);
+                tx.Put(_store.Signatures, key, signature).ThrowOnError();
+                tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
+            }, () =>
+            {
+                lock (_lock)
+                {
+                    _length = length;
+                    _byteLength = byteLength;
+                    _contiguous = length;
+                    _signature = signature;
+                    _roots = roots;
+                    foreach (var n in created) _pendingNodes.Remove(n.Index);
+                    for (var i = 0; i < copies.Length; i++) _pendingBlocks.Remove(start + (ulong)i);
+                }
+                RaiseAppended(start, (ulong)copies.Length);
+            });
+        }
+        try
+        {
+            await commit.ConfigureAwait(false);
+        }
+        catch
+        {
+            // The batch never reached disk: forget it so later appends build on durable state only.
+            lock (_lock)
+            {
+                _generator = null;
+                _pendingNodes.Clear();
+                _pendingBlocks.Clear();
+            }
+            throw;
+        }
+        return start;
+    }
+
+    private void RaiseAppended(ulong start, ulong count)
+    {
+        try { Appended?.Invoke(this, new FeedAppendedEventArgs(start, count)); }
+        catch (Exception e) { StorageLog.HandlerFailed(_store.Logger, e); }
+    }
+
+    private void RaiseDownloaded(ulong index, int size)
+    {
+        try { Downloaded?.Invoke(this, new FeedDownloadedEventArgs(index, size)); }
+        catch (Exception e) { StorageLog.HandlerFailed(_store.Logger, e); }
+    }
+}

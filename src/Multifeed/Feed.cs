@@ -1,0 +1,186 @@
+// A hypercore 9 feed kept in a FeedStore. Hashes, tree nodes and signatures are byte-identical to
+// hypercore's, so blocks and proofs move between this and the JS stack unchanged.
+//
+// State has two layers: the durable state (Length, roots, signature) that the last commit wrote,
+// and an in-memory overlay of appends and downloads still queued for commit. Reads consult the
+// overlay first, so a proof or a verification never misses a node that is on its way to disk.
+using Cabal.Multifeed.Hypercore;
+using Cabal.Multifeed.Storage;
+using Cabal.Net.Crypto;
+using LightningDB;
+
+namespace Cabal.Multifeed;
+
+public sealed partial class Feed : ITreeNodeSource
+{
+    private readonly FeedStore _store;
+    private readonly byte[]? _secretKey;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ulong, TreeNode> _pendingNodes = [];
+    private readonly Dictionary<ulong, ReadOnlyMemory<byte>> _pendingBlocks = [];
+    private byte[]? _discoveryKey;
+    private bool _removed;
+
+    // Durable state, as of the last commit.
+    private ulong _length;
+    private ulong _byteLength;
+    private ulong _contiguous;
+    private byte[]? _signature;
+    private TreeNode[] _roots;
+
+    internal Feed(FeedStore store, uint number, FeedHeader header)
+    {
+        _store = store;
+        Number = number;
+        Key = header.PublicKey;
+        KeyHex = Convert.ToHexStringLower(Key);
+        _secretKey = header.SecretKey;
+        _length = header.Length;
+        _byteLength = header.ByteLength;
+        _contiguous = header.Contiguous;
+        _signature = header.Signature;
+        _roots = header.Roots;
+        Group = header.Group;
+        Name = header.Name;
+    }
+
+    internal uint Number { get; }
+
+    /// <summary>The feed's Ed25519 public key (32 bytes).</summary>
+    public byte[] Key { get; }
+
+    public string KeyHex { get; }
+
+    /// <summary>BLAKE2b-256("hypercore", key = Key): the channel id on the wire.</summary>
+    public byte[] DiscoveryKey => _discoveryKey ??= HypercoreCrypto.DiscoveryKey(Key);
+
+    public bool Writable => _secretKey is not null;
+
+    /// <summary>The store-level tag given at creation (for example the cabal key); empty if none.</summary>
+    public ReadOnlyMemory<byte> Group { get; }
+
+    /// <summary>A local name such as multifeed's "local"; null for feeds learnt from peers.</summary>
+    public string? Name { get; }
+
+    /// <summary>Number of blocks in the feed as of the last durable commit (verified length for remote feeds).</summary>
+    public ulong Length { get { lock (_lock) return _length; } }
+
+    public ulong ByteLength { get { lock (_lock) return _byteLength; } }
+
+    /// <summary>The signature for the current length, or null for an empty or unsigned feed.</summary>
+    public byte[]? Signature { get { lock (_lock) return _signature; } }
+
+    /// <summary>Blocks 0..Contiguous-1 are all held locally.</summary>
+    public ulong Contiguous { get { lock (_lock) return _contiguous; } }
+
+    /// <summary>Raised after a commit that made the feed longer (on the store's writer thread; keep it short).</summary>
+    public event EventHandler<FeedAppendedEventArgs>? Appended;
+
+    /// <summary>Raised after a remote block was verified and durably stored (on the writer thread).</summary>
+    public event EventHandler<FeedDownloadedEventArgs>? Downloaded;
+
+    /// <summary>Whether block <paramref name="index"/> is held locally.</summary>
+    public bool Has(ulong index)
+    {
+        lock (_lock)
+        {
+            if (index < _contiguous || _pendingBlocks.ContainsKey(index)) return true;
+        }
+        Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
+        StorageKeys.Entry(Number, index, key);
+        var k = key.ToArray();
+        return _store.Read(tx => tx.ContainsKey(_store.Blocks, k));
+    }
+
+    /// <summary>Block <paramref name="index"/>. Throws if it is past the end or not held locally.</summary>
+    public byte[] Get(ulong index)
+    {
+        if (TryGet(index, out var value)) return value;
+        if (index >= Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"Feed {KeyHex[..8]} has {Length} blocks.");
+        throw new BlockNotAvailableException(index);
+    }
+
+    public bool TryGet(ulong index, out byte[] value)
+    {
+        ThrowIfRemoved();
+        lock (_lock)
+        {
+            if (_pendingBlocks.TryGetValue(index, out var pending)) { value = pending.ToArray(); return true; }
+        }
+        var v = ReadEntry(_store.Blocks, index);
+        value = v ?? [];
+        return v is not null;
+    }
+
+    /// <inheritdoc />
+    public bool TryGetNode(ulong index, out TreeNode node)
+    {
+        lock (_lock)
+        {
+            if (_pendingNodes.TryGetValue(index, out node)) return true;
+        }
+        var v = ReadEntry(_store.Nodes, index);
+        if (v is null) { node = default; return false; }
+        node = DecodeNode(index, v);
+        return true;
+    }
+
+    /// <summary>The signature stored for length <paramref name="index"/> + 1, if any.</summary>
+    public byte[]? GetSignature(ulong index) => ReadEntry(_store.Signatures, index);
+
+    /// <summary>The full roots for the current length, ascending.</summary>
+    public IReadOnlyList<TreeNode> Roots { get { lock (_lock) return _roots; } }
+
+    private byte[]? ReadEntry(LightningDatabase db, ulong index)
+    {
+        var key = new byte[StorageKeys.EntryKeySize];
+        StorageKeys.Entry(Number, index, key);
+        return _store.Read(tx =>
+        {
+            var (rc, _, value) = tx.Get(db, key);
+            return rc == MDBResultCode.Success ? value.CopyToNewArray() : null;
+        });
+    }
+
+    internal static TreeNode DecodeNode(ulong index, ReadOnlySpan<byte> v)
+    {
+        if (v.Length != 40) throw new StorageCorruptException($"Tree node {index} record is {v.Length} bytes, expected 40.");
+        return new TreeNode(index, v[..32].ToArray(), System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(v[32..]));
+    }
+
+    internal static byte[] EncodeNode(in TreeNode n)
+    {
+        var v = new byte[40];
+        n.Hash.CopyTo(v, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(v.AsSpan(32), n.Size);
+        return v;
+    }
+
+    internal void MarkRemoved() { lock (_lock) _removed = true; }
+
+    private void ThrowIfRemoved()
+    {
+        if (_removed) throw new ObjectDisposedException($"Feed {KeyHex} was removed from the store.");
+    }
+
+    private FeedHeader HeaderFor(ulong length, ulong byteLength, ulong contiguous, byte[]? signature, TreeNode[] roots) => new()
+    {
+        PublicKey = Key, SecretKey = _secretKey, Length = length, ByteLength = byteLength, Contiguous = contiguous,
+        Signature = signature, Roots = roots, Group = Group.ToArray(), Name = Name,
+    };
+
+    public override string ToString() => $"Feed {KeyHex[..12]}… ({Length} blocks{(Writable ? ", writable" : "")})";
+}
+
+public sealed class FeedAppendedEventArgs(ulong start, ulong count) : EventArgs
+{
+    /// <summary>The old length: the first new block.</summary>
+    public ulong Start { get; } = start;
+    public ulong Count { get; } = count;
+}
+
+public sealed class FeedDownloadedEventArgs(ulong index, int size) : EventArgs
+{
+    public ulong Index { get; } = index;
+    public int Size { get; } = size;
+}

@@ -1,0 +1,215 @@
+// One LMDB environment per data directory holding every feed (like corestore, without per-feed
+// files). Tables: meta, feeds (number → header), keys (public key → number), blocks, nodes, sigs,
+// bits (data bitfield pages). Opening the store reads every header in a single read transaction,
+// so startup cost is one cursor pass, not a file or transaction per feed.
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Cabal.Net.Crypto;
+using LightningDB;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Multifeed.Storage;
+
+public sealed partial class FeedStore : IAsyncDisposable
+{
+    private static ReadOnlySpan<byte> NextFeedKey => "next-feed"u8;
+
+    private readonly LightningEnvironment _env;
+    private readonly ConcurrentDictionary<uint, Feed> _byNumber = new();
+    private readonly ConcurrentDictionary<string, Feed> _byKey = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private uint _nextFeed;
+
+    internal LightningDatabase Meta { get; }
+    internal LightningDatabase Headers { get; }
+    internal LightningDatabase Keys { get; }
+    internal LightningDatabase Blocks { get; }
+    internal LightningDatabase Nodes { get; }
+    internal LightningDatabase Signatures { get; }
+    internal LightningDatabase Bits { get; }
+    internal ILogger Logger => _logger;
+
+    public string Path { get; }
+    public FeedStoreOptions Options { get; }
+
+    /// <summary>Feeds whose header could not be read at open; their records are left as they are.</summary>
+    public IReadOnlyList<uint> CorruptFeeds { get; }
+
+    /// <summary>Raised after a feed is created or first stored (on the store's writer thread; keep it short).</summary>
+    public event Action<Feed>? FeedAdded;
+
+    private FeedStore(string path, FeedStoreOptions options)
+    {
+        Path = path;
+        Options = options;
+        _logger = options.LoggerFactory.CreateLogger("Cabal.Multifeed.FeedStore");
+        var sw = Stopwatch.StartNew();
+        LmdbNative.EnsureResolver();
+        Directory.CreateDirectory(path);
+        _env = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = options.MapSize, MaxDatabases = 16, MaxReaders = 512 });
+        var flags = EnvironmentOpenFlags.NoThreadLocalStorage;
+        if (!options.Durable) flags |= EnvironmentOpenFlags.NoSync;
+        _env.Open(flags);
+
+        // Database handles must be opened in a committed transaction before other transactions use them.
+        using (var tx = _env.BeginTransaction())
+        {
+            var create = new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create };
+            Meta = tx.OpenDatabase("meta", create);
+            Headers = tx.OpenDatabase("feeds", create);
+            Keys = tx.OpenDatabase("keys", create);
+            Blocks = tx.OpenDatabase("blocks", create);
+            Nodes = tx.OpenDatabase("nodes", create);
+            Signatures = tx.OpenDatabase("sigs", create);
+            Bits = tx.OpenDatabase("bits", create);
+            tx.Commit().ThrowOnError();
+        }
+
+        CorruptFeeds = LoadAll();
+        StorageLog.Opened(_logger, path, _byNumber.Count, sw.Elapsed.TotalMilliseconds);
+        _writer = StartWriter();
+    }
+
+    /// <summary>Opens (or creates) the store in <paramref name="directory"/> and loads every feed header.</summary>
+    public static FeedStore Open(string directory, FeedStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return new FeedStore(directory, options ?? new FeedStoreOptions());
+    }
+
+    /// <summary>Every feed in the store.</summary>
+    public IReadOnlyCollection<Feed> Feeds => (IReadOnlyCollection<Feed>)_byNumber.Values;
+
+    /// <summary>The feeds tagged with <paramref name="group"/> (for example one cabal's key).</summary>
+    public IEnumerable<Feed> List(ReadOnlyMemory<byte> group)
+        => _byNumber.Values.Where(f => f.Group.Span.SequenceEqual(group.Span)).OrderBy(f => f.Number);
+
+    public Feed? TryGet(ReadOnlySpan<byte> publicKey)
+        => publicKey.Length == Ed25519.PublicKeySize && _byKey.TryGetValue(Convert.ToHexStringLower(publicKey), out var f) ? f : null;
+
+    private List<uint> LoadAll()
+    {
+        var corrupt = new List<uint>();
+        using var tx = _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        var (rc, _, next) = tx.Get(Meta, NextFeedKey);
+        _nextFeed = rc == MDBResultCode.Success && next.AsSpan().Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(next.AsSpan()) : 1;
+        using var cursor = tx.CreateCursor(Headers);
+        for (var r = cursor.First(); r.resultCode == MDBResultCode.Success; r = cursor.Next())
+        {
+            uint number = 0;
+            try
+            {
+                number = StorageKeys.ReadFeed(r.key.AsSpan());
+                var header = FeedHeader.Parse(r.value.AsSpan());
+                Register(new Feed(this, number, header));
+            }
+            catch (StorageCorruptException e)
+            {
+                StorageLog.CorruptHeader(_logger, number, e.Message);
+                corrupt.Add(number);
+            }
+            if (number >= _nextFeed) _nextFeed = number + 1;
+        }
+        return corrupt;
+    }
+
+    private void Register(Feed feed)
+    {
+        _byNumber[feed.Number] = feed;
+        _byKey[feed.KeyHex] = feed;
+    }
+
+    /// <summary>Creates a writable feed with a new (or the given) key pair. Durable when the task completes.</summary>
+    public Task<Feed> CreateWritableAsync(KeyPair? keyPair = null, string? name = null, ReadOnlyMemory<byte> group = default, CancellationToken cancellationToken = default)
+    {
+        keyPair ??= Ed25519.NewKeyPair();
+        if (keyPair.SecretKey is null) throw new ArgumentException("A writable feed needs a secret key.", nameof(keyPair));
+        return AddAsync(new FeedHeader { PublicKey = keyPair.PublicKey, SecretKey = keyPair.SecretKey, Group = group.ToArray(), Name = name }, cancellationToken);
+    }
+
+    /// <summary>Returns the feed with this public key, adding it (empty, read-only) if the store lacks it.</summary>
+    public Task<Feed> GetOrAddRemoteAsync(ReadOnlyMemory<byte> publicKey, ReadOnlyMemory<byte> group = default, CancellationToken cancellationToken = default)
+    {
+        if (publicKey.Length != Ed25519.PublicKeySize)
+            throw new ArgumentException($"A feed key is {Ed25519.PublicKeySize} bytes, got {publicKey.Length}.", nameof(publicKey));
+        if (TryGet(publicKey.Span) is { } existing) return Task.FromResult(existing);
+        return AddAsync(new FeedHeader { PublicKey = publicKey.ToArray(), Group = group.ToArray() }, cancellationToken);
+    }
+
+    private readonly Lock _addLock = new();
+
+    private async Task<Feed> AddAsync(FeedHeader header, CancellationToken ct)
+    {
+        Feed feed;
+        lock (_addLock)
+        {
+            var hex = Convert.ToHexStringLower(header.PublicKey);
+            if (_byKey.TryGetValue(hex, out var existing)) return existing;
+            feed = new Feed(this, _nextFeed++, header);
+            Register(feed);
+        }
+        var number = feed.Number;
+        var headerBytes = header.Serialize();
+        await Enqueue(tx =>
+        {
+            tx.Put(Headers, StorageKeys.Feed(number), headerBytes).ThrowOnError();
+            tx.Put(Keys, header.PublicKey, StorageKeys.Feed(number)).ThrowOnError();
+            var next = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(next, number + 1);
+            tx.Put(Meta, NextFeedKey, next).ThrowOnError();
+        }, () => RaiseFeedAdded(feed), ct).ConfigureAwait(false);
+        return feed;
+    }
+
+    private void RaiseFeedAdded(Feed feed)
+    {
+        try { FeedAdded?.Invoke(feed); }
+        catch (Exception e) { StorageLog.HandlerFailed(_logger, e); }
+    }
+
+    /// <summary>Removes a feed and every record of it. Its <see cref="Feed"/> object is unusable afterwards.</summary>
+    public async Task RemoveAsync(Feed feed, CancellationToken cancellationToken = default)
+    {
+        if (!_byNumber.TryRemove(feed.Number, out _)) return;
+        _byKey.TryRemove(feed.KeyHex, out _);
+        feed.MarkRemoved();
+        var number = feed.Number;
+        await Enqueue(tx =>
+        {
+            tx.Delete(Headers, StorageKeys.Feed(number));
+            tx.Delete(Keys, feed.Key);
+            foreach (var db in new[] { Blocks, Nodes, Signatures, Bits }) DeleteRange(tx, db, number);
+        }, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void DeleteRange(LightningTransaction tx, LightningDatabase db, uint feed)
+    {
+        using var cursor = tx.CreateCursor(db);
+        var prefix = StorageKeys.Feed(feed);
+        for (var r = cursor.SetRange(prefix); r == MDBResultCode.Success; r = cursor.GetCurrent().resultCode)
+        {
+            var (rc, key, _) = cursor.GetCurrent();
+            if (rc != MDBResultCode.Success || !key.AsSpan().StartsWith(prefix)) break;
+            cursor.Delete().ThrowOnError();
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> inside a read-only transaction.</summary>
+    internal T Read<T>(Func<LightningTransaction, T> read)
+    {
+        using var tx = _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        return read(tx);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWriterAsync().ConfigureAwait(false);
+        _env.Dispose();
+    }
+}
+
+public sealed partial class FeedStore
+{
+    internal int CountEntriesForTests(LightningDatabase db) => Read(tx => (int)tx.GetEntriesCount(db));
+}
