@@ -85,11 +85,19 @@ public sealed partial class Feed : ITreeNodeSource
         lock (_lock)
         {
             if (index < _contiguous || _pendingBlocks.ContainsKey(index)) return true;
+            return !Writable && DataBits().Get(index);
         }
-        Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
-        StorageKeys.Entry(Number, index, key);
-        var k = key.ToArray();
-        return _store.Read(tx => tx.ContainsKey(_store.Blocks, k));
+    }
+
+    /// <inheritdoc />
+    public bool HasNode(ulong index)
+    {
+        if (Writable)
+        {
+            // A writer holds every node whose subtree is complete: no lookup needed.
+            lock (_lock) return FlatTree.RightSpan(index) / 2 < (_generator?.Length ?? _length);
+        }
+        return TryGetNode(index, out _);
     }
 
     /// <summary>Block <paramref name="index"/>. Throws if it is past the end or not held locally.</summary>

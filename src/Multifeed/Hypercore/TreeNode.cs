@@ -13,4 +13,10 @@ public readonly record struct TreeNode(ulong Index, byte[] Hash, ulong Size)
 public interface ITreeNodeSource
 {
     bool TryGetNode(ulong index, out TreeNode node);
+
+    /// <summary>
+    /// Whether node <paramref name="index"/> is held. Proof building asks this far more often than it
+    /// reads hashes; implement it from the tree bitfield when reading a node is expensive.
+    /// </summary>
+    bool HasNode(ulong index) => TryGetNode(index, out _);
 }

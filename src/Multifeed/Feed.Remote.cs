@@ -1,0 +1,92 @@
+// Storing blocks received from peers. Verification runs under the feed lock against the durable
+// tree plus the pending overlay, so Data messages can be verified back to back without waiting for
+// each commit; the returned task completes when the block is durable (that is when an ack may be
+// sent). A block that fails verification is never stored, and nothing else about the feed changes.
+using Cabal.Multifeed.Hypercore;
+using Cabal.Multifeed.Storage;
+using LightningDB;
+
+namespace Cabal.Multifeed;
+
+public sealed partial class Feed
+{
+    /// <summary>
+    /// Verifies a remote block with its proof and signature, then stores it.
+    /// Throws <see cref="ProofVerificationException"/> at once if it does not verify; otherwise the
+    /// task completes when the block is durable. A block already held completes immediately.
+    /// </summary>
+    public Task VerifyAndStore(ulong index, ReadOnlyMemory<byte> value, IReadOnlyList<TreeNode> proof, ReadOnlyMemory<byte>? signature)
+    {
+        if (Writable) throw new InvalidOperationException("A writable feed only grows by local appends.");
+        if (value.Length > MaxBlockSize) throw new ProofVerificationException($"Block {index} is {value.Length} bytes, over the {MaxBlockSize} limit.");
+        lock (_lock)
+        {
+            ThrowIfRemoved();
+            var bits = DataBits();
+            if (bits.Get(index)) return Task.CompletedTask;
+
+            var result = ProofVerifier.Verify(Key, index, value, proof, signature, this, requireSignature: _length > 0);
+
+            var copy = value.ToArray();
+            var grows = result.VerifiedLength > _length;
+            var length = grows ? result.VerifiedLength : _length;
+            var byteLength = grows ? result.ByteLength : _byteLength;
+            var roots = grows ? result.Roots.ToArray() : _roots;
+            var headSignature = grows ? result.Signature : _signature;
+            var oldLength = _length;
+
+            bits.Set(index, true);
+            var contiguous = _contiguous;
+            if (index == contiguous) contiguous = bits.NextClear(contiguous) ?? bits.Length;
+            var pages = bits.DirtyPages.Select(p => (p.PageIndex, Page: p.Page.ToArray())).ToList();
+            bits.ClearDirty();
+
+            foreach (var n in result.NodesToStore) _pendingNodes[n.Index] = n;
+            _pendingBlocks[index] = copy;
+            var header = HeaderFor(length, byteLength, contiguous, headSignature, roots).Serialize();
+            var nodes = result.NodesToStore;
+            var sig = result.Signature;
+            var sigIndex = result.SignatureIndex;
+
+            // The durable state is advanced in memory now, so later verifications and proofs see it;
+            // if the commit fails the feed is reloaded from disk (see the catch in the callers).
+            _length = length;
+            _byteLength = byteLength;
+            _contiguous = contiguous;
+            _signature = headSignature;
+            _roots = roots;
+
+            return _store.Enqueue(tx =>
+            {
+                Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
+                StorageKeys.Entry(Number, index, key);
+                tx.Put(_store.Blocks, key, copy).ThrowOnError();
+                foreach (var n in nodes)
+                {
+                    StorageKeys.Entry(Number, n.Index, key);
+                    tx.Put(_store.Nodes, key, EncodeNode(n)).ThrowOnError();
+                }
+                if (sig is not null && sigIndex is { } si)
+                {
+                    StorageKeys.Entry(Number, si, key);
+                    tx.Put(_store.Signatures, key, sig).ThrowOnError();
+                }
+                foreach (var (pageIndex, page) in pages)
+                {
+                    StorageKeys.Entry(Number, pageIndex, key);
+                    tx.Put(_store.Bits, key, page).ThrowOnError();
+                }
+                tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
+            }, () =>
+            {
+                lock (_lock)
+                {
+                    foreach (var n in nodes) _pendingNodes.Remove(n.Index);
+                    _pendingBlocks.Remove(index);
+                }
+                RaiseDownloaded(index, copy.Length);
+                if (grows) RaiseAppended(oldLength, length - oldLength);
+            });
+        }
+    }
+}

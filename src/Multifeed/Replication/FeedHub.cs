@@ -1,0 +1,143 @@
+// Per-feed replication state shared by every connection: which peers replicate the feed, which
+// blocks are reserved (requested from some peer, so two peers are never asked for the same block),
+// which peers are barred from the feed after a fault, and acknowledgements with their waiters.
+using Cabal.Multifeed.Hypercore;
+
+namespace Cabal.Multifeed.Replication;
+
+public sealed class FeedHub
+{
+    private readonly Lock _lock = new();
+    private readonly List<FeedPeer> _peers = [];
+    private readonly HashSet<ulong> _reserved = [];
+    private readonly HashSet<string> _barred = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SparseBitfield> _acks = new(StringComparer.Ordinal);
+    private readonly List<AckWaiter> _waiters = [];
+
+    internal FeedHub(Feed feed)
+    {
+        Feed = feed;
+        feed.Appended += OnAppended;
+    }
+
+    public Feed Feed { get; }
+
+    /// <summary>Raised when a peer acknowledges a block of ours: (remote id, block index).</summary>
+    public event Action<string, ulong>? AckReceived;
+
+    /// <summary>Peers that currently replicate this feed.</summary>
+    public IReadOnlyList<string> PeerIds { get { lock (_lock) return _peers.Select(p => p.RemoteId).ToList(); } }
+
+    internal FeedPeer[] Peers { get { lock (_lock) return [.. _peers]; } }
+
+    public bool IsBarred(string remoteId) { lock (_lock) return _barred.Contains(remoteId); }
+
+    internal void Add(FeedPeer peer) { lock (_lock) _peers.Add(peer); }
+
+    internal void Remove(FeedPeer peer)
+    {
+        lock (_lock)
+        {
+            _peers.Remove(peer);
+            foreach (var i in peer.InflightIndices) _reserved.Remove(i);
+        }
+    }
+
+    internal void Bar(string remoteId) { lock (_lock) _barred.Add(remoteId); }
+
+    internal bool TryReserve(ulong index) { lock (_lock) return _reserved.Add(index); }
+
+    internal void Unreserve(ulong index) { lock (_lock) _reserved.Remove(index); }
+
+    /// <summary>Tells every peer but <paramref name="except"/> that asked for updates about a block we now hold.</summary>
+    internal void AnnounceDownloaded(ulong index, FeedPeer? except)
+    {
+        FeedPeer[] peers;
+        lock (_lock) peers = _peers.Where(p => p != except).ToArray();
+        foreach (var p in peers) p.AnnounceHave(index, 1);
+    }
+
+    private void OnAppended(object? sender, FeedAppendedEventArgs e)
+    {
+        // Remote feeds grow by downloads, which are announced block by block instead.
+        if (!Feed.Writable) return;
+        FeedPeer[] peers;
+        lock (_lock) peers = [.. _peers];
+        foreach (var p in peers) p.AnnounceHave(e.Start, e.Count);
+    }
+
+    internal void RecordAck(string remoteId, ulong index)
+    {
+        List<AckWaiter> done = [];
+        lock (_lock)
+        {
+            if (!_acks.TryGetValue(remoteId, out var bits)) _acks[remoteId] = bits = new SparseBitfield();
+            if (!bits.Set(index, true)) return;
+            foreach (var w in _waiters) if (w.IsSatisfied(this)) done.Add(w);
+            foreach (var w in done) _waiters.Remove(w);
+        }
+        foreach (var w in done) w.Completion.TrySetResult();
+        AckReceived?.Invoke(remoteId, index);
+    }
+
+    /// <summary>Whether <paramref name="remoteId"/> acknowledged block <paramref name="index"/>.</summary>
+    public bool HasAcked(string remoteId, ulong index) { lock (_lock) return HasAckedLocked(remoteId, index); }
+
+    private bool HasAckedLocked(string remoteId, ulong index) => _acks.TryGetValue(remoteId, out var b) && b.Get(index);
+
+    /// <summary>Distinct peers that acknowledged block <paramref name="index"/>.</summary>
+    public int AckCount(ulong index) { lock (_lock) return _acks.Values.Count(b => b.Get(index)); }
+
+    /// <summary>Completes when peer <paramref name="remoteId"/> has acknowledged block <paramref name="index"/>.</summary>
+    public Task WaitForAckAsync(string remoteId, ulong index, CancellationToken cancellationToken = default)
+        => Wait(new AckWaiter(w => w.HasAckedLocked(remoteId, index)), cancellationToken);
+
+    /// <summary>Completes when <paramref name="count"/> distinct peers have acknowledged block <paramref name="index"/>.</summary>
+    public Task WaitForAckCountAsync(ulong index, int count, CancellationToken cancellationToken = default)
+        => Wait(new AckWaiter(w => w._acks.Values.Count(b => b.Get(index)) >= count), cancellationToken);
+
+    /// <summary>
+    /// Completes when every peer connected at the time of each check has acknowledged blocks
+    /// 0..<paramref name="index"/> (and at least one peer is connected).
+    /// </summary>
+    public Task WaitForAllPeersAsync(ulong index, CancellationToken cancellationToken = default)
+        => Wait(new AckWaiter(w => w._peers.Count > 0 && w._peers.All(p =>
+            w._acks.TryGetValue(p.RemoteId, out var b) && (b.NextClear(0) ?? b.Length) > index)), cancellationToken);
+
+    private Task Wait(AckWaiter waiter, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (waiter.IsSatisfied(this)) return Task.CompletedTask;
+            _waiters.Add(waiter);
+        }
+        if (ct.CanBeCanceled)
+        {
+            var reg = ct.Register(() =>
+            {
+                lock (_lock) _waiters.Remove(waiter);
+                waiter.Completion.TrySetCanceled(ct);
+            });
+            waiter.Completion.Task.ContinueWith(_ => reg.Dispose(), TaskScheduler.Default);
+        }
+        return waiter.Completion.Task;
+    }
+
+    /// <summary>Re-checks waiters whose condition depends on the set of peers.</summary>
+    internal void RecheckWaiters()
+    {
+        List<AckWaiter> done;
+        lock (_lock)
+        {
+            done = _waiters.Where(w => w.IsSatisfied(this)).ToList();
+            foreach (var w in done) _waiters.Remove(w);
+        }
+        foreach (var w in done) w.Completion.TrySetResult();
+    }
+
+    private sealed class AckWaiter(Func<FeedHub, bool> condition)
+    {
+        public readonly TaskCompletionSource Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool IsSatisfied(FeedHub hub) => condition(hub);
+    }
+}

@@ -1,0 +1,228 @@
+// Downloader side: Wants, tracking what the remote has from its Haves, choosing Requests with a
+// bounded number in flight, and verifying Data before anything is stored (spec §9.4, §9.5, §9.8).
+using System.Diagnostics;
+using Cabal.Multifeed.Hypercore;
+using Cabal.Net.Protocol.Messages;
+
+namespace Cabal.Multifeed.Replication;
+
+public sealed partial class FeedPeer
+{
+    private const int MaxWants = 16;
+    /// <summary>Largest bitfield we decode from one Have: 2^20 blocks, the Want range, as bytes.</summary>
+    private const int MaxHaveBitfieldBytes = (int)(WantRange / 8);
+
+    private bool _downloading;
+    private bool _remoteUploading = true;
+    private bool _remoteDownloading = true;
+    private bool _compat;
+    private ulong _remoteLength;
+    private ulong _selectFrom;
+    private readonly SparseBitfield _remoteBits = new(); // blocks the remote has and we lacked when told
+    private readonly HashSet<ulong> _wantsSent = [];
+    private readonly Dictionary<ulong, long> _inflight = []; // block → Stopwatch timestamp of the request
+
+    internal IReadOnlyCollection<ulong> InflightIndices { get { lock (_gate) return _inflight.Keys.ToArray(); } }
+
+    /// <summary>The remote's length as far as its Haves told us.</summary>
+    public ulong RemoteLength { get { lock (_gate) return _remoteLength; } }
+
+    private void SendWantsLocked()
+    {
+        if (!_downloading || !_remoteUploading || _compat) return;
+        // Always the first range; further ranges once the remote is known to reach into them.
+        for (ulong range = 0; range == 0 || range * WantRange < _remoteLength; range++)
+        {
+            if (_wantsSent.Count >= MaxWants) break;
+            if (_wantsSent.Add(range)) _channel.Send(new Want { Start = range * WantRange, Length = WantRange });
+        }
+    }
+
+    private void OnHave(Have h)
+    {
+        if (h.Start > TreeIndex.MaxBlockIndex) { Fault($"the remote sent a Have for block {h.Start}"); return; }
+        if (h.Ack && !h.HasBitfield)
+        {
+            // An acknowledgement of a block we sent, when we asked for acks (§9.9).
+            if (_options.Ack && _feed.Has(h.Start)) { _hub.RecordAck(RemoteId, h.Start); return; }
+        }
+        lock (_gate)
+        {
+            if (h.HasBitfield)
+            {
+                if (h.Length is 0 or 1) _compat = true;
+                byte[] decoded = [];
+                if (h.Start % 8 != 0) FaultLater("a Have bitfield that does not start on a byte boundary");
+                else
+                {
+                    try { decoded = BitfieldRle.Decode(h.Bitfield.Span, MaxHaveBitfieldBytes, align: 4); }
+                    catch (InvalidBitfieldException e) { FaultLater("an undecodable Have bitfield: " + e.Message); }
+                }
+                for (var b = 0; b < decoded.Length; b++)
+                {
+                    if (decoded[b] == 0) continue;
+                    for (var bit = 0; bit < 8; bit++)
+                    {
+                        if ((decoded[b] & (0x80 >> bit)) == 0) continue;
+                        var index = h.Start + (ulong)b * 8 + (ulong)bit;
+                        if (!_feed.Has(index)) _remoteBits.Set(index, true);
+                        if (index + 1 > _remoteLength) _remoteLength = index + 1;
+                    }
+                }
+            }
+            else
+            {
+                var length = h.HasLength ? h.Length : 1;
+                if (length > WantRange * MaxWants) { FaultLater($"a Have for {length} blocks"); length = 0; }
+                for (ulong i = 0; i < length; i++)
+                    if (!_feed.Has(h.Start + i)) _remoteBits.Set(h.Start + i, true);
+                if (length > 0 && h.Start + length > _remoteLength) _remoteLength = h.Start + length;
+            }
+            SendWantsLocked();
+        }
+        FlushFault();
+        Update();
+    }
+
+    private void OnUnhave(Unhave u)
+    {
+        lock (_gate)
+        {
+            var length = u.HasLength ? u.Length : 1;
+            if (u.Start == 0 && length >= _remoteLength)
+            {
+                _remoteLength = 0;
+                _remoteBits.SetRange(0, Math.Max(_remoteBits.Length, length), false);
+                return;
+            }
+            _remoteBits.SetRange(u.Start, Math.Min(length, WantRange * MaxWants), false);
+        }
+    }
+
+    /// <summary>Sends Requests for blocks the remote has and we lack, up to the in-flight limit.</summary>
+    private void Update()
+    {
+        lock (_gate)
+        {
+            if (_closed || !_downloading || !_remoteUploading) return;
+            var wrapped = false;
+            while (_inflight.Count < _options.MaxInflightRequests)
+            {
+                var next = _remoteBits.NextSet(_selectFrom, _remoteLength);
+                if (next is not { } index)
+                {
+                    if (wrapped || _selectFrom == 0) break;
+                    _selectFrom = 0;
+                    wrapped = true;
+                    continue;
+                }
+                _selectFrom = index + 1;
+                if (_inflight.ContainsKey(index)) continue;
+                if (_feed.Has(index)) { _remoteBits.Set(index, false); continue; }
+                if (!_hub.TryReserve(index)) continue; // another peer is fetching it
+                _inflight[index] = Stopwatch.GetTimestamp();
+                _channel.Send(new Request { Index = index, Bytes = 0, Hash = false, Nodes = 0 });
+            }
+        }
+    }
+
+    private void OnData(Data d)
+    {
+        if (!d.HasValue) return; // hash-only replies: we never ask for them
+        lock (_gate)
+        {
+            // hypercore drops unrequested values; a peer may not push blocks at us.
+            if (!_inflight.Remove(d.Index)) return;
+        }
+        var proof = new TreeNode[d.Nodes.Count];
+        for (var i = 0; i < proof.Length; i++)
+        {
+            var n = d.Nodes[i];
+            proof[i] = new TreeNode(n.Index, n.Hash.ToByteArray(), n.Size);
+        }
+        Task stored;
+        try
+        {
+            stored = _feed.VerifyAndStore(d.Index, d.Value.Memory, proof, d.HasSignature ? d.Signature.Memory : null);
+        }
+        catch (ProofVerificationException e)
+        {
+            _hub.Unreserve(d.Index);
+            Fault($"block {d.Index} failed verification: {e.Message}");
+            return;
+        }
+        stored.ContinueWith(t => AfterStored(d.Index, t), TaskScheduler.Default);
+        Update();
+    }
+
+    private void AfterStored(ulong index, Task stored)
+    {
+        _hub.Unreserve(index);
+        if (stored.IsFaulted)
+        {
+            ReplicationLog.StoreFailed(_logger, index, _feed.KeyHex, stored.Exception!.GetBaseException());
+            return;
+        }
+        lock (_gate)
+        {
+            _remoteBits.Set(index, false);
+            if (!_closed && _channel.RemoteAck) _channel.Send(new Have { Start = index, Length = 1, Ack = true });
+        }
+        _hub.AnnounceDownloaded(index, except: this);
+        Update();
+        CheckEnd();
+    }
+
+    /// <summary>Closes the channel if a request has waited longer than the timeout (called periodically).</summary>
+    public void CheckTimeouts()
+    {
+        string? fault = null;
+        lock (_gate)
+        {
+            if (_closed || _inflight.Count == 0) return;
+            var oldest = _inflight.MinBy(kv => kv.Value);
+            if (Stopwatch.GetElapsedTime(oldest.Value) < _options.RequestTimeout) return;
+            if (_feed.Has(oldest.Key))
+            {
+                _inflight.Remove(oldest.Key); // another peer served it meanwhile
+                _hub.Unreserve(oldest.Key);
+            }
+            else fault = $"request for block {oldest.Key} timed out";
+        }
+        if (fault is not null) Fault(fault);
+        else Update();
+    }
+
+    // Non-live replication ends once neither side is downloading (§9.11).
+    private void CheckEnd()
+    {
+        if (_options.Live) return;
+        bool close;
+        lock (_gate)
+        {
+            if (_closed) return;
+            if (_downloading && _remoteLength > 0 && _inflight.Count == 0 && _feed.DownloadedCount() >= _remoteLength)
+            {
+                _downloading = false;
+                _channel.Send(new Status { Uploading = _uploading, Downloading = false });
+            }
+            close = !_downloading && !_remoteDownloading;
+        }
+        if (close)
+        {
+            OnClosed();
+            _channel.Close("replication finished");
+        }
+    }
+
+    private string? _pendingFault;
+
+    private void FaultLater(string reason) => _pendingFault = "the remote sent " + reason;
+
+    private void FlushFault()
+    {
+        string? reason;
+        lock (_gate) { reason = _pendingFault; _pendingFault = null; }
+        if (reason is not null) Fault(reason);
+    }
+}

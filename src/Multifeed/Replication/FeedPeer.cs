@@ -1,0 +1,110 @@
+// The replication state machine for one feed on one connection (hypercore 9 lib/replicate.js,
+// spec/hypercore.md §9). Messages for the channel arrive one at a time from the connection's read
+// loop; feed events and commit completions arrive from other threads, so state is under _gate and
+// every send is a non-blocking enqueue on the channel.
+//
+// Unlike hypercore, a fault here (bad signature, bad proof, request timeout) closes this feed's
+// channel only and bars the peer from this feed; the connection and its other feeds carry on.
+using Cabal.Multifeed.Hypercore;
+using Cabal.Net.Protocol.Messages;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Multifeed.Replication;
+
+public sealed partial class FeedPeer
+{
+    private const ulong WantRange = 1 << 20;
+
+    private readonly Lock _gate = new();
+    private readonly Feed _feed;
+    private readonly FeedHub _hub;
+    private readonly IFeedChannel _channel;
+    private readonly ReplicationOptions _options;
+    private readonly ILogger _logger;
+    private bool _closed;
+
+    internal FeedPeer(FeedHub hub, IFeedChannel channel, ReplicationOptions options, ILogger logger)
+    {
+        _hub = hub;
+        _feed = hub.Feed;
+        _channel = channel;
+        _options = options;
+        _logger = logger;
+        _uploading = options.Upload;
+        _downloading = options.Download && !_feed.Writable;
+    }
+
+    public string RemoteId => _channel.RemoteId;
+
+    public Feed Feed => _feed;
+
+    public bool IsClosed { get { lock (_gate) return _closed; } }
+
+    /// <summary>Called once both sides have opened the channel: the peer's opening moves (§9.2).</summary>
+    public void Start()
+    {
+        _hub.Add(this);
+        if (_options.Ack) _channel.SetLocalAck(true);
+        lock (_gate)
+        {
+            if (!_uploading || !_downloading) _channel.Send(new Status { Uploading = _uploading, Downloading = _downloading });
+            SendWantsLocked();
+        }
+        _hub.RecheckWaiters();
+    }
+
+    /// <summary>Handles one message that arrived on this channel.</summary>
+    public void OnMessage(IMessage message)
+    {
+        if (IsClosed) return;
+        switch (message)
+        {
+            case Status s: OnStatus(s); break;
+            case Have h: OnHave(h); break;
+            case Unhave u: OnUnhave(u); break;
+            case Want w: OnWant(w); break;
+            case Request r: OnRequest(r); break;
+            case Data d: OnData(d); break;
+            case Unwant or Cancel or Options: break; // hypercore 9 never acts on Unwant or Cancel
+        }
+    }
+
+    /// <summary>The channel or connection went away: release reservations so other peers can serve them.</summary>
+    public void OnClosed()
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+        }
+        _hub.Remove(this);
+        _hub.RecheckWaiters();
+    }
+
+    private void Fault(string reason)
+    {
+        ReplicationLog.FeedFault(_logger, _feed.KeyHex, RemoteId, reason);
+        _hub.Bar(RemoteId);
+        OnClosed();
+        _channel.Close(reason);
+    }
+
+    private void OnStatus(Status s)
+    {
+        lock (_gate)
+        {
+            _remoteUploading = s.Uploading;
+            _remoteDownloading = s.Downloading;
+            if (!_remoteUploading)
+            {
+                foreach (var i in _inflight.Keys) _hub.Unreserve(i);
+                _inflight.Clear();
+                _wantsSent.Clear();
+            }
+            else SendWantsLocked();
+        }
+        Update();
+        CheckEnd();
+    }
+}

@@ -1,0 +1,23 @@
+namespace Cabal.Multifeed.Replication;
+
+/// <summary>Per-connection replication settings (hypercore's replicate options).</summary>
+public sealed record ReplicationOptions
+{
+    /// <summary>Keep channels open and stream new blocks as they appear (cabal's mode). Default true.</summary>
+    public bool Live { get; init; } = true;
+
+    /// <summary>Ask peers to acknowledge every block we send them (Options.ack). Default false, as in cabal.</summary>
+    public bool Ack { get; init; }
+
+    /// <summary>Serve blocks to peers. Default true.</summary>
+    public bool Upload { get; init; } = true;
+
+    /// <summary>Download remote feeds' blocks. Default true (a writable feed never downloads itself).</summary>
+    public bool Download { get; init; } = true;
+
+    /// <summary>Requests in flight per feed per peer. Default 16, as hypercore.</summary>
+    public int MaxInflightRequests { get; init; } = 16;
+
+    /// <summary>A request unanswered this long closes that feed's channel. Default 20 s, as hypercore.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
+}
