@@ -43,6 +43,7 @@ public sealed partial class Feed
 
             foreach (var n in result.NodesToStore) _pendingNodes[n.Index] = n;
             _pendingBlocks[index] = copy;
+            if (result.Signature is { } pendingSig && result.SignatureIndex is { } pendingSigIndex) _pendingSignatures[pendingSigIndex] = pendingSig;
             var header = HeaderFor(length, byteLength, contiguous, headSignature, roots).Serialize();
             var nodes = result.NodesToStore;
             var sig = result.Signature;
@@ -83,6 +84,7 @@ public sealed partial class Feed
                 {
                     foreach (var n in nodes) _pendingNodes.Remove(n.Index);
                     _pendingBlocks.Remove(index);
+                    if (sigIndex is { } si) _pendingSignatures.Remove(si);
                 }
                 RaiseDownloaded(index, copy.Length);
                 if (grows) RaiseAppended(oldLength, length - oldLength);

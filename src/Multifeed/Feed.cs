@@ -18,6 +18,7 @@ public sealed partial class Feed : ITreeNodeSource
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, TreeNode> _pendingNodes = [];
     private readonly Dictionary<ulong, ReadOnlyMemory<byte>> _pendingBlocks = [];
+    private readonly Dictionary<ulong, byte[]> _pendingSignatures = [];
     private byte[]? _discoveryKey;
     private bool _removed;
 
@@ -94,8 +95,9 @@ public sealed partial class Feed : ITreeNodeSource
     {
         if (Writable)
         {
-            // A writer holds every node whose subtree is complete: no lookup needed.
-            lock (_lock) return FlatTree.RightSpan(index) / 2 < (_generator?.Length ?? _length);
+            // A writer holds every node whose subtree is complete: no lookup needed. Only durable
+            // blocks count, so a proof never ends at roots whose signature is still being committed.
+            lock (_lock) return FlatTree.RightSpan(index) / 2 < _length;
         }
         return TryGetNode(index, out _);
     }
@@ -134,7 +136,14 @@ public sealed partial class Feed : ITreeNodeSource
     }
 
     /// <summary>The signature stored for length <paramref name="index"/> + 1, if any.</summary>
-    public byte[]? GetSignature(ulong index) => ReadEntry(_store.Signatures, index);
+    public byte[]? GetSignature(ulong index)
+    {
+        lock (_lock)
+        {
+            if (_pendingSignatures.TryGetValue(index, out var pending)) return pending;
+        }
+        return ReadEntry(_store.Signatures, index);
+    }
 
     /// <summary>The full roots for the current length, ascending.</summary>
     public IReadOnlyList<TreeNode> Roots { get { lock (_lock) return _roots; } }

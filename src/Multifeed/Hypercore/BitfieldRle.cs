@@ -3,7 +3,9 @@
 //                      v even → literal: the next v>>1 input bytes
 // The encoder reproduces the JS greedy choice byte for byte (trailing 00 trimmed, a run is split out of
 // the pending literal only when that is strictly cheaper), so Haves we send are identical to a JS peer's.
-// Sizes: output ≤ input + 10 bytes (one literal); a 1 KiB data page of all-ff encodes to 2 bytes.
+// Sizes: a 1 KiB data page of all-ff encodes to 2 bytes; the worst case is a little above the input
+// (≈ n + n/64 + 10: JS splits off a 1-byte run whenever that saves a literal-length varint byte), and
+// Encode measures exactly before writing, so no size guess is involved.
 // The decoder is fed by remote peers, so it bounds the decoded size before allocating anything.
 using System.Buffers;
 

@@ -58,15 +58,23 @@ public sealed partial class FeedPeer
     public void OnMessage(IMessage message)
     {
         if (IsClosed) return;
-        switch (message)
+        try
         {
-            case Status s: OnStatus(s); break;
-            case Have h: OnHave(h); break;
-            case Unhave u: OnUnhave(u); break;
-            case Want w: OnWant(w); break;
-            case Request r: OnRequest(r); break;
-            case Data d: OnData(d); break;
-            case Unwant or Cancel or Options: break; // hypercore 9 never acts on Unwant or Cancel
+            switch (message)
+            {
+                case Status s: OnStatus(s); break;
+                case Have h: OnHave(h); break;
+                case Unhave u: OnUnhave(u); break;
+                case Want w: OnWant(w); break;
+                case Request r: OnRequest(r); break;
+                case Data d: OnData(d); break;
+                case Unwant or Cancel or Options: break; // hypercore 9 never acts on Unwant or Cancel
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever went wrong is confined to this feed on this connection.
+            Fault($"{message.Descriptor.Name} could not be handled: {e.GetType().Name}: {e.Message}");
         }
     }
 

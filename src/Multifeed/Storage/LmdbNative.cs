@@ -8,10 +8,11 @@ using LightningDB;
 
 namespace Cabal.Multifeed.Storage;
 
-internal static class LmdbNative
+public static class LmdbNative
 {
     private static int s_installed;
 
+    /// <summary>Makes LightningDB load a working LMDB; call before creating any LightningEnvironment.</summary>
     public static void EnsureResolver()
     {
         if (Interlocked.Exchange(ref s_installed, 1) == 1) return;

@@ -54,6 +54,40 @@ public static class FrameWriter
         writer.Advance(size);
     }
 
+    /// <summary>Span form of <see cref="Write(IBufferWriter{byte}, ulong, IMessage)"/> for a known body length.</summary>
+    internal static int Write(Span<byte> destination, ulong channel, IMessage message, MessageType type, int bodyLength)
+    {
+        var size = GetFrameSize(channel, type, bodyLength);
+        var n = WritePrefix(destination, channel, type, bodyLength);
+        message.WriteTo(destination.Slice(n, bodyLength));
+        return size;
+    }
+
+    /// <summary>Span form of <see cref="WriteExtension"/>; the destination must hold the whole frame.</summary>
+    internal static int WriteExtension(Span<byte> destination, ulong channel, ulong extensionId, ReadOnlySpan<byte> payload)
+    {
+        var bodyLength = Varint.Length(extensionId) + payload.Length;
+        var n = WritePrefix(destination, channel, MessageType.Extension, bodyLength);
+        n += Varint.Write(destination[n..], extensionId);
+        payload.CopyTo(destination[n..]);
+        return n + payload.Length;
+    }
+
+    internal static int ExtensionFrameSize(ulong channel, ulong extensionId, int payloadLength)
+    {
+        var bodyLength = Varint.Length(extensionId) + payloadLength;
+        CheckBody(bodyLength);
+        return GetFrameSize(channel, MessageType.Extension, bodyLength);
+    }
+
+    internal static int MessageFrameSize(ulong channel, IMessage message, out MessageType type, out int bodyLength)
+    {
+        type = ProtocolMessage.TypeOf(message);
+        bodyLength = message.CalculateSize();
+        CheckBody(bodyLength);
+        return GetFrameSize(channel, type, bodyLength);
+    }
+
     /// <summary>The keep-alive ping: a zero length, i.e. the single byte 00.</summary>
     public static void WriteKeepAlive(IBufferWriter<byte> writer)
     {

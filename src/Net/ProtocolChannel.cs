@@ -1,0 +1,113 @@
+// One feed on one connection (hypercore-protocol 8 Channel; spec/hypercore.md §8). Created by
+// ProtocolConnection.OpenChannel. The local id is ours and never reused; the remote id is learned from
+// the remote's Open. Inbound messages (types 1..9) arrive on Messages once both sides have opened and
+// the remote's capability verified; the reader completes when the channel closes.
+using System.Threading.Channels;
+using Cabal.Net.Internal;
+using Cabal.Net.Protocol.Messages;
+using Google.Protobuf;
+
+namespace Cabal.Net;
+
+public sealed class ProtocolChannel
+{
+    private readonly Channel<IMessage> _inbox = System.Threading.Channels.Channel.CreateUnbounded<IMessage>(
+        new UnboundedChannelOptions { SingleWriter = true, AllowSynchronousContinuations = false });
+    private readonly TaskCompletionSource<bool> _remoteOpened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<ChannelCloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly byte[] _key;
+
+    internal ProtocolChannel(ProtocolConnection connection, byte[] key, byte[] discoveryKey, ulong localId)
+    {
+        Connection = connection;
+        _key = key;
+        DiscoveryKey = discoveryKey;
+        LocalId = localId;
+    }
+
+    public ProtocolConnection Connection { get; }
+
+    /// <summary>The feed (public) key. Never sent on the wire; it proves itself through the capability.</summary>
+    public ReadOnlySpan<byte> Key => _key;
+
+    internal byte[] KeyArray => _key;
+
+    public byte[] DiscoveryKey { get; }
+
+    /// <summary>Our id for this feed: the channel number in the headers of frames we send.</summary>
+    public ulong LocalId { get; }
+
+    /// <summary>The remote's id for this feed, once its verified Open has arrived.</summary>
+    public ulong? RemoteId { get; internal set; }
+
+    /// <summary>Completes with true when the remote's Open is verified, false if the channel closed first.</summary>
+    public Task<bool> RemoteOpened => _remoteOpened.Task;
+
+    public bool IsRemoteOpen => _remoteOpened.Task.IsCompletedSuccessfully && _remoteOpened.Task.Result && !IsClosed;
+
+    public Task<ChannelCloseReason> Closed => _closed.Task;
+
+    public bool IsClosed => _closed.Task.IsCompleted;
+
+    /// <summary>
+    /// Messages from the remote for this feed: Options, Status, Have, Unhave, Want, Unwant, Request,
+    /// Cancel, Data. Unbounded (as in JS), so read it promptly.
+    /// </summary>
+    public ChannelReader<IMessage> Messages => _inbox.Reader;
+
+    /// <summary>The remote's latest Options on this channel (extensions and the ack flag), if any.</summary>
+    public Options? RemoteOptions { get; internal set; }
+
+    /// <summary>Extension names the remote announced on this channel.</summary>
+    public IReadOnlyList<string> RemoteExtensions => Connection.RemoteExtensionsOf(this);
+
+    /// <summary>
+    /// The ack flag of our Options ("acknowledge every block I send"). Setting it re-announces Options
+    /// once the channel is open both ways. Cabal leaves it false.
+    /// </summary>
+    public bool RequestAcks
+    {
+        get => Connection.GetRequestAcks(this);
+        set => Connection.SetRequestAcks(this, value);
+    }
+
+    internal bool LocalAck { get; set; }
+    internal Internal.ExtensionRegistry Extensions { get; } = new();
+    internal int AnnouncedVersion { get; set; } = -1;
+    internal bool AnnouncedAck { get; set; }
+
+    /// <summary>
+    /// Queues a message (Status, Have, Unhave, Want, Unwant, Request, Cancel or Data) without blocking;
+    /// false if the channel is closed. The message must not be modified afterwards. JS peers drop
+    /// messages for feeds they have not opened, so wait for <see cref="RemoteOpened"/> first.
+    /// </summary>
+    public bool Send(IMessage message) => Connection.SendOnChannel(this, message);
+
+    /// <summary>Like <see cref="Send"/>, then waits while the connection's send queue is over its bound.</summary>
+    public async ValueTask<bool> SendAsync(IMessage message, CancellationToken cancellationToken = default)
+    {
+        if (!Send(message)) return false;
+        await Connection.WaitForSendCapacityAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Registers a feed-level extension, at any time; the name list is (re-)announced in Options.</summary>
+    public ProtocolExtension RegisterExtension(string name, ExtensionHandler handler)
+        => Connection.RegisterChannelExtension(this, name, handler);
+
+    /// <summary>Sends Close and forgets the channel. Idempotent.</summary>
+    public void Close() => Connection.CloseChannel(this, ChannelCloseReason.LocalClose);
+
+    internal void Deliver(IMessage message) => _inbox.Writer.TryWrite(message);
+
+    internal void MarkRemoteOpen() => _remoteOpened.TrySetResult(true);
+
+    internal void MarkClosed(ChannelCloseReason reason)
+    {
+        _closed.TrySetResult(reason);
+        _remoteOpened.TrySetResult(false);
+        _inbox.Writer.TryComplete();
+    }
+
+    public override string ToString() => $"Channel {LocalId} ({Convert.ToHexStringLower(DiscoveryKey)[..8]}…)";
+}

@@ -1,0 +1,44 @@
+// Liveness (hypercore-protocol 8 defaults; spec/hypercore.md §7.2): after KeepAliveInterval (10 s)
+// without sending, send a ping, i.e. one 00 byte through the send keystream; after IdleTimeout (20 s)
+// without receiving a single byte, end the connection. Pings are skipped during the handshake and
+// while frames are queued (those will reset the clock anyway), as in JS. One timer serves both, ticking
+// at a quarter of the shorter period, so a deadline is overshot by at most 25 %.
+using Cabal.Net.Internal;
+
+namespace Cabal.Net;
+
+public sealed partial class ProtocolConnection
+{
+    private long _lastSendTick;
+    private long _lastReceiveTick;
+
+    private async Task TimersLoopAsync(CancellationToken ct)
+    {
+        var keepAlive = _options.KeepAliveInterval;
+        var idle = _options.IdleTimeout;
+        var periods = new[] { keepAlive, idle }.Where(t => t > TimeSpan.Zero).ToArray();
+        if (periods.Length == 0) return;
+
+        var tick = TimeSpan.FromTicks(Math.Max(periods.Min().Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks));
+        using var timer = new PeriodicTimer(tick);
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+        {
+            var now = Environment.TickCount64;
+            if (idle > TimeSpan.Zero && now - Volatile.Read(ref _lastReceiveTick) >= (long)idle.TotalMilliseconds)
+            {
+                ConnectionLog.IdleTimeout(_log, idle);
+                End(new TimeoutException($"Nothing received for {idle.TotalSeconds:0.###} s (ETIMEDOUT)."));
+                return;
+            }
+
+            if (keepAlive > TimeSpan.Zero
+                && _handshakeDone.Task.IsCompletedSuccessfully
+                && now - Volatile.Read(ref _lastSendTick) >= (long)keepAlive.TotalMilliseconds
+                && Interlocked.Read(ref _queuedBytes) == 0)
+            {
+                lock (_gate) EnqueueLocked(OutboundFrame.Ping());
+                Volatile.Write(ref _lastSendTick, now);
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Cabal.Net.Crypto;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Net;
+
+/// <summary>Settings of one <see cref="ProtocolConnection"/>. Defaults are hypercore-protocol 8's.</summary>
+public sealed record ProtocolConnectionOptions
+{
+    /// <summary>Noise static key (the peer's transport identity). Null: a fresh random one per connection, as JS does.</summary>
+    public NoiseKeyPair? StaticKeyPair { get; init; }
+
+    /// <summary>
+    /// Send a ping (one encrypted 00 byte) when nothing has been sent for this long. Default 10 s, half of
+    /// the JS receive timeout, so JS peers never drop us. <see cref="TimeSpan.Zero"/> disables pings.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// End the connection when no byte at all has arrived for this long (handshake included).
+    /// Default 20 s (JS: ETIMEDOUT). <see cref="TimeSpan.Zero"/> disables the timeout.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Soft bound on bytes queued for sending: <c>SendAsync</c> waits while more than this is queued.
+    /// Synchronous <c>Send</c> never waits (so message handlers cannot deadlock two peers). Default 1 MiB.
+    /// </summary>
+    public int MaxQueuedSendBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Leave the stream open when the connection ends (default: dispose it).</summary>
+    public bool LeaveStreamOpen { get; init; }
+
+    public ILogger? Logger { get; init; }
+
+    // Deterministic handshakes for test vectors; never set in production.
+    internal NoiseKeyPair? EphemeralKeyPair { get; init; }
+    internal byte[]? PayloadNonce { get; init; }
+}
