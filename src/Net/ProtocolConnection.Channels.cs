@@ -165,8 +165,13 @@ public sealed partial class ProtocolConnection
 
         lock (_gate)
         {
-            if (_remoteChannels.Remove(remoteId, out var previous) && !ReferenceEquals(previous.Channel, null))
-                previous.Channel.RemoteId = null;
+            // The remote reused one of its ids: forget whatever that id meant before.
+            if (_remoteChannels.Remove(remoteId, out var previous))
+            {
+                if (previous.Channel is { } reassigned) reassigned.RemoteId = null;
+                var previousHex = Convert.ToHexStringLower(previous.DiscoveryKey);
+                if (_remoteOnly.TryGetValue(previousHex, out var pending) && ReferenceEquals(pending, previous)) _remoteOnly.Remove(previousHex);
+            }
 
             if (_channelsByKey.TryGetValue(hex, out var channel))
             {

@@ -2,7 +2,9 @@
 // without sending, send a ping, i.e. one 00 byte through the send keystream; after IdleTimeout (20 s)
 // without receiving a single byte, end the connection. Pings are skipped during the handshake and
 // while frames are queued (those will reset the clock anyway), as in JS. One timer serves both, ticking
-// at a quarter of the shorter period, so a deadline is overshot by at most 25 %.
+// at a quarter of the shorter period, so a deadline is overshot by at most 25 %. A tick that arrives
+// far too late means this process was stalled (thread-pool starvation, GC, a paused VM): the receive
+// loop was stalled too, so bytes may be waiting unread, and the idle check waits one more tick.
 using Cabal.Net.Internal;
 
 namespace Cabal.Net;
@@ -20,11 +22,15 @@ public sealed partial class ProtocolConnection
         if (periods.Length == 0) return;
 
         var tick = TimeSpan.FromTicks(Math.Max(periods.Min().Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks));
+        var stallMs = 3 * (long)tick.TotalMilliseconds;
+        var previous = Environment.TickCount64;
         using var timer = new PeriodicTimer(tick);
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
         {
             var now = Environment.TickCount64;
-            if (idle > TimeSpan.Zero && now - Volatile.Read(ref _lastReceiveTick) >= (long)idle.TotalMilliseconds)
+            var stalled = now - previous > stallMs;
+            previous = now;
+            if (idle > TimeSpan.Zero && !stalled && now - Volatile.Read(ref _lastReceiveTick) >= (long)idle.TotalMilliseconds)
             {
                 ConnectionLog.IdleTimeout(_log, idle);
                 End(new TimeoutException($"Nothing received for {idle.TotalSeconds:0.###} s (ETIMEDOUT)."));

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Cabal.Tests;
+
+namespace Cabal.Interop.Tests.Js;
+
+/// <summary>
+/// A real JS peer from ../shared/interop (hypercore-peer.js or cabal-peer.js) in a child process.
+/// It prints one JSON event per line on stdout; we wait for events by name, always with a deadline.
+/// Disposing kills it.
+/// </summary>
+public sealed class JsPeer : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly List<JsonElement> _events = [];
+
+    private JsPeer(ChildProcess process) => _process = process;
+
+    public static JsPeer Start(string script, params string[] args)
+    {
+        var interop = TestPaths.Interop;
+        if (!Directory.Exists(Path.Combine(interop, "node_modules")))
+            throw new InvalidOperationException($"Run `npm ci` in {interop} first (scripts/test.sh does).");
+        return new JsPeer(ChildProcess.Start("node", new[] { Path.Combine(interop, script) }.Concat(args), interop));
+    }
+
+    public IReadOnlyList<JsonElement> Events { get { lock (_events) return [.. _events]; } }
+
+    public string StandardError => _process.StandardError;
+
+    public StreamWriter StandardInput => _process.StandardInput;
+
+    /// <summary>Reads events until one named <paramref name="name"/> (and matching <paramref name="match"/>) arrives.</summary>
+    public async Task<JsonElement> WaitForEventAsync(string name, TimeSpan timeout, Func<JsonElement, bool>? match = null)
+    {
+        lock (_events)
+            foreach (var e in _events)
+                if (IsEvent(e, name) && (match is null || match(e))) return e;
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException($"JS peer sent no '{name}' event within {timeout}.\nstderr:\n{StandardError}");
+            var line = await _process.ReadLineAsync(left)
+                ?? throw new InvalidOperationException($"JS peer exited before '{name}'.\nstderr:\n{StandardError}");
+            JsonElement e;
+            try { e = JsonDocument.Parse(line).RootElement.Clone(); }
+            catch (JsonException) { continue; }
+            lock (_events) _events.Add(e);
+            if (IsEvent(e, name) && (match is null || match(e))) return e;
+        }
+    }
+
+    /// <summary>Waits for the `listening` event and returns its port.</summary>
+    public async Task<int> ListeningPortAsync(TimeSpan timeout)
+        => (await WaitForEventAsync("listening", timeout)).GetProperty("port").GetInt32();
+
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+
+    private static bool IsEvent(JsonElement e, string name)
+        => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("event", out var ev) && ev.GetString() == name;
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+}
