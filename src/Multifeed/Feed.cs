@@ -175,6 +175,8 @@ public sealed partial class Feed : ITreeNodeSource
 
     internal void MarkRemoved() { lock (_lock) _removed = true; }
 
+    internal bool IsRemoved { get { lock (_lock) return _removed; } }
+
     private void ThrowIfRemoved()
     {
         if (_removed) throw new ObjectDisposedException($"Feed {KeyHex} was removed from the store.");

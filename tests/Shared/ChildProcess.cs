@@ -16,10 +16,39 @@ public sealed class ChildProcess : IAsyncDisposable
     private ChildProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is null) _lines.Writer.TryComplete(); else _lines.Writer.TryWrite(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.Add(e.Data); };
-        process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _ = Task.Run(ReadStdoutAsync);
+    }
+
+    // Lines end at '\n' only. Process.BeginOutputReadLine also breaks lines at other characters
+    // (JS peers print block values that contain U+0085), which would cut JSON events in two.
+    private async Task ReadStdoutAsync()
+    {
+        var stream = _process.StandardOutput.BaseStream;
+        var buffer = new byte[64 * 1024];
+        var line = new MemoryStream();
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                var start = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    if (buffer[i] != (byte)'\n') continue;
+                    line.Write(buffer, start, i - start);
+                    _lines.Writer.TryWrite(System.Text.Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length).TrimEnd('\r'));
+                    line.SetLength(0);
+                    start = i + 1;
+                }
+                line.Write(buffer, start, n - start);
+            }
+            if (line.Length > 0) _lines.Writer.TryWrite(System.Text.Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length));
+        }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
+        finally { _lines.Writer.TryComplete(); }
     }
 
     public static ChildProcess Start(string fileName, IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string>? env = null)

@@ -118,6 +118,30 @@ public sealed partial class FeedStore : IAsyncDisposable
     {
         _byNumber[feed.Number] = feed;
         _byKey[feed.KeyHex] = feed;
+        if (Volatile.Read(ref _byDiscoveryKey) is { } map) map[Convert.ToHexStringLower(feed.DiscoveryKey)] = feed;
+    }
+
+    // Built on first use: hashing every key at open would cost ~1 µs per feed for nothing.
+    private ConcurrentDictionary<string, Feed>? _byDiscoveryKey;
+
+    /// <summary>The feed whose discovery key is <paramref name="discoveryKey"/>, if the store holds it.</summary>
+    public Feed? TryGetByDiscoveryKey(ReadOnlySpan<byte> discoveryKey)
+    {
+        var map = Volatile.Read(ref _byDiscoveryKey);
+        if (map is null)
+        {
+            lock (_addLock)
+            {
+                map = _byDiscoveryKey;
+                if (map is null)
+                {
+                    map = new ConcurrentDictionary<string, Feed>(StringComparer.Ordinal);
+                    foreach (var f in _byNumber.Values) map[Convert.ToHexStringLower(f.DiscoveryKey)] = f;
+                    Volatile.Write(ref _byDiscoveryKey, map);
+                }
+            }
+        }
+        return map.TryGetValue(Convert.ToHexStringLower(discoveryKey), out var feed) && !feed.IsRemoved ? feed : null;
     }
 
     /// <summary>Creates a writable feed with a new (or the given) key pair. Durable when the task completes.</summary>

@@ -20,7 +20,19 @@ public sealed class JsPeer : IAsyncDisposable
         var interop = TestPaths.Interop;
         if (!Directory.Exists(Path.Combine(interop, "node_modules")))
             throw new InvalidOperationException($"Run `npm ci` in {interop} first (scripts/test.sh does).");
-        return new JsPeer(ChildProcess.Start("node", new[] { Path.Combine(interop, script) }.Concat(args), interop));
+        // Node's writes to a pipe can be asynchronous, and the harness's process.exit() then drops
+        // what is still queued (seen with megabytes of block events). Writes to a file are always
+        // synchronous, so node writes to a temp file that tail streams to us; tail --pid stops
+        // after node exits and has printed everything, and the script exits with node's code.
+        // ulimit: the JS stack opens several files per feed.
+        const string Wrapper = """
+            ulimit -n 65536 2>/dev/null
+            out=$(mktemp); trap 'rm -f "$out"' EXIT
+            node "$@" <&0 >"$out" & pid=$!
+            tail -n +1 -f --pid=$pid "$out"
+            wait $pid
+            """;
+        return new JsPeer(ChildProcess.Start("bash", new[] { "-c", Wrapper, "bash", Path.Combine(interop, script) }.Concat(args), interop));
     }
 
     public IReadOnlyList<JsonElement> Events { get { lock (_events) return [.. _events]; } }
@@ -41,10 +53,10 @@ public sealed class JsPeer : IAsyncDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) throw new TimeoutException($"JS peer sent no '{name}' event within {timeout}.\nstderr:\n{StandardError}");
             var line = await _process.ReadLineAsync(left)
-                ?? throw new InvalidOperationException($"JS peer exited before '{name}'.\nstderr:\n{StandardError}");
+                ?? throw new InvalidOperationException($"JS peer exited before '{name}'. Last events: {LastEvents()}\nstderr:\n{StandardError}");
             JsonElement e;
             try { e = JsonDocument.Parse(line).RootElement.Clone(); }
-            catch (JsonException) { continue; }
+            catch (JsonException) { continue; } // a log line, not an event
             lock (_events) _events.Add(e);
             if (IsEvent(e, name) && (match is null || match(e))) return e;
         }
@@ -55,6 +67,12 @@ public sealed class JsPeer : IAsyncDisposable
         => (await WaitForEventAsync("listening", timeout)).GetProperty("port").GetInt32();
 
     public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+
+    private string LastEvents()
+    {
+        lock (_events)
+            return string.Join(" | ", _events.TakeLast(4).Select(e => { var t = e.GetRawText(); return t.Length > 300 ? t[..300] + "…" : t; }));
+    }
 
     private static bool IsEvent(JsonElement e, string name)
         => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("event", out var ev) && ev.GetString() == name;

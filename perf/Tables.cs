@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+
+namespace Cabal.Perf;
+
+/// <summary>Human-readable figures: the console table, the RESULTS.md table and the target verdict.</summary>
+internal static class Tables
+{
+    public const string Latest50NotLanded = "n/a (chat views not landed)";
+
+    /// <summary>The project's goal: "all 10,000 feeds open within 50 ms of the runtime starting".</summary>
+    public const int TargetFeeds = 10_000;
+    public const double TargetMs = 50;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Duration(double ms) => ms switch
+    {
+        < 10 => string.Create(Inv, $"{ms:0.00} ms"),
+        < 100 => string.Create(Inv, $"{ms:0.0} ms"),
+        < 1000 => string.Create(Inv, $"{ms:0} ms"),
+        < 10_000 => string.Create(Inv, $"{ms / 1000:0.00} s"),
+        < 100_000 => string.Create(Inv, $"{ms / 1000:0.0} s"),
+        _ => string.Create(Inv, $"{ms / 1000:0} s"),
+    };
+
+    private static string Plain(double v) => v < 10 ? string.Create(Inv, $"{v:0.00}") : v < 100 ? string.Create(Inv, $"{v:0.0}") : string.Create(Inv, $"{v:0}");
+
+    /// <summary>"1.23 s (1.20–1.31)": median, then min–max when there was more than one run.</summary>
+    public static string Time(Summary? s)
+    {
+        if (s is null) return "—";
+        if (s.Count == 1) return Duration(s.Median);
+        // The range is printed in the median's unit so it reads at a glance.
+        var (div, unit) = s.Median >= 1000 ? (1000.0, " s") : (1.0, " ms");
+        return $"{Plain(s.Median / div)}{unit} ({Plain(s.Min / div)}–{Plain(s.Max / div)})";
+    }
+
+    public static string Megabytes(Summary? s) => s is null ? "—" : string.Create(Inv, $"{s.Median:#,0} MB");
+
+    public static string Ratio(double? r)
+    {
+        if (r is not { } v) return "—";
+        var ratio = v < 0.01 ? string.Create(Inv, $"{v:0.0000}") : string.Create(Inv, $"{v:0.000}");
+        return v < 1 ? string.Create(Inv, $"{ratio} ({1 / v:0.#}× faster)") : string.Create(Inv, $"{ratio} ({v:0.#}× slower)");
+    }
+
+    /// <summary>What to print in a JS column when there are no figures.</summary>
+    private static string JsCell(JsResult js, Func<JsResult, string> figure) => js.Status switch
+    {
+        Status.Ok => figure(js),
+        Status.DidNotFinish => $"did not finish in {js.TimeoutSeconds} s",
+        Status.Off => "not run (--js off)",
+        Status.NotAttempted => "not attempted",
+        Status.Unavailable => "n/a (no node)",
+        _ => "failed",
+    };
+
+    private static string CsCell(CsResult cs, Func<CsResult, string> figure) => cs.Status == Status.Ok ? figure(cs) : "failed";
+
+    public static string OneLine(SizeResult s)
+        => $"F={s.Feeds}: C# runtime→open {CsCell(s.CSharp, c => Time(c.MainToOpenMs))}, spawn→open {CsCell(s.CSharp, c => Time(c.SpawnToOpenMs))}, " +
+           $"peak RSS {Megabytes(s.CSharp.PeakRssMb)} | JS cabal.ready {JsCell(s.Js, j => Time(j.ReadyAtMs))}, all indexed {JsCell(s.Js, j => Time(j.IndexedAtMs))}" +
+           (s.Ratio.OpenVsReady is { } r ? $" | C#/JS {Ratio(r)}" : "");
+
+    public static string Markdown(LoadReport report)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| F (feeds) | msgs/feed | C# runtime→open | C# spawn→open | C# newest block of every feed | C# latest 50 msgs | C# peak RSS | JS process start→`cabal.ready` | JS all indexed | JS latest 50 msgs | JS peak RSS | C#/JS (spawn→open ÷ ready) | C#/JS peak RSS |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var s in report.Sizes)
+        {
+            var c = s.CSharp;
+            var j = s.Js;
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Feeds:#,0} | {s.Messages} ")
+              .Append(CultureInfo.InvariantCulture, $"| {CsCell(c, x => Time(x.MainToOpenMs))} | {CsCell(c, x => Time(x.SpawnToOpenMs))} | {CsCell(c, x => Time(x.NewestBlockMs))} | {c.Latest50} | {Megabytes(c.PeakRssMb)} ")
+              .Append(CultureInfo.InvariantCulture, $"| {JsCell(j, x => Time(x.ReadyAtMs))} | {JsCell(j, x => Time(x.IndexedAtMs))} | {JsCell(j, x => Time(x.Latest50Ms))} | {JsCell(j, x => Megabytes(x.PeakRssMb))} ")
+              .AppendLine(CultureInfo.InvariantCulture, $"| {Ratio(s.Ratio.OpenVsReady)} | {(s.Ratio.PeakRss is { } m ? m.ToString("0.000", Inv) : "—")} |");
+        }
+        var notes = report.Sizes.Where(s => s.Js.Detail is not null && s.Js.Status is not Status.Off and not Status.Unavailable)
+            .Select(s => $"JS at F={s.Feeds:#,0}: {s.Js.Detail}.")
+            .Concat(report.Sizes.Where(s => s.CSharp.Detail is not null).Select(s => $"C# at F={s.Feeds:#,0}: {s.CSharp.Detail}"));
+        foreach (var n in notes) sb.AppendLine().Append("* ").AppendLine(n);
+        return sb.ToString();
+    }
+
+    /// <summary>Whether the goal is met, with the figures that decide it.</summary>
+    public static string TargetVerdict(LoadReport report)
+    {
+        var at = report.Sizes.FirstOrDefault(s => s.Feeds == TargetFeeds && s.CSharp.Status == Status.Ok);
+        if (at?.CSharp.MainToOpenMs is not { } open)
+            return $"Not measured: the sweep did not include {TargetFeeds:#,0} feeds (largest: {report.Sizes.Max(s => s.Feeds):#,0}).";
+        var met = open.Median <= TargetMs;
+        var verdict = met ? "**Met**" : "**Not met**";
+        var worst = open.Max <= TargetMs ? "every run was within it" : $"the slowest run took {Duration(open.Max)}";
+        var spawn = at.CSharp.SpawnToOpenMs is { } sp ? $" Counting from the spawn of the process (exec, .NET host and runtime start-up included) it is {Time(sp)}." : "";
+        return $"{verdict}: with {TargetFeeds:#,0} feeds × {at.Messages} messages, FeedStore.Open returned {Time(open)} after Main started " +
+               $"(median; {worst}) against a budget of {TargetMs:0} ms.{spawn}";
+    }
+}

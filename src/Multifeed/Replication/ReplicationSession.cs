@@ -1,0 +1,70 @@
+// Replicates a set of feeds over one connection, as hypercore's feed.replicate(stream) does for
+// each feed: one channel per feed, each driven by its own FeedPeer. Feeds the remote opens are
+// accepted when the store holds them (or when the acceptance policy says so).
+using Cabal.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cabal.Multifeed.Replication;
+
+public sealed class ReplicationSession : IAsyncDisposable
+{
+    private readonly Replicator _replicator;
+    private readonly ReplicationOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, FeedPeer> _peers = new(StringComparer.Ordinal);
+    private readonly List<Task> _pumps = [];
+
+    /// <param name="acceptRemoteFeeds">When the remote opens a feed we have not: true to open it if the store holds it.</param>
+    public ReplicationSession(Replicator replicator, ProtocolConnection connection, ReplicationOptions? options = null, bool acceptRemoteFeeds = true, ILoggerFactory? loggerFactory = null)
+    {
+        _replicator = replicator;
+        Connection = connection;
+        _options = options ?? replicator.Options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Cabal.Multifeed.ReplicationSession");
+        if (acceptRemoteFeeds) connection.DiscoveryKey += OnRemoteDiscoveryKey;
+    }
+
+    public ProtocolConnection Connection { get; }
+
+    /// <summary>The state machines of the feeds replicated on this connection.</summary>
+    public IReadOnlyList<FeedPeer> Peers { get { lock (_lock) return [.. _peers.Values]; } }
+
+    public FeedPeer? PeerFor(Feed feed) { lock (_lock) return _peers.GetValueOrDefault(feed.KeyHex); }
+
+    /// <summary>Opens a channel for <paramref name="feed"/> and replicates it; a second call for the same feed is a no-op.</summary>
+    public FeedPeer Replicate(Feed feed)
+    {
+        lock (_lock)
+        {
+            if (_peers.TryGetValue(feed.KeyHex, out var existing) && !existing.IsClosed) return existing;
+            var channel = Connection.OpenChannel(feed.Key);
+            var peer = _replicator.Attach(feed, new ProtocolFeedChannel(channel, _logger), _options);
+            _peers[feed.KeyHex] = peer;
+            _pumps.Add(ProtocolFeedChannel.PumpAsync(channel, peer, _stop.Token));
+            return peer;
+        }
+    }
+
+    private void OnRemoteDiscoveryKey(object? sender, DiscoveryKeyEventArgs e)
+    {
+        var feed = _replicator.Store.TryGetByDiscoveryKey(e.DiscoveryKey);
+        if (feed is null) return; // JS leaves unknown feeds unanswered too
+        if (_replicator.Hub(feed).IsBarred(RemoteIdHex)) { Connection.RejectChannel(e.DiscoveryKey); return; }
+        Replicate(feed);
+    }
+
+    private string RemoteIdHex => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k) : "unknown";
+
+    public async ValueTask DisposeAsync()
+    {
+        Connection.DiscoveryKey -= OnRemoteDiscoveryKey;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        Task[] pumps;
+        lock (_lock) pumps = [.. _pumps];
+        await Task.WhenAll(pumps).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}
