@@ -61,7 +61,8 @@ internal static class ResultsWriter
         sb.AppendLine("* **C#**: builds once (cached in `perf/cache/`) a FeedStore of F writable feeds × M chat/text messages, one append (one signature) per message, " +
                       "with the same JSON bytes make-cabal.js writes. Each run starts a fresh process (`perf load-child --dir STORE`) that calls `FeedStore.Open` first thing. " +
                       "*runtime→open* is from the first line of `Main` until `Open` returned with all F feeds; *spawn→open* is from just before the parent started the process " +
-                      "(so exec, the .NET host and runtime start-up are included, like node's start-up in the JS figures). *Newest block of every feed* is read after the open. " +
+                      "(so exec, the .NET host and runtime start-up are included, like node's start-up in the JS figures). *2nd open* opens the store again in the same process after closing it: " +
+                      "the part of the first open that grows with F, without the one-off cost of loading assemblies, the native LMDB library and JIT-compiling. *Newest block of every feed* is read after the open. " +
                       "Peak RSS is the child's VmHWM.");
         sb.AppendLine("* **JS**: `node make-cabal.js --feeds F --messages M` builds the same-size cabal (F users + the empty local feed, cached in `perf/cache/`); " +
                       "each run is a fresh `node bench-load.js --dir CABAL` (real cabal-core 16 / multifeed 6 / hypercore 9). " +

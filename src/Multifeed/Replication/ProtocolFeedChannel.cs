@@ -7,7 +7,10 @@ namespace Cabal.Multifeed.Replication;
 
 internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ILogger logger) : IFeedChannel
 {
-    public string RemoteId { get; } = channel.Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k) : "unknown";
+    private string? _remoteId;
+
+    // Known only after the handshake; channels may be opened before it completes.
+    public string RemoteId => _remoteId ?? (channel.Connection.RemoteStaticKey is { } k ? _remoteId = Convert.ToHexStringLower(k) : "unknown");
 
     public bool RemoteAck => channel.RemoteOptions is { HasAck: true, Ack: true };
 
