@@ -50,15 +50,37 @@ internal static class LoadScenario
 
         await Console.Out.WriteLineAsync(Tables.Markdown(report)).ConfigureAwait(false);
         Log($"raw figures: {jsonPath}");
-        if (o.WriteResults)
-        {
-            var md = Path.Combine(RepoPaths.PerfDir, "RESULTS.md");
-            var svg = Path.Combine(RepoPaths.PerfDir, "load.svg");
-            await ResultsWriter.WriteLoadSectionAsync(md, report, ct).ConfigureAwait(false);
-            await File.WriteAllTextAsync(svg, SvgPlot.Render(report), ct).ConfigureAwait(false);
-            Log($"wrote {md} and {svg}");
-        }
+        if (o.WriteResults) await WriteResultsAsync(report, ct).ConfigureAwait(false);
         return sizes.All(s => s.CSharp.Status == Status.Ok) ? 0 : 1;
+    }
+
+    /// <summary>The <c>render</c> command: RESULTS.md and the plot from a saved report, e.g. after changing their layout.</summary>
+    public static async Task<int> RenderAsync(string jsonPath, CancellationToken ct)
+    {
+        LoadReport? report;
+        try
+        {
+            await using var stream = File.OpenRead(jsonPath);
+            report = await JsonSerializer.DeserializeAsync<LoadReport>(stream, ReportJson, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            Log($"cannot read {jsonPath}: {e.Message}");
+            return 1;
+        }
+        if (report is null) { Log($"{jsonPath} holds no report"); return 1; }
+        await Console.Out.WriteLineAsync(Tables.Markdown(report)).ConfigureAwait(false);
+        await WriteResultsAsync(report, ct).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task WriteResultsAsync(LoadReport report, CancellationToken ct)
+    {
+        var md = Path.Combine(RepoPaths.PerfDir, "RESULTS.md");
+        var svg = Path.Combine(RepoPaths.PerfDir, "load.svg");
+        await ResultsWriter.WriteLoadSectionAsync(md, report, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(svg, SvgPlot.Render(report), ct).ConfigureAwait(false);
+        Log($"wrote {md} and {svg}");
     }
 
     private static async Task<CsResult> MeasureCsAsync(LoadOptions o, int feeds, int messages, CancellationToken ct)

@@ -82,7 +82,11 @@ namespace Cabal.Perf
             child.Hidden = true;
             child.SetAction((r, _) => LoadChild.RunAsync(mainTimestamp, r.GetValue(dir)!));
 
-            return new RootCommand("Cabal performance harness.") { load, child };
+            var from = new Option<string>("--from") { Description = "A JSON report written by `load` (e.g. perf/out/load-latest.json).", Required = true };
+            var render = new Command("render", "Rewrite the load section of perf/RESULTS.md and perf/load.svg from a saved report, without measuring.") { from };
+            render.SetAction((r, ct) => LoadScenario.RenderAsync(Path.GetFullPath(r.GetValue(from)!), ct));
+
+            return new RootCommand("Cabal performance harness.") { load, render, child, SyncScenario.BuildCommand() };
         }
 
         private static int[] ParseSizes(System.CommandLine.Parsing.ArgumentResult r)

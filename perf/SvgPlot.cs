@@ -9,8 +9,8 @@ internal static class SvgPlot
 {
     private sealed record Series(string Label, string Color, bool Dashed, string Marker, IReadOnlyList<(double Feeds, double Ms)> Points);
 
-    private const int Width = 820, Height = 520;
-    private const int Left = 80, Right = 250, Top = 50, Bottom = 60;
+    private const int Width = 860, Height = 520;
+    private const int Left = 80, Right = 290, Top = 50, Bottom = 60;
     private const int PlotW = Width - Left - Right, PlotH = Height - Top - Bottom;
     private const string Blue = "#1f5fbf", Orange = "#d9730d", Red = "#c62828", Grey = "#777";
 
@@ -28,10 +28,12 @@ internal static class SvgPlot
         series.RemoveAll(s => s.Points.Count == 0);
         var dnf = report.Sizes.Where(s => s.Js.Status == Status.DidNotFinish).Select(s => ((double)s.Feeds, s.Js.TimeoutSeconds * 1000.0)).ToList();
 
-        var xs = report.Sizes.Select(s => (double)s.Feeds).DefaultIfEmpty(1).ToList();
+        var xs = report.Sizes.Select(s => (double)s.Feeds).Append(Tables.TargetFeeds).ToList();
         var ys = series.SelectMany(s => s.Points.Select(p => p.Ms)).Concat(dnf.Select(d => d.Item2)).Append(Tables.TargetMs).ToList();
-        var (x0, x1) = Decades(xs.Min(), xs.Max());
+        // Whole decades on the time axis; on the feeds axis a margin, so the end points are not on the frame.
         var (y0, y1) = Decades(ys.Min(), ys.Max());
+        var x0 = Math.Log10(xs.Min()) - 0.12;
+        var x1 = Math.Log10(xs.Max()) + 0.12;
         double X(double feeds) => Left + (Math.Log10(feeds) - x0) / (x1 - x0) * PlotW;
         double Y(double ms) => Top + PlotH - (Math.Log10(ms) - y0) / (y1 - y0) * PlotH;
 
@@ -40,11 +42,12 @@ internal static class SvgPlot
         Line(sb, $"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>");
         Line(sb, $"<text x=\"{Left}\" y=\"28\" font-size=\"16\" font-weight=\"bold\">Opening a cabal of F feeds × {report.Sizes.FirstOrDefault()?.Messages ?? 0} messages (medians, log-log)</text>");
 
-        // Grid: a line at every 1–9 × 10^k, labels at decades.
-        for (var k = x0; k <= x1; k++)
-            for (var d = 1; d <= 9 && (k < x1 || d == 1); d++)
+        // Grid: a line at every 1–9 × 10^k inside the range, labels at decades.
+        for (var k = (int)Math.Floor(x0); k <= (int)Math.Ceiling(x1); k++)
+            for (var d = 1; d <= 9; d++)
             {
                 var v = d * Math.Pow(10, k);
+                if (Math.Log10(v) < x0 || Math.Log10(v) > x1) continue;
                 var x = X(v);
                 Line(sb, $"<line x1=\"{F(x)}\" y1=\"{Top}\" x2=\"{F(x)}\" y2=\"{Top + PlotH}\" stroke=\"{(d == 1 ? "#ccc" : "#eee")}\"/>");
                 if (d == 1) Line(sb, $"<text x=\"{F(x)}\" y=\"{Top + PlotH + 20}\" text-anchor=\"middle\">{v.ToString("#,0", CultureInfo.InvariantCulture)}</text>");
@@ -55,7 +58,7 @@ internal static class SvgPlot
                 var v = d * Math.Pow(10, k);
                 var y = Y(v);
                 Line(sb, $"<line x1=\"{Left}\" y1=\"{F(y)}\" x2=\"{Left + PlotW}\" y2=\"{F(y)}\" stroke=\"{(d == 1 ? "#ccc" : "#eee")}\"/>");
-                if (d == 1) Line(sb, $"<text x=\"{Left - 8}\" y=\"{F(y + 4)}\" text-anchor=\"end\">{Esc(Tables.Duration(v))}</text>");
+                if (d == 1) Line(sb, $"<text x=\"{Left - 8}\" y=\"{F(y + 4)}\" text-anchor=\"end\">{Esc(DecadeLabel(v))}</text>");
             }
         Line(sb, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{PlotW}\" height=\"{PlotH}\" fill=\"none\" stroke=\"#444\"/>");
         Line(sb, $"<text x=\"{Left + PlotW / 2}\" y=\"{Height - 18}\" text-anchor=\"middle\">feeds (F)</text>");
@@ -64,7 +67,8 @@ internal static class SvgPlot
         // The goal: 10,000 feeds within 50 ms of the runtime starting.
         var ty = Y(Tables.TargetMs);
         Line(sb, $"<line x1=\"{Left}\" y1=\"{F(ty)}\" x2=\"{Left + PlotW}\" y2=\"{F(ty)}\" stroke=\"{Grey}\" stroke-width=\"1.5\" stroke-dasharray=\"2 4\"/>");
-        Line(sb, $"<text x=\"{Left + 6}\" y=\"{F(ty - 6)}\" fill=\"{Grey}\">target: {Tables.TargetMs:0} ms</text>");
+        Line(sb, $"<text x=\"{F(X(Tables.TargetFeeds) - 10)}\" y=\"{F(ty + 18)}\" text-anchor=\"end\" fill=\"{Grey}\">{Tables.TargetMs:0} ms</text>");
+        Marker(sb, "diamond", X(Tables.TargetFeeds), ty, Grey);
 
         foreach (var s in series)
         {
@@ -100,7 +104,10 @@ internal static class SvgPlot
             ly += 24;
         }
         Line(sb, $"<line x1=\"{lx}\" y1=\"{ly}\" x2=\"{lx + 34}\" y2=\"{ly}\" stroke=\"{Grey}\" stroke-width=\"1.5\" stroke-dasharray=\"2 4\"/>");
-        Line(sb, $"<text x=\"{lx + 42}\" y=\"{ly + 4}\">target ({Tables.TargetFeeds:#,0} feeds)</text>");
+        Marker(sb, "diamond", lx + 17, ly, Grey);
+        Line(sb, $"<text x=\"{lx + 42}\" y=\"{ly + 4}\">target: {Tables.TargetFeeds:#,0} feeds</text>");
+        Line(sb, $"<text x=\"{lx + 42}\" y=\"{ly + 20}\">within {Tables.TargetMs:0} ms of runtime start</text>");
+        ly += 16;
         ly += 34;
         foreach (var note in new[] { "runtime→open: from Main", "spawn→open / JS: from", "process start (runtime", "start-up included)" })
         {
@@ -118,12 +125,19 @@ internal static class SvgPlot
         return (low, Math.Max(high, low + 1));
     }
 
+    private static string DecadeLabel(double ms) => ms < 1000
+        ? ms.ToString("0.###", CultureInfo.InvariantCulture) + " ms"
+        : (ms / 1000).ToString("#,0.###", CultureInfo.InvariantCulture) + " s";
+
     private static void Marker(StringBuilder sb, string kind, double x, double y, string color)
     {
         switch (kind)
         {
             case "square":
                 Line(sb, $"<rect x=\"{F(x - 4)}\" y=\"{F(y - 4)}\" width=\"8\" height=\"8\" fill=\"white\" stroke=\"{color}\" stroke-width=\"2\"/>");
+                break;
+            case "diamond":
+                Line(sb, $"<path d=\"M{F(x)},{F(y - 6)} L{F(x + 6)},{F(y)} L{F(x)},{F(y + 6)} L{F(x - 6)},{F(y)} Z\" fill=\"white\" stroke=\"{color}\" stroke-width=\"2\"/>");
                 break;
             case "cross":
                 Line(sb, $"<path d=\"M{F(x - 5)},{F(y - 5)} L{F(x + 5)},{F(y + 5)} M{F(x - 5)},{F(y + 5)} L{F(x + 5)},{F(y - 5)}\" stroke=\"{color}\" stroke-width=\"2.5\"/>");

@@ -62,6 +62,7 @@ public sealed partial class ProtocolConnection
     private void HandleFrame(in Frame frame)
     {
         if (frame.IsKeepAlive) return;
+        Interlocked.Increment(ref _framesReceived);
         try
         {
             if (frame.Type == MessageType.Extension)

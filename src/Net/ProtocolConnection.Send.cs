@@ -138,6 +138,7 @@ public sealed partial class ProtocolConnection
                 span[0] = 0;
                 break;
         }
+        if (frame.Kind != OutboundKind.Ping) Interlocked.Increment(ref _framesSent);
         _tx!.Process(span);
         output.Advance(length);
     }

@@ -30,6 +30,17 @@ public sealed class FeedHub
 
     internal FeedPeer[] Peers { get { lock (_lock) return [.. _peers]; } }
 
+    /// <summary>The longest length any connected peer has announced for this feed.</summary>
+    public ulong RemoteLength
+    {
+        get
+        {
+            FeedPeer[] peers;
+            lock (_lock) peers = [.. _peers];
+            return peers.Length == 0 ? 0 : peers.Max(p => p.RemoteLength);
+        }
+    }
+
     public bool IsBarred(string remoteId) { lock (_lock) return _barred.Contains(remoteId); }
 
     internal void Add(FeedPeer peer) { lock (_lock) _peers.Add(peer); }

@@ -1,0 +1,56 @@
+// The `cabal` command line (System.CommandLine). Each subcommand lives in its own file; this one
+// wires them into the root and maps failures to documented exit codes with one-line messages.
+using System.CommandLine;
+
+namespace Cabal.Chat.Cli;
+
+public static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Cabal for .NET: peer-to-peer chat compatible with cabal-core 16");
+        ClientCommand.Configure(root);
+        root.Subcommands.Add(NewCommand.Create());
+        root.Subcommands.Add(SeedCommand.Create());
+        root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(ReadCommand.Create());
+        root.Subcommands.Add(PublishCommands.Nick());
+        root.Subcommands.Add(PublishCommands.Topic());
+        root.Subcommands.Add(InfoCommand.Create());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) Console.Error.WriteLine("cabal: " + e.Message);
+            return ExitCodes.Usage;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a command body, turning known failures into one-line messages and exit codes.</summary>
+    internal static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try { return await body().ConfigureAwait(false); }
+        catch (InvalidCabalKeyException e) { return Fail(ExitCodes.BadKey, e.Message); }
+        catch (CliUsageException e) { return Fail(ExitCodes.Usage, e.Message); }
+        catch (OperationCanceledException) { return ExitCodes.Interrupted; }
+        catch (TimeoutException e) { return Fail(ExitCodes.Timeout, e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LightningDB.LightningException)
+        {
+            return Fail(ExitCodes.Error, e.Message);
+        }
+    }
+
+    internal static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine("cabal: " + message);
+        return code;
+    }
+}
+
+/// <summary>A command-line value that parses but makes no sense (reported with exit code 64).</summary>
+public sealed class CliUsageException(string message) : Exception(message);

@@ -1,0 +1,224 @@
+// The node on the network: per cabal, a multifeed set and a connection manager (TCP listener and
+// dialer with Polly backoff, one connection per remote identity) plus optional LAN discovery. The
+// manager hands every connection to the cabal's multifeed set before its handshake, so the
+// remote's first extension messages are never missed. Everything runs off the caller's thread.
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using Cabal.Chat.Cli;
+using Cabal.Multifeed.Replication;
+using Cabal.Multifeed.Sets;
+using Cabal.Net.Crypto;
+using Cabal.Net.Discovery;
+using Cabal.Net.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Chat;
+
+public sealed partial class CabalNode
+{
+    private readonly ConcurrentDictionary<string, CabalRuntime> _runtimes = new(StringComparer.Ordinal);
+    private NetworkSettings? _network;
+    private NoiseKeyPair? _networkKey;
+    private readonly SemaphoreSlim _networkLock = new(1, 1);
+
+    /// <summary>Raised when a peer connects to or leaves one of the node's cabals (from a network thread).</summary>
+    public event EventHandler<PeerChangedEventArgs>? PeerChanged;
+
+    /// <summary>The TCP port the first cabal accepts peers on, once the network is started with a listener.</summary>
+    public int? ListenPort => _runtimes.Values.OrderBy(r => r.Order).Select(r => r.Manager?.ListenPort).FirstOrDefault(p => p > 0);
+
+    /// <summary>The multifeed set of an open cabal.</summary>
+    public MultifeedSet SetOf(CabalCore cabal) => Runtime(cabal).Set;
+
+    private CabalRuntime Runtime(CabalCore cabal)
+        => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r : throw new InvalidOperationException($"Cabal {cabal.KeyHex} is not open in this node.");
+
+    private async Task OnCabalOpenedAsync(CabalCore core, CancellationToken ct)
+    {
+        if (_runtimes.ContainsKey(core.KeyHex)) return;
+        var set = await MultifeedSet.OpenAsync(Store, Replicator, core.Url.Key, new MultifeedOptions
+        {
+            // Ask peers to acknowledge what we send them: that is what delivery receipts show.
+            Replication = Replicator.Options with { Ack = true },
+            LoggerFactory = LoggerFactory,
+        }, cancellationToken: ct).ConfigureAwait(false);
+        var runtime = new CabalRuntime(core, set, _runtimes.Count);
+        if (!_runtimes.TryAdd(core.KeyHex, runtime)) { await set.DisposeAsync().ConfigureAwait(false); return; }
+        if (_network is not null) await StartCabalNetworkAsync(runtime, _network).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts listening, dialing the given peers and (optionally) LAN discovery for every open cabal,
+    /// and for cabals opened later. Returns once listeners are bound; connections come in the background.
+    /// </summary>
+    public async Task StartNetworkAsync(NetworkSettings settings, bool requestAcks, CancellationToken cancellationToken = default)
+    {
+        _ = requestAcks; // every session asks for acks; kept for callers that want to be explicit
+        var peers = settings.Peers.Select(p => PeerAddress.TryParse(p, out var a, out var error) ? a! : throw new CliUsageException($"--peer {p}: {error}")).ToList();
+        await _networkLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_network is not null) return;
+            _network = settings with { Peers = peers.Select(p => p.ToString()).ToList() };
+            foreach (var r in _runtimes.Values.OrderBy(r => r.Order)) await StartCabalNetworkAsync(r, _network).ConfigureAwait(false);
+        }
+        finally { _networkLock.Release(); }
+    }
+
+    private Task StartCabalNetworkAsync(CabalRuntime runtime, NetworkSettings settings)
+    {
+        var listen = settings.ListenPort is { } p
+            ? new IPEndPoint(IPAddress.Any, runtime.Order == 0 ? p : 0)
+            : settings.Lan ? new IPEndPoint(IPAddress.Any, 0) : null;
+        var manager = new ConnectionManager(new ConnectionManagerOptions
+        {
+            StaticKeyPair = NetworkKey(),
+            ListenEndPoint = listen,
+            BaseDelay = TimeSpan.FromMilliseconds(250),
+            MaxDelay = TimeSpan.FromSeconds(8),
+            Logger = LoggerFactory.CreateLogger("Cabal.Net.ConnectionManager"),
+        }, pc => OnConnection(runtime, pc));
+        manager.ConnectionClosed += pc => OnConnectionClosed(runtime, pc);
+        runtime.Manager = manager;
+        manager.Start();
+        if (listen is not null && manager.ListenPort > 0)
+            Console.Error.WriteLine($"cabal: listening on port {manager.ListenPort} for {runtime.Core.KeyHex[..8]}");
+        foreach (var peer in settings.Peers) manager.AddPeer(PeerAddress.Parse(peer));
+        if (settings.Lan)
+        {
+            try
+            {
+                runtime.Lan = LanDiscovery.ForManager(manager);
+                runtime.Lan.Start();
+                runtime.Lan.JoinCabal(runtime.Core.Url.Key, manager.ListenPort);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                Logger.LogWarning(new EventId(6001, "LanUnavailable"), "LAN discovery is unavailable: {Reason}", e.Message);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    private void OnConnection(CabalRuntime runtime, PeerConnection pc)
+    {
+        var session = runtime.Set.Replicate(pc.Connection, startConnection: false);
+        var address = pc.RemoteEndPoint.ToString();
+        session.PeerIdReceived += (_, peerId) =>
+        {
+            runtime.Peers[pc] = peerId;
+            runtime.Core.ReportPeer(peerId, connected: true);
+            RememberPeer(runtime, address);
+            PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, address, connected: true));
+        };
+    }
+
+    private void OnConnectionClosed(CabalRuntime runtime, PeerConnection pc)
+    {
+        if (!runtime.Peers.TryRemove(pc, out var peerId)) return;
+        if (!runtime.Peers.Values.Contains(peerId)) runtime.Core.ReportPeer(peerId, connected: false);
+        PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, pc.RemoteEndPoint.ToString(), connected: false));
+    }
+
+    /// <summary>Peers currently connected to the cabal (by their user key).</summary>
+    public int ConnectedPeerCount(CabalCore cabal) => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r.Peers.Values.Distinct().Count() : 0;
+
+    /// <summary>Addresses of peers this data directory has exchanged data with, most recent first.</summary>
+    public IReadOnlyList<string> KnownPeers(CabalCore cabal)
+    {
+        var file = PeersFile(cabal.KeyHex);
+        try { return File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).Reverse().Distinct().ToList() : []; }
+        catch (IOException) { return []; }
+    }
+
+    private string PeersFile(string cabalHex) => Path.Combine(Paths.Root, "peers", cabalHex);
+
+    private void RememberPeer(CabalRuntime runtime, string address)
+    {
+        try
+        {
+            var file = PeersFile(runtime.Core.KeyHex);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            lock (runtime) File.AppendAllText(file, address + "\n");
+        }
+        catch (IOException e) { Logger.LogDebug(e, "Could not record peer {Address}", address); }
+    }
+
+    /// <summary>
+    /// Waits until the cabal is up to date with its peers: at least one session has negotiated, every
+    /// feed holds what peers announced, indexing is idle, and nothing changed for a short quiet period.
+    /// Returns false if that does not happen within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> WaitForSyncAsync(CabalCore cabal, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var runtime = Runtime(cabal);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var quietSince = DateTime.UtcNow;
+        var last = (Blocks: 0UL, Feeds: 0);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+                var sessions = runtime.Set.Sessions;
+                var ready = sessions.Any(s => s.Ready.IsCompletedSuccessfully && s.Ready.Result);
+                var status = SyncStatus(cabal);
+                var now = (status.Blocks, status.Feeds);
+                if (now != last) { last = now; quietSince = DateTime.UtcNow; }
+                if (ready && status.Blocks >= status.KnownBlocks && DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(700))
+                {
+                    await cabal.WaitForIndexAsync(deadline.Token).ConfigureAwait(false);
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    // One Noise identity per data directory, so peers see the same identity across restarts and
+    // duplicate connections are recognised.
+    private NoiseKeyPair NetworkKey()
+    {
+        if (_networkKey is not null) return _networkKey;
+        byte[]? seed = null;
+        try
+        {
+            if (File.Exists(Paths.NetworkKeyFile)) seed = Convert.FromHexString(File.ReadAllText(Paths.NetworkKeyFile).Trim());
+        }
+        catch (FormatException) { seed = null; }
+        if (seed is not { Length: NoiseKeyPair.SeedSize })
+        {
+            seed = RandomNumberGenerator.GetBytes(NoiseKeyPair.SeedSize);
+            Directory.CreateDirectory(Paths.Root);
+            File.WriteAllText(Paths.NetworkKeyFile, Convert.ToHexStringLower(seed));
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Paths.NetworkKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return _networkKey = NoiseKeyPair.FromSeed(seed);
+    }
+
+    private async Task StopNetworkAsync()
+    {
+        foreach (var r in _runtimes.Values)
+        {
+            if (r.Lan is not null) await r.Lan.DisposeAsync().ConfigureAwait(false);
+            if (r.Manager is not null) await r.Manager.DisposeAsync().ConfigureAwait(false);
+            await r.Set.DisposeAsync().ConfigureAwait(false);
+        }
+        _runtimes.Clear();
+    }
+
+    private sealed class CabalRuntime(CabalCore core, MultifeedSet set, int order)
+    {
+        public CabalCore Core { get; } = core;
+        public MultifeedSet Set { get; } = set;
+        public int Order { get; } = order;
+        public ConnectionManager? Manager { get; set; }
+        public LanDiscovery? Lan { get; set; }
+        public ConcurrentDictionary<PeerConnection, string> Peers { get; } = new();
+    }
+}

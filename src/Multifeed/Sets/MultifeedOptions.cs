@@ -1,0 +1,50 @@
+using Cabal.Multifeed.Replication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cabal.Multifeed.Sets;
+
+/// <summary>Settings of a <see cref="MultifeedSet"/> and of every session it runs.</summary>
+public sealed record MultifeedOptions
+{
+    /// <summary>
+    /// Most feeds one cabal may hold, the local writer included. Keys offered beyond it are not
+    /// requested (logged, the session carries on). multifeed 6 has no cap at all (spec §2.10).
+    /// Default 100,000.
+    /// </summary>
+    public int MaxFeeds { get; init; } = 100_000;
+
+    /// <summary>
+    /// Most keys accepted in one MANIFEST, REQUEST_FEEDS or REPLICATE_FEEDS message (or lengths in one
+    /// sync message); a larger one ends the session. Default 100,000 (≈6.7 MB of JSON, under the
+    /// protocol's 8 MiB frame limit).
+    /// </summary>
+    public int MaxKeysPerMessage { get; init; } = 100_000;
+
+    /// <summary>
+    /// Most distinct keys a remote may offer over the life of one session; more ends the session, so
+    /// a stream of small manifests cannot grow memory without bound. Default 200,000.
+    /// </summary>
+    public int MaxKeysOfferedPerSession { get; init; } = 200_000;
+
+    /// <summary>Name of the local writer feed, as cabal-core's <c>kcore.writer('local')</c>. Default "local".</summary>
+    public string LocalWriterName { get; init; } = "local";
+
+    /// <summary>
+    /// When both peers are this implementation, exchange feed lengths (extension
+    /// <c>CABAL_DOTNET_SYNC</c>) and leave the channels of feeds both hold completely at the same
+    /// length unopened until one side's copy grows. JS peers ignore the extension. Default true.
+    /// </summary>
+    public bool SkipUnchangedFeeds { get; init; } = true;
+
+    /// <summary>Register cabal-core's <c>peer-id</c> stream extension and announce the local writer's key. Default true.</summary>
+    public bool AnnouncePeerId { get; init; } = true;
+
+    /// <summary>Keys per live MANIFEST when many feeds arrive at once (multifeed sends one per feed). Default 10,000.</summary>
+    public int MaxKeysPerAnnouncement { get; init; } = 10_000;
+
+    /// <summary>Hypercore replication settings for the feeds; null: the replicator's own.</summary>
+    public ReplicationOptions? Replication { get; init; }
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+}

@@ -1,0 +1,106 @@
+// The four MULTIFEED_* messages (spec/cabal.md §2.5–§2.7, §2.9), with multifeed's accept-all
+// policy: every offered key is requested, every request for a key we offered is honoured.
+using Cabal.Net;
+
+namespace Cabal.Multifeed.Sets;
+
+public sealed partial class MultifeedSession
+{
+    // Worker-only state (see the threading note in MultifeedSession.cs).
+    private readonly HashSet<string> _localOffer = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _remoteOffer = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _requested = new(StringComparer.Ordinal);
+    private readonly List<string> _announce = [];
+    private bool _handshakeSent;
+    private bool _remoteReady;
+
+    private void SendHandshake()
+    {
+        _handshakeSent = true;
+        _handshakeExt.Send(MultifeedWire.WriteHandshake(Random.Shared.Next(0x1000).ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    private void OnHandshake(ReadOnlySpan<byte> body)
+    {
+        MultifeedWire.CheckHandshake(body);
+        if (_remoteReady) return; // multifeed becomes ready once
+        _remoteReady = true;
+
+        var feeds = _set.Feeds;
+        var sync = _syncExt is { RemoteSupports: true };
+        // The lengths go out before the manifest, so the remote has them before any REQUEST or
+        // REPLICATE of ours makes it decide which channels to open.
+        if (sync) _syncExt!.Send(SyncWire.Write(feeds));
+        var keys = new List<string>(feeds.Count);
+        foreach (var f in feeds) if (_localOffer.Add(f.KeyHex)) keys.Add(f.KeyHex);
+        MultifeedLog.SessionReady(_logger, PeerLabel, keys.Count, sync);
+        SendManifest(keys);
+        _ready.TrySetResult(true);
+    }
+
+    private void OnManifest(ReadOnlySpan<byte> body)
+    {
+        var keys = MultifeedWire.ReadManifest(body, _set.Options.MaxKeysPerMessage);
+        foreach (var k in keys)
+            if (_remoteOffer.Add(k) && _remoteOffer.Count > _set.Options.MaxKeysOfferedPerSession)
+                throw new MultifeedProtocolException($"the remote offered more than {_set.Options.MaxKeysOfferedPerSession} feeds on one session");
+        var request = _set.Admissible(keys);
+        _requested.UnionWith(request);
+        _requestExt.Send(MultifeedWire.WriteKeyArray(request));
+    }
+
+    private void OnRequestFeeds(ReadOnlySpan<byte> body)
+    {
+        var keys = MultifeedWire.ReadKeyArray(body, _set.Options.MaxKeysPerMessage, "request");
+        var granted = new SortedSet<string>(StringComparer.Ordinal);
+        var refused = 0;
+        foreach (var k in keys)
+        {
+            if (_localOffer.Contains(k)) granted.Add(k);
+            else refused++;
+        }
+        if (refused > 0) MultifeedLog.UnofferedRequest(_logger, PeerLabel, refused);
+        _replicateExt.Send(MultifeedWire.WriteKeyArray(granted));
+        var feeds = new List<Feed>(granted.Count);
+        foreach (var k in granted) if (_set.TryGet(k) is { } f) feeds.Add(f);
+        StartReplicating(feeds);
+    }
+
+    private async Task OnReplicateFeedsAsync(ReadOnlyMemory<byte> body)
+    {
+        var keys = MultifeedWire.ReadKeyArray(body.Span, _set.Options.MaxKeysPerMessage, "replicate");
+        var accepted = new List<string>(keys.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var k in keys) if (_requested.Contains(k) && seen.Add(k)) accepted.Add(k);
+        // Waiting here holds back this session's later messages until the feeds exist, which keeps
+        // their order; other sessions and the receive loop carry on.
+        var feeds = await _set.GetOrAddAsync(accepted, _stop.Token).ConfigureAwait(false);
+        StartReplicating(feeds);
+    }
+
+    /// <summary>A feed joined the set (any thread): offer it here unless this session already knows it (§2.9).</summary>
+    internal void OnFeedAdded(Feed feed) => Post(new Work(WorkKind.FeedAdded, Feed: feed));
+
+    private void OnFeedAddedWork(Feed feed)
+    {
+        // Before the remote is ready the initial manifest, built from the set then, will carry it.
+        if (!_remoteReady || _remoteOffer.Contains(feed.KeyHex) || !_localOffer.Add(feed.KeyHex)) return;
+        _announce.Add(feed.KeyHex);
+    }
+
+    /// <summary>Sends the feeds that joined during one batch of work as few MANIFESTs (multifeed sends one per feed).</summary>
+    private void FlushAnnouncements()
+    {
+        if (_announce.Count == 0 || Volatile.Read(ref _ended) != 0) return;
+        SendManifest(_announce);
+        _announce.Clear();
+    }
+
+    private void SendManifest(List<string> keys)
+    {
+        var chunk = Math.Max(1, _set.Options.MaxKeysPerAnnouncement);
+        if (keys.Count <= chunk) { _manifestExt.Send(MultifeedWire.WriteManifest(keys)); return; }
+        for (var i = 0; i < keys.Count; i += chunk)
+            _manifestExt.Send(MultifeedWire.WriteManifest(keys.GetRange(i, Math.Min(chunk, keys.Count - i))));
+    }
+}
