@@ -26,7 +26,7 @@ public sealed partial class Feed
     public async Task<ulong> AppendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> blocks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blocks);
-        if (_secretKey is null) throw new FeedNotWritableException(KeyHex);
+        if (S.SecretKey is null) throw new FeedNotWritableException(KeyHex);
         if (blocks.Count == 0) return Length;
         foreach (var b in blocks)
             if (b.Length > MaxBlockSize) throw new ArgumentException($"A block is at most {MaxBlockSize} bytes, got {b.Length}.", nameof(blocks));
@@ -37,7 +37,7 @@ public sealed partial class Feed
         lock (_lock)
         {
             ThrowIfRemoved();
-            _generator ??= new MerkleGenerator(_roots);
+            _generator ??= new MerkleGenerator(S.Roots);
             start = _generator.Length;
             var created = new List<TreeNode>(blocks.Count * 2);
             var copies = new byte[blocks.Count][];
@@ -50,7 +50,7 @@ public sealed partial class Feed
             var byteLength = _generator.ByteLength;
             var roots = _generator.Roots.ToArray();
             var signature = new byte[Ed25519.SignatureSize];
-            Ed25519.Sign(MerkleHash.Signable(roots, length), _secretKey, signature);
+            Ed25519.Sign(MerkleHash.Signable(roots, length), S.SecretKey, signature);
 
             foreach (var n in created) _pendingNodes[n.Index] = n;
             for (var i = 0; i < copies.Length; i++) _pendingBlocks[start + (ulong)i] = copies[i];
@@ -76,11 +76,11 @@ public sealed partial class Feed
             {
                 lock (_lock)
                 {
-                    _length = length;
-                    _byteLength = byteLength;
-                    _contiguous = length;
-                    _signature = signature;
-                    _roots = roots;
+                    S.Length = length;
+                    S.ByteLength = byteLength;
+                    S.Contiguous = length;
+                    S.Signature = signature;
+                    S.Roots = roots;
                     foreach (var n in created) _pendingNodes.Remove(n.Index);
                     for (var i = 0; i < copies.Length; i++) _pendingBlocks.Remove(start + (ulong)i);
                 }

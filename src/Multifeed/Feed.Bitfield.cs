@@ -33,7 +33,7 @@ public sealed partial class Feed
                 return 0;
             });
         }
-        if (_contiguous > 0) bits.SetRange(0, _contiguous, true);
+        if (S.Contiguous > 0) bits.SetRange(0, S.Contiguous, true);
         foreach (var i in _pendingBlocks.Keys) bits.Set(i, true);
         bits.ClearDirty();
         return _dataBits = bits;
@@ -50,7 +50,7 @@ public sealed partial class Feed
             var bits = DataBits();
             // Our own appends are contiguous and in the bitfield as soon as they are queued; announce
             // only what is durable so a peer never requests a block we cannot serve yet.
-            var limit = Writable ? _length : ulong.MaxValue;
+            var limit = Writable ? S.Length : ulong.MaxValue;
             if (count == 0 && start == 0) count = Math.Min(bits.Length, limit);
             if (start >= limit) return [];
             return BitfieldRle.EncodeRange(bits, start, Math.Min(count, limit - start));
@@ -62,9 +62,9 @@ public sealed partial class Feed
     {
         lock (_lock)
         {
-            if (_contiguous == _length && _pendingBlocks.Count == 0 && (Writable || _dataBits is null)) return _length;
+            if (S.Contiguous == S.Length && _pendingBlocks.Count == 0 && (Writable || _dataBits is null)) return S.Length;
             var bits = DataBits();
-            return bits.CountSet(0, Math.Max(bits.Length, _length));
+            return bits.CountSet(0, Math.Max(bits.Length, S.Length));
         }
     }
 }

@@ -25,18 +25,18 @@ public sealed partial class Feed
             var bits = DataBits();
             if (bits.Get(index)) return Task.CompletedTask;
 
-            var result = ProofVerifier.Verify(Key, index, value, proof, signature, this, requireSignature: _length > 0);
+            var result = ProofVerifier.Verify(Key, index, value, proof, signature, this, requireSignature: S.Length > 0);
 
             var copy = value.ToArray();
-            var grows = result.VerifiedLength > _length;
-            var length = grows ? result.VerifiedLength : _length;
-            var byteLength = grows ? result.ByteLength : _byteLength;
-            var roots = grows ? result.Roots.ToArray() : _roots;
-            var headSignature = grows ? result.Signature : _signature;
-            var oldLength = _length;
+            var grows = result.VerifiedLength > S.Length;
+            var length = grows ? result.VerifiedLength : S.Length;
+            var byteLength = grows ? result.ByteLength : S.ByteLength;
+            var roots = grows ? result.Roots.ToArray() : S.Roots;
+            var headSignature = grows ? result.Signature : S.Signature;
+            var oldLength = S.Length;
 
             bits.Set(index, true);
-            var contiguous = _contiguous;
+            var contiguous = S.Contiguous;
             if (index == contiguous) contiguous = bits.NextClear(contiguous) ?? bits.Length;
             var pages = bits.DirtyPages.Select(p => (p.PageIndex, Page: p.Page.ToArray())).ToList();
             bits.ClearDirty();
@@ -51,11 +51,11 @@ public sealed partial class Feed
 
             // The durable state is advanced in memory now, so later verifications and proofs see it;
             // if the commit fails the feed is reloaded from disk (see the catch in the callers).
-            _length = length;
-            _byteLength = byteLength;
-            _contiguous = contiguous;
-            _signature = headSignature;
-            _roots = roots;
+            S.Length = length;
+            S.ByteLength = byteLength;
+            S.Contiguous = contiguous;
+            S.Signature = headSignature;
+            S.Roots = roots;
 
             return _store.Enqueue(tx =>
             {

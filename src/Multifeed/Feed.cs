@@ -14,7 +14,6 @@ namespace Cabal.Multifeed;
 public sealed partial class Feed : ITreeNodeSource
 {
     private readonly FeedStore _store;
-    private readonly byte[]? _secretKey;
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, TreeNode> _pendingNodes = [];
     private readonly Dictionary<ulong, ReadOnlyMemory<byte>> _pendingBlocks = [];
@@ -22,27 +21,56 @@ public sealed partial class Feed : ITreeNodeSource
     private byte[]? _discoveryKey;
     private bool _removed;
 
-    // Durable state, as of the last commit.
-    private ulong _length;
-    private ulong _byteLength;
-    private ulong _contiguous;
-    private byte[]? _signature;
-    private TreeNode[] _roots;
+    // Durable state, as of the last commit. Feeds loaded at open keep their raw header record and
+    // parse it on first use: opening 10,000 feeds then costs one copy per feed, not a full parse.
+    private FeedState? _state;
+    private byte[]? _rawHeader;
+
+    private FeedState S => Volatile.Read(ref _state) ?? ParseHeader();
+
+    private FeedState ParseHeader()
+    {
+        var h = FeedHeader.Parse(_rawHeader!);
+        var state = new FeedState
+        {
+            SecretKey = h.SecretKey, Length = h.Length, ByteLength = h.ByteLength, Contiguous = h.Contiguous,
+            Signature = h.Signature, Roots = h.Roots, Name = h.Name,
+        };
+        return Interlocked.CompareExchange(ref _state, state, null) ?? state;
+    }
+
+    private sealed class FeedState
+    {
+        public byte[]? SecretKey;
+        public ulong Length;
+        public ulong ByteLength;
+        public ulong Contiguous;
+        public byte[]? Signature;
+        public TreeNode[] Roots = [];
+        public string? Name;
+    }
 
     internal Feed(FeedStore store, uint number, FeedHeader header)
     {
         _store = store;
         Number = number;
         Key = header.PublicKey;
-        KeyHex = Convert.ToHexStringLower(Key);
-        _secretKey = header.SecretKey;
-        _length = header.Length;
-        _byteLength = header.ByteLength;
-        _contiguous = header.Contiguous;
-        _signature = header.Signature;
-        _roots = header.Roots;
         Group = header.Group;
-        Name = header.Name;
+        _state = new FeedState
+        {
+            SecretKey = header.SecretKey, Length = header.Length, ByteLength = header.ByteLength, Contiguous = header.Contiguous,
+            Signature = header.Signature, Roots = header.Roots, Name = header.Name,
+        };
+    }
+
+    /// <summary>A feed loaded at open from its validated raw header record.</summary>
+    internal Feed(FeedStore store, uint number, byte[] rawHeader, FeedHeader.Layout layout)
+    {
+        _store = store;
+        Number = number;
+        _rawHeader = rawHeader;
+        Key = rawHeader.AsSpan(layout.PublicKeyOffset, 32).ToArray();
+        Group = rawHeader.AsMemory(layout.GroupOffset, layout.GroupLength);
     }
 
     internal uint Number { get; }
@@ -50,29 +78,31 @@ public sealed partial class Feed : ITreeNodeSource
     /// <summary>The feed's Ed25519 public key (32 bytes).</summary>
     public byte[] Key { get; }
 
-    public string KeyHex { get; }
+    public string KeyHex => _keyHex ??= Convert.ToHexStringLower(Key);
+
+    private string? _keyHex;
 
     /// <summary>BLAKE2b-256("hypercore", key = Key): the channel id on the wire.</summary>
     public byte[] DiscoveryKey => _discoveryKey ??= HypercoreCrypto.DiscoveryKey(Key);
 
-    public bool Writable => _secretKey is not null;
+    public bool Writable => S.SecretKey is not null;
 
     /// <summary>The store-level tag given at creation (for example the cabal key); empty if none.</summary>
     public ReadOnlyMemory<byte> Group { get; }
 
     /// <summary>A local name such as multifeed's "local"; null for feeds learnt from peers.</summary>
-    public string? Name { get; }
+    public string? Name => S.Name;
 
     /// <summary>Number of blocks in the feed as of the last durable commit (verified length for remote feeds).</summary>
-    public ulong Length { get { lock (_lock) return _length; } }
+    public ulong Length { get { lock (_lock) return S.Length; } }
 
-    public ulong ByteLength { get { lock (_lock) return _byteLength; } }
+    public ulong ByteLength { get { lock (_lock) return S.ByteLength; } }
 
     /// <summary>The signature for the current length, or null for an empty or unsigned feed.</summary>
-    public byte[]? Signature { get { lock (_lock) return _signature; } }
+    public byte[]? Signature { get { lock (_lock) return S.Signature; } }
 
     /// <summary>Blocks 0..Contiguous-1 are all held locally.</summary>
-    public ulong Contiguous { get { lock (_lock) return _contiguous; } }
+    public ulong Contiguous { get { lock (_lock) return S.Contiguous; } }
 
     /// <summary>Raised after a commit that made the feed longer (on the store's writer thread; keep it short).</summary>
     public event EventHandler<FeedAppendedEventArgs>? Appended;
@@ -85,7 +115,7 @@ public sealed partial class Feed : ITreeNodeSource
     {
         lock (_lock)
         {
-            if (index < _contiguous || _pendingBlocks.ContainsKey(index)) return true;
+            if (index < S.Contiguous || _pendingBlocks.ContainsKey(index)) return true;
             return !Writable && DataBits().Get(index);
         }
     }
@@ -97,7 +127,7 @@ public sealed partial class Feed : ITreeNodeSource
         {
             // A writer holds every node whose subtree is complete: no lookup needed. Only durable
             // blocks count, so a proof never ends at roots whose signature is still being committed.
-            lock (_lock) return FlatTree.RightSpan(index) / 2 < _length;
+            lock (_lock) return FlatTree.RightSpan(index) / 2 < S.Length;
         }
         return TryGetNode(index, out _);
     }
@@ -146,7 +176,7 @@ public sealed partial class Feed : ITreeNodeSource
     }
 
     /// <summary>The full roots for the current length, ascending.</summary>
-    public IReadOnlyList<TreeNode> Roots { get { lock (_lock) return _roots; } }
+    public IReadOnlyList<TreeNode> Roots { get { lock (_lock) return S.Roots; } }
 
     private byte[]? ReadEntry(LightningDatabase db, ulong index)
     {
@@ -184,7 +214,7 @@ public sealed partial class Feed : ITreeNodeSource
 
     private FeedHeader HeaderFor(ulong length, ulong byteLength, ulong contiguous, byte[]? signature, TreeNode[] roots) => new()
     {
-        PublicKey = Key, SecretKey = _secretKey, Length = length, ByteLength = byteLength, Contiguous = contiguous,
+        PublicKey = Key, SecretKey = S.SecretKey, Length = length, ByteLength = byteLength, Contiguous = contiguous,
         Signature = signature, Roots = roots, Group = Group.ToArray(), Name = Name,
     };
 

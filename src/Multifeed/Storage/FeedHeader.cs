@@ -62,6 +62,37 @@ internal sealed record FeedHeader
         return buf;
     }
 
+    /// <summary>Where the parts a store indexes at open sit in a raw header.</summary>
+    public readonly record struct Layout(int PublicKeyOffset, int GroupOffset, int GroupLength);
+
+    /// <summary>
+    /// Checks a stored header's structure without allocating, and locates its key and group, so
+    /// opening a store can defer the full parse to first use. Same rules as <see cref="Parse"/>.
+    /// </summary>
+    public static Layout Validate(ReadOnlySpan<byte> r)
+    {
+        var reader = new Reader(r);
+        var version = reader.Byte();
+        if (version != Version) throw new StorageCorruptException($"Feed header version {version} is not supported.");
+        var flags = reader.Byte();
+        reader.Bytes(32);
+        if ((flags & FlagSecret) != 0) reader.Bytes(64);
+        var length = reader.U64();
+        reader.U64();
+        var contiguous = reader.U64();
+        reader.Bytes(64);
+        var rootCount = reader.Byte();
+        reader.Bytes(rootCount * 48);
+        var groupLength = reader.Byte();
+        var groupOffset = r.Length - reader.Remaining;
+        reader.Bytes(groupLength);
+        reader.Bytes(reader.U16());
+        if (!reader.AtEnd) throw new StorageCorruptException("Feed header has trailing bytes.");
+        if (contiguous > length || rootCount != FlatTree.RootCount(length))
+            throw new StorageCorruptException("Feed header length, contiguous count and roots disagree.");
+        return new Layout(2, groupOffset, groupLength);
+    }
+
     /// <summary>Parses a stored header; any truncation or inconsistency is a <see cref="StorageCorruptException"/>.</summary>
     public static FeedHeader Parse(ReadOnlySpan<byte> r)
     {
@@ -102,6 +133,8 @@ internal sealed record FeedHeader
         private ReadOnlySpan<byte> _s = span;
 
         public readonly bool AtEnd => _s.IsEmpty;
+
+        public readonly int Remaining => _s.Length;
 
         public ReadOnlySpan<byte> Bytes(int n)
         {

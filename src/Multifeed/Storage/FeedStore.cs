@@ -16,8 +16,8 @@ public sealed partial class FeedStore : IAsyncDisposable
     private static ReadOnlySpan<byte> NextFeedKey => "next-feed"u8;
 
     private readonly LightningEnvironment _env;
-    private readonly ConcurrentDictionary<uint, Feed> _byNumber = new();
-    private readonly ConcurrentDictionary<string, Feed> _byKey = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<uint, Feed> _byNumber = new();
+    private ConcurrentDictionary<FeedKey, Feed> _byKey = new();
     private readonly ILogger _logger;
     private uint _nextFeed;
 
@@ -52,23 +52,34 @@ public sealed partial class FeedStore : IAsyncDisposable
         if (!options.Durable) flags |= EnvironmentOpenFlags.NoSync;
         _env.Open(flags);
 
-        // Database handles must be opened in a committed transaction before other transactions use them.
-        using (var tx = _env.BeginTransaction())
-        {
-            var create = new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create };
-            Meta = tx.OpenDatabase("meta", create);
-            Headers = tx.OpenDatabase("feeds", create);
-            Keys = tx.OpenDatabase("keys", create);
-            Blocks = tx.OpenDatabase("blocks", create);
-            Nodes = tx.OpenDatabase("nodes", create);
-            Signatures = tx.OpenDatabase("sigs", create);
-            Bits = tx.OpenDatabase("bits", create);
-            tx.Commit().ThrowOnError();
-        }
+        // Database handles must be opened in a committed transaction before other transactions use
+        // them. A store that has them already needs no write (and no durable commit) to open.
+        var dbs = File.Exists(System.IO.Path.Combine(path, "data.mdb")) ? TryOpenDatabases(create: false) : null;
+        dbs ??= TryOpenDatabases(create: true)!;
+        (Meta, Headers, Keys, Blocks, Nodes, Signatures, Bits) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6]);
 
         CorruptFeeds = LoadAll();
         StorageLog.Opened(_logger, path, _byNumber.Count, sw.Elapsed.TotalMilliseconds);
         _writer = StartWriter();
+    }
+
+    private static readonly string[] TableNames = ["meta", "feeds", "keys", "blocks", "nodes", "sigs", "bits"];
+
+    private LightningDatabase[]? TryOpenDatabases(bool create)
+    {
+        using var tx = _env.BeginTransaction(create ? TransactionBeginFlags.None : TransactionBeginFlags.ReadOnly);
+        var config = new DatabaseConfiguration { Flags = create ? DatabaseOpenFlags.Create : DatabaseOpenFlags.None };
+        var dbs = new LightningDatabase[TableNames.Length];
+        try
+        {
+            for (var i = 0; i < dbs.Length; i++) dbs[i] = tx.OpenDatabase(TableNames[i], config);
+        }
+        catch (LightningException) when (!create)
+        {
+            return null; // an older or half-created store: create the missing tables
+        }
+        tx.Commit().ThrowOnError();
+        return dbs;
     }
 
     /// <summary>Opens (or creates) the store in <paramref name="directory"/> and loads every feed header.</summary>
@@ -86,7 +97,7 @@ public sealed partial class FeedStore : IAsyncDisposable
         => _byNumber.Values.Where(f => f.Group.Span.SequenceEqual(group.Span)).OrderBy(f => f.Number);
 
     public Feed? TryGet(ReadOnlySpan<byte> publicKey)
-        => publicKey.Length == Ed25519.PublicKeySize && _byKey.TryGetValue(Convert.ToHexStringLower(publicKey), out var f) ? f : null;
+        => publicKey.Length == Ed25519.PublicKeySize && _byKey.TryGetValue(new FeedKey(publicKey), out var f) ? f : null;
 
     private List<uint> LoadAll()
     {
@@ -94,6 +105,10 @@ public sealed partial class FeedStore : IAsyncDisposable
         using var tx = _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
         var (rc, _, next) = tx.Get(Meta, NextFeedKey);
         _nextFeed = rc == MDBResultCode.Success && next.AsSpan().Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(next.AsSpan()) : 1;
+        // Sized up front: growing two dictionaries of 10,000 entries costs more than the cursor pass.
+        var count = (int)Math.Min(tx.GetEntriesCount(Headers), 1 << 24);
+        _byNumber = new ConcurrentDictionary<uint, Feed>(Environment.ProcessorCount, Math.Max(31, count * 2));
+        _byKey = new ConcurrentDictionary<FeedKey, Feed>(Environment.ProcessorCount, Math.Max(31, count * 2));
         using var cursor = tx.CreateCursor(Headers);
         for (var r = cursor.First(); r.resultCode == MDBResultCode.Success; r = cursor.Next())
         {
@@ -101,8 +116,9 @@ public sealed partial class FeedStore : IAsyncDisposable
             try
             {
                 number = StorageKeys.ReadFeed(r.key.AsSpan());
-                var header = FeedHeader.Parse(r.value.AsSpan());
-                Register(new Feed(this, number, header));
+                var raw = r.value.AsSpan();
+                var layout = FeedHeader.Validate(raw);
+                Register(new Feed(this, number, raw.ToArray(), layout));
             }
             catch (StorageCorruptException e)
             {
@@ -117,7 +133,7 @@ public sealed partial class FeedStore : IAsyncDisposable
     private void Register(Feed feed)
     {
         _byNumber[feed.Number] = feed;
-        _byKey[feed.KeyHex] = feed;
+        _byKey[new FeedKey(feed.Key)] = feed;
         if (Volatile.Read(ref _byDiscoveryKey) is { } map) map[Convert.ToHexStringLower(feed.DiscoveryKey)] = feed;
     }
 
@@ -168,8 +184,7 @@ public sealed partial class FeedStore : IAsyncDisposable
         Feed feed;
         lock (_addLock)
         {
-            var hex = Convert.ToHexStringLower(header.PublicKey);
-            if (_byKey.TryGetValue(hex, out var existing)) return existing;
+            if (_byKey.TryGetValue(new FeedKey(header.PublicKey), out var existing)) return existing;
             feed = new Feed(this, _nextFeed++, header);
             Register(feed);
         }
@@ -196,7 +211,7 @@ public sealed partial class FeedStore : IAsyncDisposable
     public async Task RemoveAsync(Feed feed, CancellationToken cancellationToken = default)
     {
         if (!_byNumber.TryRemove(feed.Number, out _)) return;
-        _byKey.TryRemove(feed.KeyHex, out _);
+        _byKey.TryRemove(new FeedKey(feed.Key), out _);
         feed.MarkRemoved();
         var number = feed.Number;
         await Enqueue(tx =>
