@@ -133,6 +133,27 @@ public sealed class HypercoreInteropTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LiveAppendsFromJsReachUs()
+    {
+        var js = Track(JsPeer.StartFixture("live-writer.js"));
+        var key = Convert.FromHexString((await js.WaitForEventAsync("feed", Long)).GetProperty("key").GetString()!);
+        var feed = await _store.GetOrAddRemoteAsync(key);
+        var session = await StartSession(await Loopback.DialAsync(await js.ListeningPortAsync(Long)));
+        session.Replicate(feed);
+        await Task.Delay(300); // connected and idle: everything after this is live
+
+        for (var i = 0; i < 5; i++)
+        {
+            await js.StandardInput.WriteLineAsync($"live {i}");
+            await js.StandardInput.FlushAsync();
+            var index = (ulong)i;
+            await Loopback.Eventually(() => feed.Has(index), $"JS block {i}", TimeSpan.FromSeconds(10));
+            Assert.Equal($"live {i}", Encoding.UTF8.GetString(feed.Get(index)));
+        }
+        Assert.True(feed.Audit().Ok);
+    }
+
+    [Fact]
     public async Task WeAcknowledgeEveryBlockJsSends()
     {
         var js = Track(JsPeer.Start("hypercore-peer.js", "--serve", "--blocks", "40", "--ack", "--listen", "0", "--timeout", "60"));

@@ -15,7 +15,16 @@ public sealed class JsPeer : IAsyncDisposable
 
     private JsPeer(ChildProcess process) => _process = process;
 
-    public static JsPeer Start(string script, params string[] args)
+    /// <summary>Runs one of our own fixture scripts (Js/scripts) with the harness's node_modules.</summary>
+    public static JsPeer StartFixture(string fixture, params string[] args)
+    {
+        var script = Path.Combine(TestPaths.RepoRoot, "tests", "Cabal.Interop.Tests", "Js", "scripts", fixture);
+        return Start(script, new Dictionary<string, string> { ["NODE_PATH"] = Path.Combine(TestPaths.Interop, "node_modules") }, args);
+    }
+
+    public static JsPeer Start(string script, params string[] args) => Start(script, null, args);
+
+    private static JsPeer Start(string script, IDictionary<string, string>? env, string[] args)
     {
         var interop = TestPaths.Interop;
         if (!Directory.Exists(Path.Combine(interop, "node_modules")))
@@ -32,7 +41,7 @@ public sealed class JsPeer : IAsyncDisposable
             tail -n +1 -f --pid=$pid "$out"
             wait $pid
             """;
-        return new JsPeer(ChildProcess.Start("bash", new[] { "-c", Wrapper, "bash", Path.Combine(interop, script) }.Concat(args), interop));
+        return new JsPeer(ChildProcess.Start("bash", new[] { "-c", Wrapper, "bash", Path.Combine(interop, script) }.Concat(args), interop, env));
     }
 
     public IReadOnlyList<JsonElement> Events { get { lock (_events) return [.. _events]; } }
