@@ -117,4 +117,26 @@ public sealed class FeedPeerTests : IAsyncLifetime
         await Eventually(() => reader.Contiguous == 200, "the reader to sync from both");
         Assert.True(reader.Audit().Ok);
     }
+
+    [Fact]
+    public async Task NonLiveReplicationEndsOnceTheReaderHasEverything()
+    {
+        var writer = await Writer(_a, 40);
+        var reader = await _b.GetOrAddRemoteAsync(writer.Key);
+        var nonLive = new ReplicationOptions { Live = false };
+        var (_, _, w, r) = InMemoryChannel.Connect(_ra, writer, _rb, reader, nonLive, nonLive);
+        await Eventually(() => w.IsClosed && r.IsClosed, "both sides to end the non-live session");
+        Assert.Equal(40UL, reader.Contiguous);
+    }
+
+    [Fact]
+    public async Task AnUploaderThatDoesNotUploadServesNothing()
+    {
+        var writer = await Writer(_a, 10);
+        var reader = await _b.GetOrAddRemoteAsync(writer.Key);
+        var (aToB, _, _, _) = InMemoryChannel.Connect(_ra, writer, _rb, reader, oa: new ReplicationOptions { Upload = false });
+        await Task.Delay(500);
+        Assert.Equal(0UL, reader.DownloadedCount());
+        Assert.True(aToB.Sent >= 1); // the Status{uploading:false}
+    }
 }
