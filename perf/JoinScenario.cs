@@ -1,0 +1,255 @@
+// `perf join`: a peer holding F feeds joins a running client. The client is what the terminal client
+// runs (a FeedStore, replication, the multifeed set and the chat views) plus a stand-in UI thread: a
+// dedicated thread that ticks every millisecond and, like the Terminal.Gui loop, drains the chat
+// events in bounded batches. Measured from the TCP connect:
+//   negotiation     – the client's set holds all F+2 feeds
+//   channels open   – every agreed feed's channel is open both ways
+//   full sync       – every block stored on the client; indexed – every message in the views
+//   UI stall        – the longest gap between two UI ticks beyond the 1 ms tick, and the 99th percentile
+// Both peers run in this process, so the client's UI thread also feels the joining peer's CPU and GC
+// load: the figures are pessimistic. The join section of perf/RESULTS.md is rewritten with --write-results.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime;
+using System.Text;
+using System.Text.Json;
+using Cabal.Chat;
+using Cabal.Multifeed.Replication;
+using Cabal.Multifeed.Sets;
+using Cabal.Multifeed.Storage;
+using Cabal.Net;
+using Cabal.Net.Crypto;
+
+namespace Cabal.Perf;
+
+internal static class JoinScenario
+{
+    public const string Begin = "<!-- join:begin -->";
+    public const string End = "<!-- join:end -->";
+
+    internal sealed record Result(int Feeds, int Messages, double NegotiationMs, double ChannelsOpenMs, double FullSyncMs, double IndexedMs,
+        double MaxStallMs, double P99StallMs, long UiTicks, long UiEvents, long PeakRssMb);
+
+    public static Command BuildCommand()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "Comma-separated feed counts (default: --feeds).", DefaultValueFactory = _ => "" };
+        var feeds = new Option<int>("--feeds") { Description = "Feeds the joining peer holds.", DefaultValueFactory = _ => 1000 };
+        var messages = new Option<int>("--messages") { Description = "chat/text messages per feed.", DefaultValueFactory = _ => 20 };
+        var write = new Option<bool>("--write-results") { Description = "Rewrite the join section of perf/RESULTS.md." };
+        var outDir = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
+        var cmd = new Command("join", "Time a peer with F feeds joining a running client, and the client's longest UI-thread stall.") { sizes, feeds, messages, write, outDir };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var list = (r.GetValue(sizes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            if (list.Count == 0) list.Add(r.GetValue(feeds));
+            var m = r.GetValue(messages);
+            // What the terminal client does: background GCs instead of blocking gen2 collections.
+            GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
+            var started = DateTimeOffset.Now;
+            var loadStart = Machine.LoadAverage();
+            await RunAsync(20, 2, ct).ConfigureAwait(false); // warm-up, untimed
+            var results = new List<Result>();
+            Console.WriteLine("| feeds | negotiation | channels open | full sync | indexed | max UI stall | p99 UI stall |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var f in list)
+            {
+                var res = await RunAsync(f, m, ct).ConfigureAwait(false);
+                results.Add(res);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {res.Feeds} | {res.NegotiationMs:0} ms | {res.ChannelsOpenMs:0} ms | {res.FullSyncMs:0} ms | {res.IndexedMs:0} ms | {res.MaxStallMs:0.0} ms | {res.P99StallMs:0.0} ms |"));
+            }
+            var dir = r.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            var json = JsonSerializer.Serialize(new { scenario = "join", started, machine = Machine.Describe(null), results });
+            await File.WriteAllTextAsync(Path.Combine(dir, "join-latest.json"), json, ct).ConfigureAwait(false);
+            if (r.GetValue(write))
+                await ReplaceSectionAsync(Path.Combine(RepoPaths.PerfDir, "RESULTS.md"), Render(results, started, loadStart, Machine.LoadAverage()), ct).ConfigureAwait(false);
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static async Task<Result> RunAsync(int feeds, int messages, CancellationToken ct)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "cabal-perf-join-" + Guid.NewGuid().ToString("N")[..8]);
+        var cabalKey = Ed25519.NewKeyPair().PublicKey;
+        var url = new CabalUrl(Convert.ToHexStringLower(cabalKey));
+        try
+        {
+            // The joining peer: F writers in the cabal.
+            await using var srcStore = FeedStore.Open(Path.Combine(root, "src"), new FeedStoreOptions { Durable = false });
+            await using var srcRep = new Replicator(srcStore);
+            await using var src = await MultifeedSet.OpenAsync(srcStore, srcRep, cabalKey, cancellationToken: ct).ConfigureAwait(false);
+            var writers = await Task.WhenAll(Enumerable.Range(0, feeds).Select(i => srcStore.CreateWritableAsync(name: "u" + i, group: cabalKey, cancellationToken: ct))).ConfigureAwait(false);
+            for (var m = 0; m < messages; m++)
+            {
+                var mm = m;
+                await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(Message(i, mm), ct))).ConfigureAwait(false);
+            }
+
+            // The running client.
+            await using var store = FeedStore.Open(Path.Combine(root, "client"));
+            await using var rep = new Replicator(store);
+            await using var core = await CabalCore.OpenAsync(store, url, cancellationToken: ct).ConfigureAwait(false);
+            await using var set = await MultifeedSet.OpenAsync(store, rep, cabalKey, cancellationToken: ct).ConfigureAwait(false);
+            using var ui = new UiThread(core);
+            await Task.Delay(200, ct).ConfigureAwait(false);
+            ui.ResetStats();
+
+            var sw = Stopwatch.StartNew();
+            var (a, b) = await ConnectAsync(set, src, ct).ConfigureAwait(false);
+            var total = feeds + 2;
+            var negotiation = await WhenAsync(sw, () => set.Count >= total, ct).ConfigureAwait(false);
+            var open = await WhenAsync(sw, () => a.OpenChannelCount >= total - 1, ct).ConfigureAwait(false);
+            var expected = (ulong)feeds * (ulong)messages;
+            var full = await WhenAsync(sw, () => Held(set) >= expected, ct).ConfigureAwait(false);
+            var indexed = await WhenAsync(sw, () => core.Statistics.EntriesIndexed >= (long)expected, ct).ConfigureAwait(false);
+            await Task.Delay(200, ct).ConfigureAwait(false);
+            var (max, p99, ticks, events) = ui.Stop();
+            await a.DisposeAsync().ConfigureAwait(false);
+            await b.DisposeAsync().ConfigureAwait(false);
+            return new Result(feeds, messages, negotiation, open, full, indexed, max, p99, ticks, events, PeakRssMb());
+        }
+        finally
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// The stand-in UI thread: ticks every millisecond, drains at most 256 chat events per tick (what a
+    /// batched UI update does), and records how late each tick was.
+    /// </summary>
+    private sealed class UiThread : IDisposable
+    {
+        private readonly CabalSubscription _events;
+        private readonly Thread _thread;
+        private readonly List<double> _gaps = new(1 << 16);
+        private volatile bool _stop;
+        private long _ticks, _drained;
+
+        public UiThread(CabalCore core)
+        {
+            _events = core.Subscribe();
+            _thread = new Thread(Loop) { IsBackground = true, Name = "ui", Priority = ThreadPriority.AboveNormal };
+            _thread.Start();
+        }
+
+        private void Loop()
+        {
+            var last = Stopwatch.GetTimestamp();
+            while (!_stop)
+            {
+                Thread.Sleep(1);
+                var now = Stopwatch.GetTimestamp();
+                var gap = Stopwatch.GetElapsedTime(last, now).TotalMilliseconds - 1.0;
+                lock (_gaps) _gaps.Add(Math.Max(0, gap));
+                for (var i = 0; i < 256 && _events.Reader.TryRead(out _); i++) _drained++;
+                _ticks++;
+                last = Stopwatch.GetTimestamp();
+            }
+        }
+
+        public void ResetStats() { lock (_gaps) _gaps.Clear(); }
+
+        public (double Max, double P99, long Ticks, long Events) Stop()
+        {
+            _stop = true;
+            _thread.Join();
+            lock (_gaps)
+            {
+                if (_gaps.Count == 0) return (0, 0, 0, 0);
+                var sorted = _gaps.Order().ToArray();
+                return (sorted[^1], sorted[(int)(sorted.Length * 0.99)], _ticks, _drained);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_stop) Stop();
+            _events.Dispose();
+        }
+    }
+
+    private static ulong Held(MultifeedSet set)
+    {
+        ulong n = 0;
+        foreach (var f in set.Feeds) if (!f.Writable) n += f.Contiguous;
+        return n;
+    }
+
+    private static byte[] Message(int user, int m)
+        => Encoding.UTF8.GetBytes($$"""{"type":"chat/text","content":{"channel":"default","text":"message {{m}} from user {{user}}"},"timestamp":{{1_600_000_000_000L + 7L * (user * 1000 + m)}}}""");
+
+    private static async Task<(MultifeedSession Client, MultifeedSession Joiner)> ConnectAsync(MultifeedSet client, MultifeedSet joiner, CancellationToken ct)
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        try
+        {
+            var tcp = new TcpClient { NoDelay = true };
+            var connect = tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)l.LocalEndpoint).Port, ct).AsTask();
+            var accepted = await l.AcceptTcpClientAsync(ct).ConfigureAwait(false);
+            accepted.NoDelay = true;
+            await connect.ConfigureAwait(false);
+            var b = joiner.Replicate(new ProtocolConnection(tcp.GetStream(), isInitiator: true));
+            var a = client.Replicate(new ProtocolConnection(accepted.GetStream(), isInitiator: false));
+            return (a, b);
+        }
+        finally { l.Stop(); }
+    }
+
+    private static async Task<double> WhenAsync(Stopwatch sw, Func<bool> condition, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(10));
+        while (!condition()) await Task.Delay(5, timeout.Token).ConfigureAwait(false);
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static long PeakRssMb()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line[6..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    private static string Render(List<Result> results, DateTimeOffset started, double[] loadStart, double[] loadEnd)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("## Join: a peer with F feeds joins a running client");
+        sb.AppendLine();
+        sb.AppendLine("_Generated by `perf join --write-results`; edits between the join markers are overwritten._");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Measured {started:yyyy-MM-dd HH:mm zzz} on {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average at start {string.Join(" / ", loadStart)}, at end {string.Join(" / ", loadEnd)}. M = {results.FirstOrDefault()?.Messages} messages per feed; GC mode {GCSettings.LatencyMode}.");
+        sb.AppendLine();
+        sb.AppendLine("The client is a FeedStore with replication, the multifeed set and the chat views, plus a stand-in UI thread that ticks every millisecond and drains chat events in batches of at most 256, as the terminal client's loop does. Both peers run in one process, so the UI thread also feels the joining peer's CPU and GC load; on 2 cores the figures are pessimistic. Times are from the TCP connect.");
+        sb.AppendLine();
+        sb.AppendLine("| F (feeds) | negotiation (all feeds known) | all channels open | full sync | all indexed | longest UI stall | p99 UI stall | UI events drained | peak RSS |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+            sb.AppendLine(inv, $"| {r.Feeds:N0} | {r.NegotiationMs:0} ms | {r.ChannelsOpenMs:0} ms | {r.FullSyncMs:0} ms | {r.IndexedMs:0} ms | {r.MaxStallMs:0.0} ms | {r.P99StallMs:0.00} ms | {r.UiEvents:N0} | {r.PeakRssMb} MB |");
+        sb.AppendLine();
+        var worst = results.Count == 0 ? 0 : results.Max(r => r.MaxStallMs);
+        sb.AppendLine(inv, $"Target: no UI-thread stall over 16 ms (one frame) while a peer with 10,000 feeds joins. **{(results.Any(r => r.Feeds >= 10_000) ? (worst <= 16 ? "Met" : "Not met") : "Not measured at 10,000")}**: the longest stall measured was {worst:0.0} ms.");
+        return sb.ToString();
+    }
+
+    private static async Task ReplaceSectionAsync(string path, string body, CancellationToken ct)
+    {
+        var text = File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : "# Performance results\n";
+        var section = Begin + "\n" + body + End;
+        var start = text.IndexOf(Begin, StringComparison.Ordinal);
+        var end = text.IndexOf(End, StringComparison.Ordinal);
+        text = start >= 0 && end > start ? text[..start] + section + text[(end + End.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
+        await File.WriteAllTextAsync(path, text, ct).ConfigureAwait(false);
+    }
+}
