@@ -3,6 +3,7 @@
 //   JS→C#: a real cabal-core peer serves the make-cabal.js cabal (the `load` scenario's JS cache); a
 //          fresh C# client (FeedStore, replication, multifeed set, chat views) connects.
 //   C#→JS: a C# peer serves F writers; a fresh in-memory cabal-core peer connects (`--expect`).
+//   JS→JS: bench-load.js --replicate on the same cabal, measured in the same run for comparison.
 // Times are from the TCP connect (C# client) or the JS peer's `connected` event (JS client):
 // all feeds known, all blocks stored (C# only: cabal-peer does not report it), all indexed.
 // The JS peer writes its events to a file (node's writes to files are synchronous), which we poll.
@@ -46,6 +47,8 @@ internal static class MixedSyncScenario
             var results = new List<Result>();
             foreach (var f in list)
             {
+                results.Add(await Bounded(() => JsToJsAsync(f, m, limit, ct), "JS→JS", f, m, limit).ConfigureAwait(false));
+                Console.WriteLine(JsonSerializer.Serialize(results[^1]));
                 results.Add(await Bounded(() => JsToCsAsync(f, m, ct), "JS→C#", f, m, limit).ConfigureAwait(false));
                 Console.WriteLine(JsonSerializer.Serialize(results[^1]));
                 results.Add(await Bounded(() => CsToJsAsync(f, m, limit, ct), "C#→JS", f, m, limit).ConfigureAwait(false));
@@ -67,6 +70,24 @@ internal static class MixedSyncScenario
         catch (Exception e) when (e is IOException or InvalidOperationException or SocketException) { return new Result(direction, f, m, null, null, null, e.Message); }
     }
 
+    /// <summary>The JS stack against itself, measured now: bench-load.js --replicate on the same cached cabal.</summary>
+    private static async Task<Result> JsToJsAsync(int feeds, int messages, TimeSpan limit, CancellationToken ct)
+    {
+        var cached = Path.Combine(RepoPaths.PerfDir, "cache", $"js-f{feeds}-m{messages}", "cabal");
+        if (!File.Exists(Path.Combine(cached, "harness-meta.json")))
+            return new Result("JS→JS", feeds, messages, null, null, null, $"no JS cabal cached; run `perf load --feeds {feeds} --messages {messages}` first");
+        var root = Path.Combine(Path.GetTempPath(), "cabal-perf-mixed-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var js = JsProcess.Start(root, "bench-load.js", "--dir", cached, "--replicate", "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+            var result = await js.WaitForAsync("result", limit, ct, e => e.TryGetProperty("mode", out var mode) && mode.GetString() == "replicate").ConfigureAwait(false);
+            static double? Ms(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+            var fresh = result.GetProperty("fresh"); // the fresh peer's timings, from its TCP connect
+            return new Result("JS→JS", feeds, messages, Ms(fresh, "allFeedsMs"), Ms(fresh, "allDownloadedMs"), Ms(fresh, "allIndexedMs"), null);
+        }
+        finally { TryDelete(root); }
+    }
+
     private static async Task<Result> JsToCsAsync(int feeds, int messages, CancellationToken ct)
     {
         var cached = Path.Combine(RepoPaths.PerfDir, "cache", $"js-f{feeds}-m{messages}", "cabal");
@@ -76,7 +97,7 @@ internal static class MixedSyncScenario
         try
         {
             CopyDirectory(cached, Path.Combine(root, "js")); // replication is two-way: serve a scratch copy
-            await using var js = JsProcess.Start(root, "--storage", Path.Combine(root, "js"), "--listen", "0", "--timeout", "900");
+            await using var js = JsProcess.Start(root, "cabal-peer.js", "--storage", Path.Combine(root, "js"), "--listen", "0", "--timeout", "900");
             var port = (await js.WaitForAsync("listening", TimeSpan.FromMinutes(10), ct).ConfigureAwait(false)).GetProperty("port").GetInt32();
             var key = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(cached, "harness-meta.json"))).RootElement.GetProperty("key").GetString()!;
             var cabalKey = Convert.FromHexString(key);
@@ -128,11 +149,11 @@ internal static class MixedSyncScenario
             }, ct);
             try
             {
-                await using var js = JsProcess.Start(root, "--connect", $"127.0.0.1:{port}", "--key", Convert.ToHexStringLower(cabalKey),
+                await using var js = JsProcess.Start(root, "cabal-peer.js", "--connect", $"127.0.0.1:{port}", "--key", Convert.ToHexStringLower(cabalKey),
                     "--expect", (feeds * messages).ToString(CultureInfo.InvariantCulture), "--linger", "0", "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture));
                 var connected = (await js.WaitForAsync("connected", TimeSpan.FromMinutes(2), ct).ConfigureAwait(false)).GetProperty("t").GetDouble();
                 var met = (await js.WaitForAsync("expect-met", limit, ct).ConfigureAwait(false)).GetProperty("t").GetDouble();
-                var feedEvents = js.Events.Where(e => e.GetProperty("event").GetString() == "feed").Select(e => e.GetProperty("t").GetDouble()).ToList();
+                var feedEvents = js.Events.Where(e => e.TryGetProperty("event", out var ev) && ev.GetString() == "feed").Select(e => e.GetProperty("t").GetDouble()).ToList();
                 double? known = feedEvents.Count >= feeds + 2 ? feedEvents[feeds + 1] - connected : null;
                 return new Result("C#→JS", feeds, messages, known, null, met - connected, null);
             }
@@ -160,7 +181,7 @@ internal static class MixedSyncScenario
 
         public IReadOnlyList<JsonElement> Events => _seen;
 
-        public static JsProcess Start(string root, params string[] args)
+        public static JsProcess Start(string root, string script, params string[] args)
         {
             var events = Path.Combine(root, "js-events-" + Guid.NewGuid().ToString("N")[..6] + ".jsonl");
             var psi = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardInput = true };
@@ -168,22 +189,29 @@ internal static class MixedSyncScenario
             psi.ArgumentList.Add("ulimit -n 65536 2>/dev/null; out=\"$1\"; shift; exec node \"$@\" >\"$out\" 2>\"$out.err\"");
             psi.ArgumentList.Add("bash");
             psi.ArgumentList.Add(events);
-            psi.ArgumentList.Add(Path.Combine(RepoPaths.DefaultInterop, "cabal-peer.js"));
+            psi.ArgumentList.Add(Path.Combine(RepoPaths.DefaultInterop, script));
+            psi.WorkingDirectory = RepoPaths.DefaultInterop;
             foreach (var a in args) psi.ArgumentList.Add(a);
             Directory.CreateDirectory(root);
             return new JsProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start node"), events);
         }
 
-        public async Task<JsonElement> WaitForAsync(string name, TimeSpan timeout, CancellationToken ct)
+        public async Task<JsonElement> WaitForAsync(string name, TimeSpan timeout, CancellationToken ct, Func<JsonElement, bool>? match = null)
         {
             var deadline = Stopwatch.StartNew();
             while (true)
             {
-                foreach (var e in _seen) if (e.GetProperty("event").GetString() == name) return e;
                 Poll();
-                foreach (var e in _seen) if (e.GetProperty("event").GetString() == name) return e;
+                foreach (var e in _seen)
+                    if (e.TryGetProperty("event", out var ev) && ev.GetString() == name && (match is null || match(e))) return e;
                 if (deadline.Elapsed > timeout) throw new TimeoutException($"cabal-peer.js sent no '{name}' within {timeout.TotalSeconds:0} s");
-                if (_process.HasExited) throw new InvalidOperationException($"cabal-peer.js exited ({_process.ExitCode}) before '{name}'");
+                if (_process.HasExited)
+                {
+                    Poll();
+                    foreach (var e in _seen)
+                        if (e.TryGetProperty("event", out var ev) && ev.GetString() == name && (match is null || match(e))) return e;
+                    throw new InvalidOperationException($"node exited ({_process.ExitCode}) before '{name}'");
+                }
                 await Task.Delay(20, ct).ConfigureAwait(false);
             }
         }
@@ -250,10 +278,14 @@ internal static class MixedSyncScenario
         sb.AppendLine();
         sb.AppendLine(inv, $"Measured {started:yyyy-MM-dd HH:mm zzz}, load average now {string.Join(" / ", Machine.LoadAverage())}. JS→C#: cabal-core serves the make-cabal.js cabal, a fresh C# client (store, replication, multifeed set, chat views) connects; times from the TCP connect. C#→JS: a C# peer serves F writers, a fresh in-memory cabal-core peer connects with `--expect F×M`; times from its `connected` event; cabal-peer.js does not report when blocks are stored, only when every view indexed them. JS→JS figures are the anchor's (../shared/interop/ANCHOR-RESULTS.md).");
         sb.AppendLine();
-        sb.AppendLine("| direction | F (feeds) | all feeds known | all blocks stored | all indexed | note |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---|");
+        sb.AppendLine("| direction | F (feeds) | all feeds known | all blocks stored | all indexed | indexed ÷ JS→JS | note |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---|");
         foreach (var r in results)
-            sb.AppendLine(inv, $"| {r.Direction} | {r.Feeds:N0} | {S(r.FeedsKnownMs)} | {S(r.AllStoredMs)} | {S(r.IndexedMs)} | {r.Error ?? ""} |");
+        {
+            var js = results.FirstOrDefault(x => x.Direction == "JS→JS" && x.Feeds == r.Feeds)?.IndexedMs;
+            var ratio = r.Direction != "JS→JS" && js is > 0 && r.IndexedMs is { } v ? (v / js.Value).ToString("0.00", inv) : "";
+            sb.AppendLine(inv, $"| {r.Direction} | {r.Feeds:N0} | {S(r.FeedsKnownMs)} | {S(r.AllStoredMs)} | {S(r.IndexedMs)} | {ratio} | {r.Error ?? ""} |");
+        }
         return sb.ToString();
     }
 
