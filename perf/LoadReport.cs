@@ -36,15 +36,22 @@ internal static class Status
 /// <param name="OpenMs">Inside FeedStore.Open only.</param>
 /// <param name="NewestBlockMs">Reading the newest block of every feed after the open.</param>
 /// <param name="ReopenMs">A second open in the same process after disposing the first: what is left once code is JIT-compiled and loaded.</param>
+/// <param name="MainToLatest50Ms">From the first line of Main until the latest 50 messages of <c>default</c> were read (store open + CabalCore open + GetMessages).</param>
+/// <param name="SpawnToLatest50Ms">The same from just before the parent started the process.</param>
+/// <param name="CabalOpenMs">Inside CabalCore.OpenAsync only (after the store was open).</param>
+/// <param name="Latest50QueryMs">Inside GetMessages(default, Latest(50)) only.</param>
+/// <param name="Latest50Count">Messages that query returned (50 unless the cabal holds fewer).</param>
+/// <param name="IndexedAtStartup">Entries the views indexed while opening and querying: 0, since they were built before.</param>
 internal sealed record CsRun(
     double MainToOpenMs, double SpawnToOpenMs, double RuntimeStartMs, double OpenMs, double NewestBlockMs, double ReopenMs,
-    int FeedsOpened, int BlocksRead, double? PeakRssMb, double WallMs);
+    int FeedsOpened, int BlocksRead, double? PeakRssMb, double WallMs,
+    double MainToLatest50Ms, double SpawnToLatest50Ms, double CabalOpenMs, double Latest50QueryMs, int Latest50Count, long IndexedAtStartup);
 
 internal sealed record CsResult(
     string Status, string? Detail, string StoreDir, double? StoreBuildMs, long StoreBytes, int WarmupRuns,
     IReadOnlyList<CsRun> Runs,
     Summary? MainToOpenMs, Summary? SpawnToOpenMs, Summary? RuntimeStartMs, Summary? OpenMs, Summary? NewestBlockMs, Summary? ReopenMs, Summary? PeakRssMb,
-    string Latest50);
+    Summary? MainToLatest50Ms, Summary? SpawnToLatest50Ms, Summary? CabalOpenMs, Summary? Latest50QueryMs);
 
 /// <summary>One bench-load.js process. All "At" figures are ms since node started, like SpawnToOpenMs.</summary>
 internal sealed record JsRun(double ReadyAtMs, double? IndexedAtMs, double? Latest50Ms, double? PeakRssMb, double WallMs, JsonElement Raw);
@@ -55,7 +62,8 @@ internal sealed record JsResult(
 
 /// <summary>C# divided by JS: below 1 means C# is faster (or smaller).</summary>
 /// <param name="OpenVsReady">C# spawn→open over JS process start→cabal.ready (both include process start-up).</param>
-internal sealed record Ratios(double? OpenVsReady, double? PeakRss);
+/// <param name="Latest50">C# spawn→latest 50 messages over JS process start→all indexed + the latest-50 read (both from process start).</param>
+internal sealed record Ratios(double? OpenVsReady, double? PeakRss, double? Latest50 = null);
 
 internal sealed record SizeResult(int Feeds, int Messages, [property: JsonPropertyName("csharp")] CsResult CSharp, JsResult Js, Ratios Ratio);
 

@@ -39,7 +39,7 @@ internal static class LoadScenario
             var cs = await MeasureCsAsync(o, feeds, o.Messages, ct).ConfigureAwait(false);
             var jsResult = await JsBaseline.MeasureAsync(o, js, feeds, o.Messages, ct).ConfigureAwait(false);
             var size = new SizeResult(feeds, o.Messages, cs, jsResult, new Ratios(
-                Ratio(cs.SpawnToOpenMs, jsResult.ReadyAtMs), Ratio(cs.PeakRssMb, jsResult.PeakRssMb)));
+                Ratio(cs.SpawnToOpenMs, jsResult.ReadyAtMs), Ratio(cs.PeakRssMb, jsResult.PeakRssMb), Ratio(cs.SpawnToLatest50Ms, JsLatest50(jsResult))));
             sizes.Add(size);
             Log("  " + Tables.OneLine(size));
         }
@@ -105,7 +105,10 @@ internal static class LoadScenario
             Summary.Of(runs.Select(r => (double?)r.NewestBlockMs)),
             Summary.Of(runs.Select(r => (double?)r.ReopenMs)),
             Summary.Of(runs.Select(r => r.PeakRssMb)),
-            Tables.Latest50NotLanded);
+            Summary.Of(runs.Select(r => (double?)r.MainToLatest50Ms)),
+            Summary.Of(runs.Select(r => (double?)r.SpawnToLatest50Ms)),
+            Summary.Of(runs.Select(r => (double?)r.CabalOpenMs)),
+            Summary.Of(runs.Select(r => (double?)r.Latest50QueryMs)));
     }
 
     private static async Task<(CsRun? Run, string? Error)> RunChildAsync(LoadOptions o, string storeDir, int feeds, int messages, CancellationToken ct)
@@ -117,14 +120,24 @@ internal static class LoadScenario
         var line = outcome.Stdout.LastOrDefault(l => l.StartsWith('{'));
         var child = line is null ? null : JsonSerializer.Deserialize<ChildReport>(line, LoadChild.Json);
         if (child is null) return (null, "load-child printed no report");
-        if (child.Feeds != feeds || child.CorruptFeeds != 0 || child.MinLength != (ulong)messages || child.MaxLength != (ulong)messages)
-            return (null, $"the store is not {feeds} × {messages}: it opened with {child.Feeds} feeds ({child.CorruptFeeds} corrupt), lengths {child.MinLength}–{child.MaxLength}; rerun with --rebuild");
+        if (child.Feeds != feeds || child.LocalWriters != 1 || child.CorruptFeeds != 0 || child.MinLength != (ulong)messages || child.MaxLength != (ulong)messages)
+            return (null, $"the store is not {feeds} × {messages}: it opened with {child.Feeds} feeds + {child.LocalWriters} local writers ({child.CorruptFeeds} corrupt), lengths {child.MinLength}–{child.MaxLength}; rerun with --rebuild");
+        // The latest 50 must be the right ones: the newest message is the last user's last one
+        // (ChatMessages' timestamps grow user by user), and the views must not have re-indexed anything.
+        var expectedCount = (int)Math.Min(50L, (long)feeds * messages);
+        var newest = $"message {messages - 1} from user {feeds - 1}";
+        if (child.Latest50Count != expectedCount || child.Latest50Newest != newest)
+            return (null, $"latest 50 of default returned {child.Latest50Count} messages, newest '{child.Latest50Newest}'; expected {expectedCount}, newest '{newest}'");
+        if (child.IndexedAtStartup != 0 || child.IndexedAfterIdle != 0)
+            return (null, $"the views were not current: {child.IndexedAtStartup} entries indexed at startup, {child.IndexedAfterIdle} once idle; rerun with --rebuild");
 
         // Both timestamps are CLOCK_MONOTONIC ticks, taken in different processes.
         var spawnToOpen = (child.OpenedTimestamp - outcome.SpawnTimestamp) * 1000.0 / child.StopwatchFrequency;
+        var spawnToLatest50 = (child.Latest50Timestamp - outcome.SpawnTimestamp) * 1000.0 / child.StopwatchFrequency;
         return (new CsRun(
             Round(child.MainToOpenMs), Round(spawnToOpen), Round(spawnToOpen - child.MainToOpenMs), Round(child.OpenMs), Round(child.NewestBlockMs), Round(child.ReopenMs),
-            child.Feeds, child.BlocksRead, child.PeakRssMb, Round(outcome.Elapsed.TotalMilliseconds)), null);
+            child.Feeds, child.BlocksRead, child.PeakRssMb, Round(outcome.Elapsed.TotalMilliseconds),
+            Round(child.MainToLatest50Ms), Round(spawnToLatest50), Round(child.CabalOpenMs), Round(child.Latest50QueryMs), child.Latest50Count, child.IndexedAtStartup), null);
     }
 
     private static async Task<string> WriteJsonAsync(LoadReport report, string outDir, CancellationToken ct)
@@ -137,6 +150,10 @@ internal static class LoadScenario
         await File.WriteAllTextAsync(Path.Combine(outDir, "load-latest.json"), json, ct).ConfigureAwait(false);
         return path;
     }
+
+    /// <summary>JS from process start to the latest 50 messages: all indexed, then the read.</summary>
+    private static Summary? JsLatest50(JsResult js)
+        => js.IndexedAtMs is { } i && js.Latest50Ms is { } l ? new Summary(Math.Round(i.Median + l.Median, 3), i.Min + l.Min, i.Max + l.Max, Math.Min(i.Count, l.Count)) : null;
 
     private static double? Ratio(Summary? cs, Summary? js)
         => cs is null || js is null || js.Median <= 0 ? null : Math.Round(cs.Median / js.Median, 4);

@@ -35,8 +35,9 @@ internal static class MixedSyncScenario
         var sizes = new Option<string>("--sizes") { Description = "Comma-separated feed counts.", DefaultValueFactory = _ => "100,1000" };
         var messages = new Option<int>("--messages") { Description = "chat/text messages per feed.", DefaultValueFactory = _ => 20 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds one direction at one size may take.", DefaultValueFactory = _ => 300 };
+        var outOption = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the sync-mixed section of perf/RESULTS.md." };
-        var cmd = new Command("sync-mixed", "Full replication to a fresh peer across the stacks: JS→C# and C#→JS.") { sizes, messages, timeout, write };
+        var cmd = new Command("sync-mixed", "Full replication to a fresh peer across the stacks: JS→C# and C#→JS.") { sizes, messages, timeout, write, outOption };
         cmd.SetAction(async (r, ct) =>
         {
             var list = (r.GetValue(sizes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -54,9 +55,9 @@ internal static class MixedSyncScenario
                 results.Add(await Bounded(() => CsToJsAsync(f, m, limit, ct), "C#→JS", f, m, limit).ConfigureAwait(false));
                 Console.WriteLine(JsonSerializer.Serialize(results[^1]));
             }
-            var outDir = Path.Combine(RepoPaths.PerfDir, "out");
+            var outDir = r.GetValue(outOption)!;
             Directory.CreateDirectory(outDir);
-            await File.WriteAllTextAsync(Path.Combine(outDir, "sync-mixed-latest.json"), JsonSerializer.Serialize(results), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(outDir, "sync-mixed-latest.json"), JsonSerializer.Serialize(new { scenario = "sync-mixed", started, machine = Machine.Describe(null), results }), ct).ConfigureAwait(false);
             if (r.GetValue(write)) await ReplaceSectionAsync(Render(results, started), ct).ConfigureAwait(false);
             return 0;
         });

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cabal.Chat;
 using Cabal.Multifeed;
 using Cabal.Multifeed.Storage;
 using Cabal.Net.Crypto;
@@ -13,13 +14,18 @@ namespace Cabal.Perf;
 internal sealed record CachedStore(string StoreDir, double? BuildMs, long DiskBytes);
 
 /// <summary>
-/// Builds a store of N writable feeds × M chat/text messages once and keeps it under the cache
-/// directory, keyed by N and M, so repeated sweeps measure only the open.
+/// Builds a cabal of N writable feeds × M chat/text messages once and keeps it under the cache
+/// directory, keyed by N and M, so repeated sweeps measure only the open: the feeds grouped under
+/// <see cref="CabalKeyHex"/> in one FeedStore, plus the cabal's chat views (CabalCore), indexed
+/// once at build time and persisted, as the program leaves them after a session.
 /// </summary>
 internal static class StoreCache
 {
     // Bump when the layout or contents of built stores change, so stale caches are rebuilt.
-    private const string Format = "cs-store-v1";
+    private const string Format = "cs-cabal-v1";
+
+    /// <summary>The cabal every built store belongs to.</summary>
+    public static readonly string CabalKeyHex = Convert.ToHexStringLower(SHA256.HashData("cabal-perf cabal"u8));
     private const string MarkerFile = "complete.json";
 
     public static async Task<CachedStore> EnsureAsync(string cacheDir, int feeds, int messages, bool rebuild, CancellationToken ct)
@@ -45,7 +51,7 @@ internal static class StoreCache
     {
         // Not durable while building: one fsync at the end instead of one per group commit.
         var options = new FeedStoreOptions { Durable = false };
-        var group = SHA256.HashData("cabal-perf cabal"u8);
+        var group = Convert.FromHexString(CabalKeyHex);
         var store = FeedStore.Open(storeDir, options);
         try
         {
@@ -64,13 +70,28 @@ internal static class StoreCache
                     appends[(long)u * messages + k] = created[u].AppendAsync(ChatMessages.Text(u, k, messages), ct);
             });
             await Task.WhenAll(appends).ConfigureAwait(false);
+
+            // The chat views, indexed now, as a user's program would have left them: opening the
+            // cabal adds its (empty) local writer, like the JS cabal's local feed, and indexes every message.
+            var core = await CabalCore.OpenAsync(store, new CabalUrl(CabalKeyHex), new CabalOptions { Durable = false, MaxEntriesPerCommit = 20_000 }, ct).ConfigureAwait(false);
+            try
+            {
+                await core.WaitForIndexAsync(ct).ConfigureAwait(false);
+                var expected = (long)feeds * messages;
+                if (core.EntriesIndexedSinceOpen != expected || core.Statistics.Malformed != 0)
+                    throw new InvalidOperationException($"Indexed {core.EntriesIndexedSinceOpen} entries ({core.Statistics.Malformed} malformed); expected {expected}.");
+            }
+            finally
+            {
+                await core.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
             await store.DisposeAsync().ConfigureAwait(false);
         }
-        // LMDB was opened without sync: flush the file once now that every commit is in it.
-        foreach (var file in Directory.EnumerateFiles(storeDir, "*.mdb"))
+        // LMDB was opened without sync: flush the files (store and views) once now that every commit is in them.
+        foreach (var file in Directory.EnumerateFiles(storeDir, "*.mdb", SearchOption.AllDirectories))
         {
             await using var fs = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
             fs.Flush(flushToDisk: true);

@@ -36,8 +36,9 @@ internal static class SyncScenario
     {
         var sizes = new Option<string>("--sizes") { Description = "Comma-separated feed counts.", DefaultValueFactory = _ => "100,1000,10000" };
         var messages = new Option<int>("--messages") { Description = "chat/text messages per feed.", DefaultValueFactory = _ => 20 };
+        var outOption = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the multifeed section of perf/RESULTS.md." };
-        var cmd = new Command("sync", "Time C#→C# multifeed replication of F feeds to a fresh peer over TCP loopback.") { sizes, messages, write };
+        var cmd = new Command("sync", "Time C#→C# multifeed replication of F feeds to a fresh peer over TCP loopback.") { sizes, messages, write, outOption };
         cmd.SetAction(async (r, ct) =>
         {
             var list = (r.GetValue(sizes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -53,9 +54,9 @@ internal static class SyncScenario
                 Console.WriteLine(JsonSerializer.Serialize(res));
                 results.Add(res);
             }
-            var outDir = Path.Combine(RepoPaths.PerfDir, "out");
+            var outDir = r.GetValue(outOption)!;
             Directory.CreateDirectory(outDir);
-            await File.WriteAllTextAsync(Path.Combine(outDir, "sync-latest.json"), JsonSerializer.Serialize(results), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(outDir, "sync-latest.json"), JsonSerializer.Serialize(new { scenario = "sync", started, machine = Machine.Describe(null), results }), ct).ConfigureAwait(false);
             if (r.GetValue(write))
                 await WriteSectionAsync(Path.Combine(RepoPaths.PerfDir, "RESULTS.md"), Render(results, started, load, Machine.LoadAverage()), ct).ConfigureAwait(false);
             return 0;

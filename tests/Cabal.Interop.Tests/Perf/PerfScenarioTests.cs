@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Cabal.Tests;
+
+namespace Cabal.Interop.Tests.Perf;
+
+// Each perf scenario at a tiny size, so the harness cannot rot. Figures are not asserted: speed is
+// measured in perf/, never in tests.
+public sealed class PerfScenarioTests
+{
+    private static async Task<JsonElement> RunAsync(string fileName, params string[] args)
+    {
+        using var dir = new TempDir();
+        await using var perf = ChildProcess.StartDotnet("Cabal.Perf.dll", [.. args, "--out", dir.Path]);
+        while (await perf.ReadLineAsync(TimeSpan.FromSeconds(120)) is not null) { }
+        Assert.Equal(0, await perf.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        return JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir.Path, fileName))).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task SyncRunsAtATinySize()
+    {
+        var report = await RunAsync("sync-latest.json", "sync", "--sizes", "3", "--messages", "2");
+        Assert.Equal(Environment.ProcessorCount, report.GetProperty("machine").GetProperty("Cores").GetInt32());
+        var r = Assert.Single(report.GetProperty("results").EnumerateArray());
+        Assert.Equal(3, r.GetProperty("Feeds").GetInt32());
+        Assert.True(r.GetProperty("FullSyncMs").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task JoinRunsAtATinySize()
+    {
+        var report = await RunAsync("join-latest.json", "join", "--feeds", "3", "--messages", "2");
+        var r = Assert.Single(report.GetProperty("results").EnumerateArray());
+        Assert.Equal(3, r.GetProperty("Feeds").GetInt32());
+        Assert.True(r.GetProperty("IndexedMs").GetDouble() > 0);
+        Assert.True(r.GetProperty("UiTicks").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task MixedSyncRunsAtATinySize()
+    {
+        // Without a cached JS cabal of this size the JS directions report why instead of failing.
+        var results = (await RunAsync("sync-mixed-latest.json", "sync-mixed", "--sizes", "2", "--messages", "1", "--timeout", "60")).GetProperty("results");
+        var directions = results.EnumerateArray().Select(r => r.GetProperty("Direction").GetString()).ToList();
+        Assert.Equal(["JS→JS", "JS→C#", "C#→JS"], directions);
+        var csToJs = results.EnumerateArray().Single(r => r.GetProperty("Direction").GetString() == "C#→JS");
+        Assert.True(csToJs.GetProperty("Error").ValueKind == JsonValueKind.Null, csToJs.GetProperty("Error").ToString());
+        Assert.True(csToJs.GetProperty("IndexedMs").GetDouble() > 0);
+    }
+}
