@@ -28,7 +28,11 @@ public static class CliApp
             foreach (var e in parse.Errors) Console.Error.WriteLine("cabal: " + e.Message);
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        // On SIGINT/SIGTERM the token is cancelled and the command shuts down (the bot closes its
+        // connections, bounded by the connection manager's 5 s). System.CommandLine's default grace is
+        // 2 s, after which it returns 130/143 and the process exits in the middle of that shutdown.
+        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(10) };
+        return await parse.InvokeAsync(invocation).ConfigureAwait(false);
     }
 
     /// <summary>Runs a command body, turning known failures into one-line messages and exit codes.</summary>

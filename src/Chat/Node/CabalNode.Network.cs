@@ -77,6 +77,8 @@ public sealed partial class CabalNode
             ListenEndPoint = listen,
             BaseDelay = TimeSpan.FromMilliseconds(250),
             MaxDelay = TimeSpan.FromSeconds(8),
+            // A bot keeps a cabal online: after a failed round it tries a known peer again soon, not in minutes.
+            RetryCooldown = TimeSpan.FromSeconds(15),
             Logger = LoggerFactory.CreateLogger("Cabal.Net.ConnectionManager"),
         }, pc => OnConnection(runtime, pc));
         manager.ConnectionClosed += pc => OnConnectionClosed(runtime, pc);
@@ -89,7 +91,7 @@ public sealed partial class CabalNode
         {
             try
             {
-                runtime.Lan = LanDiscovery.ForManager(manager);
+                runtime.Lan = LanDiscovery.ForManager(manager, LanOptions());
                 runtime.Lan.Start();
                 runtime.Lan.JoinCabal(runtime.Core.Url.Key, manager.ListenPort);
             }
@@ -99,6 +101,31 @@ public sealed partial class CabalNode
             }
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// LAN discovery settings. The environment can pin them: CABAL_LAN_INTERFACE=ADDRESS joins and
+    /// sends on one IPv4 interface (a loopback address keeps discovery on this host, TTL 0), and
+    /// CABAL_LAN_PORT=N uses another UDP port for the group. Anything else: the defaults.
+    /// </summary>
+    private LanDiscoveryOptions LanOptions()
+    {
+        var options = new LanDiscoveryOptions { Logger = LoggerFactory.CreateLogger("Cabal.Net.LanDiscovery") };
+        if (Environment.GetEnvironmentVariable("CABAL_LAN_INTERFACE") is { Length: > 0 } iface)
+        {
+            if (IPAddress.TryParse(iface, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                options = options with { InterfaceAddress = address, TimeToLive = IPAddress.IsLoopback(address) ? 0 : options.TimeToLive };
+            else
+                Logger.LogWarning(new EventId(6002, "LanSettingIgnored"), "CABAL_LAN_INTERFACE={Value} is not an IPv4 address; ignored", iface);
+        }
+        if (Environment.GetEnvironmentVariable("CABAL_LAN_PORT") is { Length: > 0 } portText)
+        {
+            if (int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+                options = options with { Port = port };
+            else
+                Logger.LogWarning(new EventId(6002, "LanSettingIgnored"), "CABAL_LAN_PORT={Value} is not a UDP port; ignored", portText);
+        }
+        return options;
     }
 
     private void OnConnection(CabalRuntime runtime, PeerConnection pc)
@@ -156,18 +183,21 @@ public sealed partial class CabalNode
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var quietSince = DateTime.UtcNow;
-        var last = (Blocks: 0UL, Feeds: 0);
+        var last = (Blocks: 0UL, Feeds: 0, Ready: 0);
         try
         {
             while (true)
             {
                 await Task.Delay(100, deadline.Token).ConfigureAwait(false);
                 var sessions = runtime.Set.Sessions;
-                var ready = sessions.Any(s => s.Ready.IsCompletedSuccessfully && s.Ready.Result);
+                var ready = sessions.Count(s => s.Ready.IsCompletedSuccessfully && s.Ready.Result);
                 var status = SyncStatus(cabal);
-                var now = (status.Blocks, status.Feeds);
+                // A session is ready before the remote's feed list has arrived, so readiness changing
+                // restarts the quiet period too: otherwise a connection made after the first 700 ms
+                // counted as "in sync" the moment it was ready, with nothing downloaded.
+                var now = (status.Blocks, status.Feeds, ready);
                 if (now != last) { last = now; quietSince = DateTime.UtcNow; }
-                if (ready && status.Blocks >= status.KnownBlocks && DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(700))
+                if (ready > 0 && status.Blocks >= status.KnownBlocks && DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(700))
                 {
                     await cabal.WaitForIndexAsync(deadline.Token).ConfigureAwait(false);
                     return true;

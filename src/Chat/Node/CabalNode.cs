@@ -12,8 +12,13 @@ namespace Cabal.Chat;
 
 public sealed partial class CabalNode : IAsyncDisposable
 {
-    private CabalNode(DataPaths paths, FeedStore store, ILoggerFactory loggerFactory)
+    // Set when OpenAsync made the logger factory: then it is ours to dispose, which also flushes the
+    // console logger's queue (its last lines would otherwise be lost at exit).
+    private readonly ILoggerFactory? _ownedLoggerFactory;
+
+    private CabalNode(DataPaths paths, FeedStore store, ILoggerFactory loggerFactory, bool ownsLoggerFactory)
     {
+        _ownedLoggerFactory = ownsLoggerFactory ? loggerFactory : null;
         Paths = paths;
         Store = store;
         LoggerFactory = loggerFactory;
@@ -33,10 +38,19 @@ public sealed partial class CabalNode : IAsyncDisposable
     public static Task<CabalNode> OpenAsync(DataPaths paths, CancellationToken cancellationToken = default, ILoggerFactory? loggerFactory = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var owned = loggerFactory is null;
         loggerFactory ??= DefaultLogging();
-        Directory.CreateDirectory(paths.Root);
-        var store = FeedStore.Open(paths.Store, new FeedStoreOptions { LoggerFactory = loggerFactory });
-        return Task.FromResult(new CabalNode(paths, store, loggerFactory));
+        try
+        {
+            Directory.CreateDirectory(paths.Root);
+            var store = FeedStore.Open(paths.Store, new FeedStoreOptions { LoggerFactory = loggerFactory });
+            return Task.FromResult(new CabalNode(paths, store, loggerFactory, owned));
+        }
+        catch when (owned)
+        {
+            loggerFactory.Dispose();
+            throw;
+        }
     }
 
     private static ILoggerFactory DefaultLogging()
@@ -82,5 +96,6 @@ public sealed partial class CabalNode : IAsyncDisposable
         await Client.DisposeAsync().ConfigureAwait(false);
         await Replicator.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
+        _ownedLoggerFactory?.Dispose();
     }
 }

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Cabal.Tests;
+
+namespace Cabal.Interop.Tests.Program;
+
+/// <summary>
+/// The built `cabal` program (cabal.dll beside the test assembly, through the project reference)
+/// run as a child process with `dotnet exec`. Every wait is bounded; processes die with the test.
+/// </summary>
+public static class CabalProgram
+{
+    private static readonly Lazy<string> s_dll = new(() =>
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
+        foreach (var f in new[] { dll, Path.ChangeExtension(dll, ".runtimeconfig.json"), Path.ChangeExtension(dll, ".deps.json") })
+            if (!File.Exists(f)) throw new InvalidOperationException($"{f} is missing: the test project must reference src/Chat/Cabal.Chat.csproj.");
+        return dll;
+    });
+
+    /// <summary>Starts `cabal ARGS…`; stdout is read line by line, stderr collected.</summary>
+    public static ChildProcess Start(IDictionary<string, string>? env, params string[] args)
+        => ChildProcess.Start("dotnet", new[] { "exec", s_dll.Value }.Concat(args), env: env);
+
+    public static ChildProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Runs `cabal ARGS…` to completion (killed after <paramref name="timeout"/>).</summary>
+    public static async Task<RunResult> RunAsync(TimeSpan timeout, IDictionary<string, string>? env, params string[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var p = Start(env, args);
+        var lines = new List<string>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException($"cabal {string.Join(' ', args)} ran longer than {timeout}. stderr:\n{p.StandardError}");
+            var line = await p.ReadLineAsync(left);
+            if (line is null) break;
+            lines.Add(line);
+        }
+        var code = await p.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        return new RunResult(code, lines, p.StandardError, clock.Elapsed);
+    }
+
+    public static Task<RunResult> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, null, args);
+
+    /// <summary>`cabal new --data DIR`: a fresh cabal; returns its 64-hex key.</summary>
+    public static async Task<string> NewCabalAsync(string dataDir)
+    {
+        var r = await RunAsync(TimeSpan.FromSeconds(20), "new", "--data", dataDir);
+        r.AssertExit(0);
+        var url = Assert.Single(r.Stdout);
+        Assert.StartsWith("cabal://", url);
+        return url["cabal://".Length..];
+    }
+
+    /// <summary>`cabal read KEY --data DIR --json` of what DIR holds, without any network.</summary>
+    public static async Task<IReadOnlyList<JsonElement>> ReadLocalAsync(string key, string dataDir, int limit = 50)
+    {
+        var r = await RunAsync(TimeSpan.FromSeconds(30), "read", key, "--data", dataDir, "--no-lan", "--json", "--limit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        r.AssertExit(0);
+        return r.Json();
+    }
+
+    /// <summary>A TCP port on 127.0.0.1 that nothing listens on (bound, then released).</summary>
+    public static int ClosedPort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    public static string Text(JsonElement message) => message.GetProperty("content").GetProperty("text").GetString()!;
+}
+
+public sealed record RunResult(int ExitCode, IReadOnlyList<string> Stdout, string Stderr, TimeSpan Elapsed)
+{
+    public void AssertExit(int expected)
+        => Assert.True(ExitCode == expected, $"exit code {ExitCode}, expected {expected}\nstdout:\n{string.Join('\n', Stdout)}\nstderr:\n{Stderr}");
+
+    public IReadOnlyList<JsonElement> Json() => Stdout.Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+}
+
+/// <summary>`cabal seed … --json` in a child process: its JSON events, read as they come.</summary>
+public sealed class SeedBot : IAsyncDisposable
+{
+    private readonly List<JsonElement> _events = [];
+
+    private SeedBot(ChildProcess process) => Process = process;
+
+    public ChildProcess Process { get; }
+
+    public int Port { get; private set; }
+
+    /// <summary>Starts `cabal seed KEY --data DIR --json [extra…]` and waits for its listening port.</summary>
+    public static async Task<SeedBot> StartAsync(string key, string dataDir, IDictionary<string, string>? env = null, params string[] extra)
+    {
+        var bot = new SeedBot(CabalProgram.Start(env, new[] { "seed", key, "--data", dataDir, "--json" }.Concat(extra).ToArray()));
+        try
+        {
+            bot.Port = (await bot.WaitForEventAsync("listening", TimeSpan.FromSeconds(20))).GetProperty("port").GetInt32();
+        }
+        catch
+        {
+            await bot.DisposeAsync();
+            throw;
+        }
+        return bot;
+    }
+
+    public IReadOnlyList<JsonElement> Events { get { lock (_events) return [.. _events]; } }
+
+    /// <summary>Reads events until one named <paramref name="name"/> (and matching <paramref name="match"/>) arrives.</summary>
+    public async Task<JsonElement> WaitForEventAsync(string name, TimeSpan timeout, Func<JsonElement, bool>? match = null)
+    {
+        lock (_events)
+            foreach (var e in _events)
+                if (Is(e, name) && (match is null || match(e))) return e;
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException($"The bot sent no '{name}' event within {timeout}. Last: {Last()}\nstderr:\n{Process.StandardError}");
+            var line = await Process.ReadLineAsync(left)
+                ?? throw new InvalidOperationException($"The bot exited before '{name}'. Last: {Last()}\nstderr:\n{Process.StandardError}");
+            var e = JsonDocument.Parse(line).RootElement.Clone(); // seed --json prints nothing but events on stdout
+            lock (_events) _events.Add(e);
+            if (Is(e, name) && (match is null || match(e))) return e;
+        }
+    }
+
+    /// <summary>Reads the rest of stdout (after the process has exited or is exiting).</summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = await Process.ReadLineAsync(deadline - DateTime.UtcNow);
+            if (line is null) return;
+            lock (_events) _events.Add(JsonDocument.Parse(line).RootElement.Clone());
+        }
+    }
+
+    /// <summary>The status events seen so far.</summary>
+    public IReadOnlyList<JsonElement> Statuses => Events.Where(e => Is(e, "status")).ToList();
+
+    private string Last() => string.Join(" | ", Events.TakeLast(3).Select(e => e.GetRawText()));
+
+    private static bool Is(JsonElement e, string name) => e.TryGetProperty("event", out var v) && v.GetString() == name;
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
