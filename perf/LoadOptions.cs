@@ -29,6 +29,12 @@ public sealed record LoadOptions
     /// <summary>Feed counts of a sweep; empty means just <see cref="Feeds"/>. Default empty.</summary>
     public IReadOnlyList<int> Sizes { get; init; } = [];
 
+    /// <summary>
+    /// Run the measured C# children from a ReadyToRun publish of the harness (precompiled, as a
+    /// release build ships) instead of JIT-compiling every method on first use. Default true.
+    /// </summary>
+    public bool ReadyToRun { get; init; } = true;
+
     /// <summary>Default <see cref="JsMode.Auto"/>.</summary>
     public JsMode Js { get; init; } = JsMode.Auto;
 

@@ -20,6 +20,8 @@ internal static class LoadScenario
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
+    private static string? s_childDll; // the ReadyToRun harness, when o.ReadyToRun
+
     public static async Task<int> RunAsync(LoadOptions o, string commandLine, CancellationToken ct)
     {
         var started = DateTimeOffset.Now;
@@ -28,6 +30,12 @@ internal static class LoadScenario
         {
             await Console.Error.WriteLineAsync($"--js on, but the JS baseline cannot run: {js.Reason}").ConfigureAwait(false);
             return 1;
+        }
+        if (o.ReadyToRun)
+        {
+            var (dll, error) = await ReadyToRunBuild.EnsureAsync(o.CacheDir, ct).ConfigureAwait(false);
+            if (dll is null) Log($"note: measuring JIT-compiled children: {error}");
+            s_childDll = dll;
         }
         var machine = Machine.Describe(js.NodeVersion);
         Log($"load: sizes {string.Join(", ", o.EffectiveSizes)} × {o.Messages} messages; C# {o.Runs} runs, JS {(js.Available ? $"{o.JsRuns} runs" : js.Reason)}");
@@ -113,7 +121,9 @@ internal static class LoadScenario
 
     private static async Task<(CsRun? Run, string? Error)> RunChildAsync(LoadOptions o, string storeDir, int feeds, int messages, CancellationToken ct)
     {
-        var (file, args) = SelfInvocation.For(LoadChild.CommandName, "--dir", storeDir);
+        var (file, args) = s_childDll is { } r2r
+            ? ("dotnet", ["exec", r2r, LoadChild.CommandName, "--dir", storeDir])
+            : SelfInvocation.For(LoadChild.CommandName, "--dir", storeDir);
         var outcome = await ProcessRunner.RunAsync(file, args, TimeSpan.FromSeconds(o.ChildTimeoutSeconds), ct).ConfigureAwait(false);
         if (!outcome.Succeeded) return (null, $"load-child {outcome.Describe()}: {outcome.StderrTail}");
 

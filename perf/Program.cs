@@ -48,10 +48,11 @@ namespace Cabal.Perf
             var interop = new Option<string>("--interop") { Description = "The JS interop harness (make-cabal.js, bench-load.js).", DefaultValueFactory = _ => d.InteropDir };
             var writeResults = new Option<bool>("--write-results") { Description = "Rewrite the load section of perf/RESULTS.md and perf/load.svg." };
             var rebuild = new Option<bool>("--rebuild") { Description = "Rebuild cached stores and cabals." };
+            var r2r = new Option<bool>("--ready-to-run") { Description = "Run the measured C# children from a ReadyToRun publish, as a release build ships (default true).", DefaultValueFactory = _ => d.ReadyToRun };
 
             var load = new Command("load", "Time opening a store of N feeds in fresh processes, next to the JS stack.")
             {
-                feeds, messages, runs, jsRuns, sizes, js, jsTimeout, jsMax, childTimeout, outDir, cache, interop, writeResults, rebuild,
+                feeds, messages, runs, jsRuns, sizes, js, jsTimeout, jsMax, childTimeout, outDir, cache, interop, writeResults, rebuild, r2r,
             };
             foreach (var opt in new[] { feeds, messages, runs, jsRuns, jsTimeout, childTimeout })
                 opt.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{opt.Name} must be at least 1."); });
@@ -73,6 +74,7 @@ namespace Cabal.Perf
                     InteropDir = Path.GetFullPath(r.GetValue(interop) ?? d.InteropDir),
                     WriteResults = r.GetValue(writeResults),
                     Rebuild = r.GetValue(rebuild),
+                    ReadyToRun = r.GetValue(r2r),
                 };
                 return LoadScenario.RunAsync(options, CommandLineOf(r), ct);
             });

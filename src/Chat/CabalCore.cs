@@ -77,9 +77,13 @@ public sealed partial class CabalCore : IAsyncDisposable
         {
             if (views.WasReset) ChatLog.ViewsReset(logger, viewsDir);
             var group = url.Key;
-            var local = store.List(group).FirstOrDefault(f => f.Writable && f.Name == LocalFeedName);
             byte[]? secret;
             using (var tx = views.BeginRead()) secret = tx.Read(views.Meta, "identity"u8);
+            // The identity recorded beside the views names the local feed: a direct lookup instead of
+            // a scan of every feed of the cabal (milliseconds with thousands of feeds). Scan otherwise.
+            var local = secret is { Length: Ed25519.SecretKeySize } && store.TryGet(secret.AsSpan(32)) is { Writable: true, Name: LocalFeedName } known && known.Group.Span.SequenceEqual(group)
+                ? known
+                : store.List(group).FirstOrDefault(f => f.Writable && f.Name == LocalFeedName);
             if (local is null)
             {
                 var pair = options.LocalKeyPair ?? (secret is { Length: Ed25519.SecretKeySize } ? new KeyPair(secret[32..], secret) : Ed25519.NewKeyPair());
@@ -96,7 +100,9 @@ public sealed partial class CabalCore : IAsyncDisposable
             // the feed store holds the same secret unencrypted, so this adds no exposure.
             using (var tx = views.BeginWrite())
             {
-                if (secret is not null) tx.Set(views.Meta, "identity"u8, secret);
+                // Only written when it changed: a commit with nothing dirty costs no fsync, which keeps a warm open cheap.
+                if (secret is not null && !(tx.Read(views.Meta, "identity"u8) is { } stored && stored.AsSpan().SequenceEqual(secret)))
+                    tx.Set(views.Meta, "identity"u8, secret);
                 ModerationBootstrap.Run(tx, new AuthTable(views), local.Key, url.AdminKeys, url.ModKeys);
                 tx.Commit().ThrowOnError();
             }

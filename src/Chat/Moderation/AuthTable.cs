@@ -90,7 +90,7 @@ internal sealed class AuthTable(ViewStore views)
 
     private static byte[] Encode(IReadOnlyList<string> flags, ReadOnlySpan<byte> provenanceAuthor, ulong provenanceSeq)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(flags, ChatJsonContext.Default.IReadOnlyListString);
+        var json = WriteFlags(flags);
         var has = provenanceAuthor.Length == 32;
         var v = new byte[1 + (has ? 40 : 0) + json.Length];
         v[0] = has ? (byte)1 : (byte)0;
@@ -109,7 +109,33 @@ internal sealed class AuthTable(ViewStore views)
     {
         var has = v[0] == 1;
         var o = has ? 41 : 1;
-        var flags = JsonSerializer.Deserialize(v.AsSpan(o), ChatJsonContext.Default.ListString) ?? [];
+        var flags = ReadFlags(v.AsSpan(o));
         return new Stored(flags, has ? v[1..33] : null, has ? BinaryPrimitives.ReadUInt64BigEndian(v.AsSpan(33)) : 0);
+    }
+
+    // The flags are a JSON array of strings. Read and written with the reader/writer rather than
+    // JsonSerializer: the serializer's first use costs tens of milliseconds of start-up, and every
+    // cabal open reads flags (the moderation bootstrap) before the first message can be shown.
+    private static byte[] WriteFlags(IReadOnlyList<string> flags)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 + flags.Sum(f => f.Length + 3));
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var f in flags) w.WriteStringValue(f);
+            w.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static List<string> ReadFlags(ReadOnlySpan<byte> json)
+    {
+        var flags = new List<string>();
+        var r = new Utf8JsonReader(json);
+        if (!r.Read() || r.TokenType == JsonTokenType.Null) return flags;
+        if (r.TokenType != JsonTokenType.StartArray) throw new JsonException("Stored flags are not an array.");
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+            flags.Add(r.TokenType == JsonTokenType.String ? r.GetString()! : throw new JsonException("Stored flags are not strings."));
+        return flags;
     }
 }

@@ -94,7 +94,9 @@ internal sealed class Indexer : IAsyncDisposable
         state.OnDownloaded = (_, _) => Signal(state);
         feed.Appended += state.OnAppended;
         feed.Downloaded += state.OnDownloaded;
-        Signal(state); // picks up anything appended before we subscribed
+        // Picks up anything appended before we subscribed; later appends signal through the events.
+        // A feed already indexed to its end is not queued, so a warm open of a big cabal does no work.
+        if ((long)feed.Contiguous > state.Indexed) Signal(state);
     }
 
     private void Signal(FeedState s)
@@ -130,6 +132,7 @@ internal sealed class Indexer : IAsyncDisposable
     private async Task LoopAsync(CancellationToken ct)
     {
         var work = new List<FeedState>();
+        var inWork = new HashSet<FeedState>(ReferenceEqualityComparer.Instance); // work.Contains is O(n): thousands of dirty feeds made it O(n²)
         var reader = _signals.Reader;
         try
         {
@@ -138,7 +141,7 @@ internal sealed class Indexer : IAsyncDisposable
                 while (reader.TryRead(out var s))
                 {
                     Volatile.Write(ref s.Queued, 0); // before reading Contiguous: a later append re-signals
-                    if (!work.Contains(s)) work.Add(s);
+                    if (inWork.Add(s)) work.Add(s);
                 }
                 while (work.Count > 0 && !ct.IsCancellationRequested)
                 {
@@ -148,11 +151,12 @@ internal sealed class Indexer : IAsyncDisposable
                         ChatLog.CommitFailed(_logger, e);
                         await Task.Delay(1000, ct).ConfigureAwait(false);
                     }
+                    if (inWork.Count != work.Count) { inWork.Clear(); inWork.UnionWith(work); } // IndexOnce removed finished feeds
                     // Fold in feeds that became dirty meanwhile, so a busy feed cannot starve the others.
                     while (reader.TryRead(out var s))
                     {
                         Volatile.Write(ref s.Queued, 0);
-                        if (!work.Contains(s)) work.Add(s);
+                        if (inWork.Add(s)) work.Add(s);
                     }
                 }
                 Pulse();

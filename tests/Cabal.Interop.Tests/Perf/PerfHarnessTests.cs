@@ -13,7 +13,7 @@ public sealed class PerfHarnessTests
         int exit;
         string stderr;
         await using (var perf = ChildProcess.StartDotnet("Cabal.Perf.dll",
-            "load", "--feeds", "3", "--messages", "2", "--runs", "1", "--js", "off",
+            "load", "--feeds", "3", "--messages", "2", "--runs", "1", "--js", "off", "--ready-to-run", "false",
             "--out", dir.Sub("out"), "--cache", dir.Sub("cache")))
         {
             // Generous: the machine may be busy building; the run itself takes well under a second.
@@ -46,7 +46,16 @@ public sealed class PerfHarnessTests
             Assert.True(run.GetProperty(field).GetDouble() > 0, $"{field} is not positive");
         Assert.True(run.GetProperty("spawnToOpenMs").GetDouble() > run.GetProperty("mainToOpenMs").GetDouble(), "spawn→open should include runtime start-up");
         Assert.True(cs.GetProperty("mainToOpenMs").GetProperty("median").GetDouble() > 0);
-        Assert.Equal("n/a (chat views not landed)", cs.GetProperty("latest50").GetString());
+        // The latest 50 messages of default, through CabalCore over the views built with the store:
+        // all 3 × 2 messages, from store + cabal open, with nothing indexed at startup.
+        Assert.Equal(6, run.GetProperty("latest50Count").GetInt32());
+        Assert.Equal(0, run.GetProperty("indexedAtStartup").GetInt64());
+        foreach (var field in new[] { "mainToLatest50Ms", "spawnToLatest50Ms", "cabalOpenMs", "latest50QueryMs" })
+            Assert.True(run.GetProperty(field).GetDouble() > 0, $"{field} is not positive");
+        Assert.True(run.GetProperty("mainToLatest50Ms").GetDouble() > run.GetProperty("mainToOpenMs").GetDouble(), "the latest 50 come after the store open");
+        Assert.True(run.GetProperty("spawnToLatest50Ms").GetDouble() > run.GetProperty("mainToLatest50Ms").GetDouble(), "spawn→latest 50 should include runtime start-up");
+        Assert.True(cs.GetProperty("spawnToLatest50Ms").GetProperty("median").GetDouble() > 0);
+        Assert.False(cs.TryGetProperty("latest50", out _)); // the "not landed" placeholder is gone
 
         var js = size.GetProperty("js");
         Assert.Equal("off", js.GetProperty("status").GetString());
@@ -55,5 +64,7 @@ public sealed class PerfHarnessTests
 
         // The cached store is reused rather than rebuilt, and is where --cache said.
         Assert.True(Directory.Exists(Path.Combine(dir.Sub("cache"), "cs-f3-m2", "store")));
+        // …and is a cabal: its views were built with it.
+        Assert.True(Directory.Exists(Path.Combine(dir.Sub("cache"), "cs-f3-m2", "store", "views")));
     }
 }
