@@ -53,7 +53,7 @@ public static partial class CommandParser
     }
 
     /// <summary>Splits "target rest of the line" into the target word and the reason/text that follows.</summary>
-    public static (string Target, string Rest) TargetAndRest(string argument)
+    public static (string Target, string Tail) TargetAndRest(string argument)
     {
         var a = argument.Trim();
         var i = a.IndexOfAny([' ', '\t']);

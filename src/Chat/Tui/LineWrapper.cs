@@ -20,7 +20,8 @@ public static class LineWrapper
             var avail = first ? width : width - indent;
             var fit = FitChars(rest, avail);
             if (fit >= rest.Length) { rows.Add((first ? "" : pad) + rest); break; }
-            var cut = rest.LastIndexOf(' ', Math.Max(0, fit - 1), fit);
+            // Break at the last space that fits (a space right after the fitting part counts too).
+            var cut = rest[fit] == ' ' ? fit : rest.LastIndexOf(' ', Math.Max(0, fit - 1), fit);
             if (cut <= 0) cut = Math.Max(1, fit);
             rows.Add((first ? "" : pad) + rest[..cut].TrimEnd());
             rest = rest[cut..].TrimStart(' ');
@@ -62,5 +63,25 @@ public static class LineWrapper
         return v is <= 0x115F or (>= 0x2E80 and <= 0xA4CF) or (>= 0xAC00 and <= 0xD7A3) or (>= 0xF900 and <= 0xFAFF)
             or (>= 0xFE30 and <= 0xFE4F) or (>= 0xFF00 and <= 0xFF60) or (>= 0xFFE0 and <= 0xFFE6)
             or (>= 0x1F300 and <= 0x1FAFF) or (>= 0x20000 and <= 0x3FFFD) ? 2 : 1;
+    }
+}
+
+/// <summary>Cutting and padding to a column count.</summary>
+public static class TextFit
+{
+    /// <summary>The longest prefix of <paramref name="s"/> that fits in <paramref name="columns"/>, padded with spaces to exactly that width.</summary>
+    public static string Exactly(string s, int columns)
+    {
+        if (columns <= 0) return "";
+        var sb = new System.Text.StringBuilder();
+        var used = 0;
+        foreach (var r in s.EnumerateRunes())
+        {
+            var w = LineWrapper.Columns(r.ToString());
+            if (used + w > columns) break;
+            sb.Append(r.ToString());
+            used += w;
+        }
+        return sb.Append(' ', columns - used).ToString();
     }
 }

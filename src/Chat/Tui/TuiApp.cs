@@ -1,0 +1,32 @@
+using Terminal.Gui.App;
+
+namespace Cabal.Chat.Tui;
+
+/// <summary>Runs the terminal client on a dedicated UI thread until /quit, Ctrl-C or cancellation.</summary>
+public static class TuiApp
+{
+    /// <summary>
+    /// Shows <paramref name="vm"/> full-screen. The UI loop blocks its own thread (Terminal.Gui's
+    /// model), so the caller awaits it without tying up a thread-pool thread.
+    /// </summary>
+    public static Task RunAsync(ChatViewModel vm, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var app = Application.Create();
+                app.Init();
+                using var controller = new TuiController(app, vm);
+                using var stop = cancellationToken.Register(() => app.Invoke(() => app.RequestStop()));
+                app.Run(controller.Window);
+                controller.Window.Dispose();
+                done.TrySetResult();
+            }
+            catch (Exception e) { done.TrySetException(e); }
+        }) { Name = "cabal-tui", IsBackground = true };
+        thread.Start();
+        return done.Task;
+    }
+}

@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace Cabal.Tui.Tests;
+
+/// <summary>Runs tests/smoke/tui-smoke.sh against the built program when tmux is installed.</summary>
+public sealed class SmokeScriptTests
+{
+    [Fact]
+    public async Task Real_program_in_tmux_echoes_a_typed_message()
+    {
+        if (!File.Exists("/usr/bin/tmux") && !File.Exists("/usr/local/bin/tmux")) return; // the script would skip too
+        var script = Path.Combine(AppContext.BaseDirectory, "smoke", "tui-smoke.sh");
+        var dll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
+        Assert.True(File.Exists(dll), dll);
+        var psi = new ProcessStartInfo("bash", [script, dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The headless UI tests set this in our environment; the real program must see a real terminal.
+        psi.Environment.Remove("DisableRealDriverIO");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await p.WaitForExitAsync(cts.Token);
+        Assert.True(p.ExitCode == 0, $"smoke script failed:\n{await stdout}\n{await stderr}");
+    }
+}
