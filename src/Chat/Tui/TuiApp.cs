@@ -12,6 +12,9 @@ public static class TuiApp
     public static Task RunAsync(ChatViewModel vm, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Replication and indexing allocate heavily while a big peer syncs; background gen2 collections
+        // instead of blocking ones keep the UI thread's pauses short.
+        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
         var thread = new Thread(() =>
         {
             try

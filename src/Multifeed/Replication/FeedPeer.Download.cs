@@ -13,6 +13,7 @@ public sealed partial class FeedPeer
     private const int MaxHaveBitfieldBytes = (int)(WantRange / 8);
 
     private bool _downloading;
+    private readonly RequestBudget? _budget;
     private bool _remoteUploading = true;
     private bool _remoteDownloading = true;
     private bool _compat;
@@ -23,6 +24,18 @@ public sealed partial class FeedPeer
     private readonly Dictionary<ulong, long> _inflight = []; // block → Stopwatch timestamp of the request
 
     internal IReadOnlyCollection<ulong> InflightIndices { get { lock (_gate) return _inflight.Keys.ToArray(); } }
+
+    private int _waitingForBudget;
+
+    internal bool MarkWaitingForBudget() => Interlocked.Exchange(ref _waitingForBudget, 1) == 0;
+
+    internal void ClearWaitingForBudget() => Volatile.Write(ref _waitingForBudget, 0);
+
+    /// <summary>Called by the connection's request budget when a slot frees up.</summary>
+    internal void Wake()
+    {
+        if (!IsClosed) Update();
+    }
 
     /// <summary>The remote's length as far as its Haves told us.</summary>
     public ulong RemoteLength { get { lock (_gate) return _remoteLength; } }
@@ -119,7 +132,12 @@ public sealed partial class FeedPeer
                 _selectFrom = index + 1;
                 if (_inflight.ContainsKey(index)) continue;
                 if (_feed.Has(index)) { _remoteBits.Set(index, false); continue; }
-                if (!_hub.TryReserve(index)) continue; // another peer is fetching it
+                if (_budget is not null && !_budget.TryAcquire(this)) { _selectFrom = index; break; } // woken when a slot frees
+                if (!_hub.TryReserve(index))
+                {
+                    _budget?.Return();
+                    continue; // another peer is fetching it
+                }
                 _inflight[index] = Stopwatch.GetTimestamp();
                 _channel.Send(new Request { Index = index, Bytes = 0, Hash = false, Nodes = 0 });
             }
@@ -134,6 +152,7 @@ public sealed partial class FeedPeer
             // hypercore drops unrequested values; a peer may not push blocks at us.
             if (!_inflight.Remove(d.Index)) return;
         }
+        _budget?.Release();
         var proof = new TreeNode[d.Nodes.Count];
         for (var i = 0; i < proof.Length; i++)
         {
@@ -173,24 +192,41 @@ public sealed partial class FeedPeer
         CheckEnd();
     }
 
-    /// <summary>Closes the channel if a request has waited longer than the timeout (called periodically).</summary>
+    /// <summary>
+    /// Called about once a second: closes the channel if a request has waited longer than the
+    /// timeout, and restarts selection for a feed that sits idle with blocks left to fetch (a safety
+    /// net should a wake-up from the connection's request budget have been missed).
+    /// </summary>
     public void CheckTimeouts()
     {
         string? fault = null;
+        var released = 0;
+        var idleWithWork = false;
         lock (_gate)
         {
-            if (_closed || _inflight.Count == 0) return;
-            var oldest = _inflight.MinBy(kv => kv.Value);
-            if (Stopwatch.GetElapsedTime(oldest.Value) < _options.RequestTimeout) return;
-            if (_feed.Has(oldest.Key))
+            if (_closed) return;
+            if (_inflight.Count == 0)
             {
-                _inflight.Remove(oldest.Key); // another peer served it meanwhile
-                _hub.Unreserve(oldest.Key);
+                idleWithWork = _downloading && _remoteUploading && _remoteBits.NextSet(0, _remoteLength) is not null;
             }
-            else fault = $"request for block {oldest.Key} timed out";
+            else
+            {
+                var oldest = _inflight.MinBy(kv => kv.Value);
+                if (Stopwatch.GetElapsedTime(oldest.Value) >= _options.RequestTimeout)
+                {
+                    if (_feed.Has(oldest.Key))
+                    {
+                        _inflight.Remove(oldest.Key); // another peer served it meanwhile
+                        _hub.Unreserve(oldest.Key);
+                        released = 1;
+                    }
+                    else fault = $"request for block {oldest.Key} timed out";
+                }
+            }
         }
+        _budget?.Release(released);
         if (fault is not null) Fault(fault);
-        else Update();
+        else if (released > 0 || idleWithWork) Update();
     }
 
     // Non-live replication ends once neither side is downloading (§9.11).

@@ -24,8 +24,9 @@ public sealed partial class FeedPeer
     private readonly ILogger _logger;
     private bool _closed;
 
-    internal FeedPeer(FeedHub hub, IFeedChannel channel, ReplicationOptions options, ILogger logger)
+    internal FeedPeer(FeedHub hub, IFeedChannel channel, ReplicationOptions options, ILogger logger, RequestBudget? budget = null)
     {
+        _budget = budget;
         _hub = hub;
         _feed = hub.Feed;
         _channel = channel;
@@ -81,12 +82,16 @@ public sealed partial class FeedPeer
     /// <summary>The channel or connection went away: release reservations so other peers can serve them.</summary>
     public void OnClosed()
     {
+        int outstanding;
         lock (_gate)
         {
             if (_closed) return;
             _closed = true;
+            outstanding = _inflight.Count;
         }
-        _hub.Remove(this);
+        _hub.Remove(this); // releases the reservations of the requests still in flight
+        lock (_gate) _inflight.Clear();
+        _budget?.Release(outstanding);
         _hub.RecheckWaiters();
     }
 
@@ -100,6 +105,7 @@ public sealed partial class FeedPeer
 
     private void OnStatus(Status s)
     {
+        var dropped = 0;
         lock (_gate)
         {
             _remoteUploading = s.Uploading;
@@ -107,11 +113,13 @@ public sealed partial class FeedPeer
             if (!_remoteUploading)
             {
                 foreach (var i in _inflight.Keys) _hub.Unreserve(i);
+                dropped = _inflight.Count;
                 _inflight.Clear();
                 _wantsSent.Clear();
             }
             else SendWantsLocked();
         }
+        _budget?.Release(dropped);
         Update();
         CheckEnd();
     }

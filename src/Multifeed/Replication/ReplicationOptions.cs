@@ -18,6 +18,13 @@ public sealed record ReplicationOptions
     /// <summary>Requests in flight per feed per peer. Default 16, as hypercore.</summary>
     public int MaxInflightRequests { get; init; } = 16;
 
+    /// <summary>
+    /// Requests in flight on one connection across all its feeds. Default 512: enough to keep a
+    /// loopback or LAN link busy, small enough that a peer with thousands of feeds does not have
+    /// tens of thousands of blocks in memory at once.
+    /// </summary>
+    public int MaxInflightPerConnection { get; init; } = 512;
+
     /// <summary>A request unanswered this long closes that feed's channel. Default 20 s, as hypercore.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
 }

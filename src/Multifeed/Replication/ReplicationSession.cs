@@ -23,11 +23,15 @@ public sealed class ReplicationSession : IAsyncDisposable
         _replicator = replicator;
         Connection = connection;
         _options = options ?? replicator.Options;
+        Budget = new RequestBudget(_options.MaxInflightPerConnection);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Cabal.Multifeed.ReplicationSession");
         if (acceptRemoteFeeds) connection.DiscoveryKey += OnRemoteDiscoveryKey;
     }
 
     public ProtocolConnection Connection { get; }
+
+    /// <summary>Block requests in flight on this connection across all feeds (ReplicationOptions.MaxInflightPerConnection).</summary>
+    public RequestBudget Budget { get; }
 
     /// <summary>The state machines of the feeds replicated on this connection.</summary>
     public IReadOnlyList<FeedPeer> Peers { get { lock (_lock) return [.. _peers.Values]; } }
@@ -41,7 +45,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         {
             if (_peers.TryGetValue(feed.KeyHex, out var existing) && !existing.IsClosed) return existing;
             var channel = Connection.OpenChannel(feed.Key);
-            var peer = _replicator.Attach(feed, new ProtocolFeedChannel(channel, _logger), _options);
+            var peer = _replicator.Attach(feed, new ProtocolFeedChannel(channel, _logger), _options, Budget);
             _peers[feed.KeyHex] = peer;
             _pumps.Add(ProtocolFeedChannel.PumpAsync(channel, peer, _stop.Token));
             return peer;

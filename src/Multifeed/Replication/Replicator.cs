@@ -34,8 +34,8 @@ public sealed class Replicator : IAsyncDisposable
     /// once both sides have opened the channel, route the channel's messages to
     /// <see cref="FeedPeer.OnMessage"/>, and call <see cref="FeedPeer.OnClosed"/> when it closes.
     /// </summary>
-    public FeedPeer Attach(Feed feed, IFeedChannel channel, ReplicationOptions? options = null)
-        => new(Hub(feed), channel, options ?? Options, _logger);
+    public FeedPeer Attach(Feed feed, IFeedChannel channel, ReplicationOptions? options = null, RequestBudget? budget = null)
+        => new(Hub(feed), channel, options ?? Options, _logger, budget);
 
     private async Task TickAsync(CancellationToken ct)
     {

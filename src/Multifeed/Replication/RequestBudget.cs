@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+
+namespace Cabal.Multifeed.Replication;
+
+/// <summary>
+/// Block requests in flight on one connection, across all of its feeds. hypercore allows 16 per
+/// feed, so with thousands of feeds a fresh peer could have tens of thousands of blocks arriving at
+/// once, all alive in memory together (long GC pauses, growing RSS). A feed that finds the budget
+/// spent waits, and is woken when a request of any feed completes.
+/// </summary>
+public sealed class RequestBudget(int max)
+{
+    private readonly ConcurrentQueue<FeedPeer> _waiting = new();
+    private int _used;
+
+    /// <summary>The most requests in flight on the connection.</summary>
+    public int Max { get; } = max > 0 ? max : throw new ArgumentOutOfRangeException(nameof(max));
+
+    public int InUse => Volatile.Read(ref _used);
+
+    internal bool TryAcquire(FeedPeer peer)
+    {
+        if (Interlocked.Increment(ref _used) <= Max) return true;
+        Interlocked.Decrement(ref _used);
+        // At most one place in the queue per peer, so a busy feed cannot crowd out the others.
+        if (peer.MarkWaitingForBudget()) _waiting.Enqueue(peer);
+        return false;
+    }
+
+    /// <summary>Returns a slot taken but not used, without waking anyone: safe under a peer's lock.</summary>
+    internal void Return() => Interlocked.Decrement(ref _used);
+
+    /// <summary>Returns <paramref name="count"/> slots and wakes waiting feeds. Never call it under a peer's lock.</summary>
+    internal void Release(int count = 1)
+    {
+        if (count <= 0) return;
+        Interlocked.Add(ref _used, -count);
+        // Wake as many waiters as slots came back (a woken peer that finds nothing to do costs little).
+        for (var i = 0; i < count && _waiting.TryDequeue(out var peer); i++)
+        {
+            peer.ClearWaitingForBudget();
+            peer.Wake();
+        }
+    }
+}
