@@ -67,7 +67,7 @@ internal static class JoinScenario
             var json = JsonSerializer.Serialize(new { scenario = "join", started, machine = Machine.Describe(null), results });
             await File.WriteAllTextAsync(Path.Combine(dir, "join-latest.json"), json, ct).ConfigureAwait(false);
             if (r.GetValue(write))
-                await ReplaceSectionAsync(Path.Combine(RepoPaths.PerfDir, "RESULTS.md"), Render(results, started, loadStart, Machine.LoadAverage()), ct).ConfigureAwait(false);
+                await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(results, started, loadStart, Machine.LoadAverage()), ct).ConfigureAwait(false);
             return 0;
         });
         return cmd;
@@ -95,7 +95,7 @@ internal static class JoinScenario
             for (var m = 0; m < r.GetValue(messages); m++)
             {
                 var mm = m;
-                await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(Message(i, mm), ct))).ConfigureAwait(false);
+                await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(ScenarioKit.Message(i, mm), ct))).ConfigureAwait(false);
             }
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
@@ -184,16 +184,16 @@ internal static class JoinScenario
             await tcp.ConnectAsync(IPAddress.Loopback, port, ct).ConfigureAwait(false);
             await using var a = set.Replicate(new ProtocolConnection(tcp.GetStream(), isInitiator: true));
             var total = feeds + 2;
-            var negotiation = await WhenAsync(sw, () => set.Count >= total, ct).ConfigureAwait(false);
-            var open = await WhenAsync(sw, () => a.OpenChannelCount >= total - 1, ct).ConfigureAwait(false);
+            var negotiation = await ScenarioKit.WhenAsync(sw, () => set.Count >= total, ct).ConfigureAwait(false);
+            var open = await ScenarioKit.WhenAsync(sw, () => a.OpenChannelCount >= total - 1, ct).ConfigureAwait(false);
             var expected = (ulong)feeds * (ulong)messages;
-            var full = await WhenAsync(sw, () => Held(set) >= expected, ct).ConfigureAwait(false);
-            var indexed = await WhenAsync(sw, () => core.Statistics.EntriesIndexed >= (long)expected, ct).ConfigureAwait(false);
+            var full = await ScenarioKit.WhenAsync(sw, () => Held(set) >= expected, ct).ConfigureAwait(false);
+            var indexed = await ScenarioKit.WhenAsync(sw, () => core.Statistics.EntriesIndexed >= (long)expected, ct).ConfigureAwait(false);
             await Task.Delay(200, ct).ConfigureAwait(false);
             var (max, p99, ticks, events) = ui.Stop();
             var gcPause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
             (g0, g1, g2) = (GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
-            return new Result(feeds, messages, negotiation, open, full, indexed, max, p99, ticks, events, PeakRssMb(), gcPause, g0, g1, g2);
+            return new Result(feeds, messages, negotiation, open, full, indexed, max, p99, ticks, events, ScenarioKit.PeakRssMb(), gcPause, g0, g1, g2);
         }
         finally
         {
@@ -263,27 +263,6 @@ internal static class JoinScenario
         return n;
     }
 
-    private static byte[] Message(int user, int m)
-        => Encoding.UTF8.GetBytes($$"""{"type":"chat/text","content":{"channel":"default","text":"message {{m}} from user {{user}}"},"timestamp":{{1_600_000_000_000L + 7L * (user * 1000 + m)}}}""");
-
-    private static async Task<double> WhenAsync(Stopwatch sw, Func<bool> condition, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(10));
-        while (!condition()) await Task.Delay(5, timeout.Token).ConfigureAwait(false);
-        return sw.Elapsed.TotalMilliseconds;
-    }
-
-    private static long PeakRssMb()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line[6..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture) / 1024;
-        }
-        catch (IOException) { return 0; }
-    }
-
     private static string Render(List<Result> results, DateTimeOffset started, double[] loadStart, double[] loadEnd)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -306,13 +285,4 @@ internal static class JoinScenario
         return sb.ToString();
     }
 
-    private static async Task ReplaceSectionAsync(string path, string body, CancellationToken ct)
-    {
-        var text = File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : "# Performance results\n";
-        var section = Begin + "\n" + body + End;
-        var start = text.IndexOf(Begin, StringComparison.Ordinal);
-        var end = text.IndexOf(End, StringComparison.Ordinal);
-        text = start >= 0 && end > start ? text[..start] + section + text[(end + End.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
-        await File.WriteAllTextAsync(path, text, ct).ConfigureAwait(false);
-    }
 }

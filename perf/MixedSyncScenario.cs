@@ -60,7 +60,7 @@ internal static class MixedSyncScenario
             await File.WriteAllTextAsync(Path.Combine(outDir, "sync-mixed-latest.json"), JsonSerializer.Serialize(new { scenario = "sync-mixed", started, machine = Machine.Describe(null), results }), ct).ConfigureAwait(false);
             if (r.GetValue(write))
             {
-                await ReplaceSectionAsync(Render(results, started), ct).ConfigureAwait(false);
+                await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(results, started), ct).ConfigureAwait(false);
                 await File.WriteAllTextAsync(Path.Combine(RepoPaths.PerfDir, "sync.svg"), Plot(results), ct).ConfigureAwait(false);
             }
             return 0;
@@ -116,9 +116,9 @@ internal static class MixedSyncScenario
             await tcp.ConnectAsync(IPAddress.Loopback, port, ct).ConfigureAwait(false);
             await using var session = set.Replicate(new ProtocolConnection(tcp.GetStream(), isInitiator: true));
             var expected = (ulong)feeds * (ulong)messages;
-            var known = await When(sw, () => set.Count >= feeds + 2, ct).ConfigureAwait(false);
-            var stored = await When(sw, () => set.Feeds.Where(f => !f.Writable).Aggregate(0UL, (n, f) => n + f.Contiguous) >= expected, ct).ConfigureAwait(false);
-            var indexed = await When(sw, () => core.Statistics.EntriesIndexed >= (long)expected, ct).ConfigureAwait(false);
+            var known = await ScenarioKit.WhenAsync(sw, () => set.Count >= feeds + 2, ct).ConfigureAwait(false);
+            var stored = await ScenarioKit.WhenAsync(sw, () => set.Feeds.Where(f => !f.Writable).Aggregate(0UL, (n, f) => n + f.Contiguous) >= expected, ct).ConfigureAwait(false);
+            var indexed = await ScenarioKit.WhenAsync(sw, () => core.Statistics.EntriesIndexed >= (long)expected, ct).ConfigureAwait(false);
             return new Result("JS→C#", feeds, messages, known, stored, indexed, null);
         }
         finally { TryDelete(root); }
@@ -137,7 +137,7 @@ internal static class MixedSyncScenario
             for (var m = 0; m < messages; m++)
             {
                 var mm = m;
-                await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(Message(i, mm), ct))).ConfigureAwait(false);
+                await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(ScenarioKit.Message(i, mm), ct))).ConfigureAwait(false);
             }
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
@@ -249,15 +249,6 @@ internal static class MixedSyncScenario
         }
     }
 
-    private static byte[] Message(int user, int m)
-        => Encoding.UTF8.GetBytes($$"""{"type":"chat/text","content":{"channel":"default","text":"message {{m}} from user {{user}}"},"timestamp":{{1_600_000_000_000L + 7L * (user * 1000 + m)}}}""");
-
-    private static async Task<double> When(Stopwatch sw, Func<bool> condition, CancellationToken ct)
-    {
-        while (!condition()) await Task.Delay(5, ct).ConfigureAwait(false);
-        return sw.Elapsed.TotalMilliseconds;
-    }
-
     private static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
@@ -310,14 +301,4 @@ internal static class MixedSyncScenario
         return sb.ToString();
     }
 
-    private static async Task ReplaceSectionAsync(string body, CancellationToken ct)
-    {
-        var path = Path.Combine(RepoPaths.PerfDir, "RESULTS.md");
-        var text = File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : "# Performance results\n";
-        var section = Begin + "\n" + body + End;
-        var start = text.IndexOf(Begin, StringComparison.Ordinal);
-        var end = text.IndexOf(End, StringComparison.Ordinal);
-        text = start >= 0 && end > start ? text[..start] + section + text[(end + End.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
-        await File.WriteAllTextAsync(path, text, ct).ConfigureAwait(false);
-    }
 }

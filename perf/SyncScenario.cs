@@ -58,7 +58,7 @@ internal static class SyncScenario
             Directory.CreateDirectory(outDir);
             await File.WriteAllTextAsync(Path.Combine(outDir, "sync-latest.json"), JsonSerializer.Serialize(new { scenario = "sync", started, machine = Machine.Describe(null), results }), ct).ConfigureAwait(false);
             if (r.GetValue(write))
-                await WriteSectionAsync(Path.Combine(RepoPaths.PerfDir, "RESULTS.md"), Render(results, started, load, Machine.LoadAverage()), ct).ConfigureAwait(false);
+                await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(results, started, load, Machine.LoadAverage()), ct).ConfigureAwait(false);
             return 0;
         });
         return cmd;
@@ -78,7 +78,7 @@ internal static class SyncScenario
             for (var m = 0; m < messages; m++)
             {
                 var mm = m;
-                await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(Message(i, mm), ct))).ConfigureAwait(false);
+                await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(ScenarioKit.Message(i, mm), ct))).ConfigureAwait(false);
             }
             build.Stop();
 
@@ -90,9 +90,9 @@ internal static class SyncScenario
             // 1. Fresh peer.
             var sw = Stopwatch.StartNew();
             var (a, b) = await ConnectAsync(dst, src, ct).ConfigureAwait(false);
-            var known = await WhenAsync(sw, () => dst.Count == total, ct).ConfigureAwait(false);
-            var open = await WhenAsync(sw, () => a.OpenChannelCount >= total, ct).ConfigureAwait(false);
-            var full = await WhenAsync(sw, () => InSync(src, dst), ct).ConfigureAwait(false);
+            var known = await ScenarioKit.WhenAsync(sw, () => dst.Count == total, ct).ConfigureAwait(false);
+            var open = await ScenarioKit.WhenAsync(sw, () => a.OpenChannelCount >= total, ct).ConfigureAwait(false);
+            var full = await ScenarioKit.WhenAsync(sw, () => InSync(src, dst), ct).ConfigureAwait(false);
             var fullFrames = a.Connection.FramesSent + a.Connection.FramesReceived;
             await a.DisposeAsync().ConfigureAwait(false);
             await b.DisposeAsync().ConfigureAwait(false);
@@ -100,7 +100,7 @@ internal static class SyncScenario
             // 2. Reconnect, nothing changed.
             sw.Restart();
             (a, b) = await ConnectAsync(dst, src, ct).ConfigureAwait(false);
-            var unchanged = await WhenAsync(sw, () => a.DormantFeedCount == total && b.DormantFeedCount == total, ct).ConfigureAwait(false);
+            var unchanged = await ScenarioKit.WhenAsync(sw, () => a.DormantFeedCount == total && b.DormantFeedCount == total, ct).ConfigureAwait(false);
             await Task.Delay(300, ct).ConfigureAwait(false);
             var unchangedFrames = a.Connection.FramesSent + a.Connection.FramesReceived;
             await a.DisposeAsync().ConfigureAwait(false);
@@ -108,26 +108,23 @@ internal static class SyncScenario
 
             // 3. Reconnect after 1% of the feeds grew.
             var grown = Math.Max(1, feeds / 100);
-            await Task.WhenAll(writers.Take(grown).Select((w, i) => w.AppendAsync(Message(i, messages), ct))).ConfigureAwait(false);
+            await Task.WhenAll(writers.Take(grown).Select((w, i) => w.AppendAsync(ScenarioKit.Message(i, messages), ct))).ConfigureAwait(false);
             sw.Restart();
             (a, b) = await ConnectAsync(dst, src, ct).ConfigureAwait(false);
-            var grownMs = await WhenAsync(sw, () => a.Ready.IsCompleted && InSync(src, dst) && a.ActiveFeedCount + a.DormantFeedCount == total, ct).ConfigureAwait(false);
+            var grownMs = await ScenarioKit.WhenAsync(sw, () => a.Ready.IsCompleted && InSync(src, dst) && a.ActiveFeedCount + a.DormantFeedCount == total, ct).ConfigureAwait(false);
             await Task.Delay(300, ct).ConfigureAwait(false);
             var grownFrames = a.Connection.FramesSent + a.Connection.FramesReceived;
             await a.DisposeAsync().ConfigureAwait(false);
             await b.DisposeAsync().ConfigureAwait(false);
 
             return new Result(feeds, messages, build.Elapsed.TotalMilliseconds, known, open, full, fullFrames,
-                unchanged, unchangedFrames, grown, grownMs, grownFrames, PeakRssMb());
+                unchanged, unchangedFrames, grown, grownMs, grownFrames, ScenarioKit.PeakRssMb());
         }
         finally
         {
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
-
-    private static byte[] Message(int user, int m)
-        => Encoding.UTF8.GetBytes($$"""{"type":"chat/text","content":{"channel":"default","text":"message {{m}} from user {{user}}"},"timestamp":{{1_600_000_000_000L + 7L * (user * 1000 + m)}}}""");
 
     private static async Task<(MultifeedSession Dialler, MultifeedSession Listener)> ConnectAsync(MultifeedSet dialler, MultifeedSet listener, CancellationToken ct)
     {
@@ -153,24 +150,6 @@ internal static class SyncScenario
         foreach (var f in src.Feeds)
             if (dst.TryGet(f.KeyHex) is not { } g || g.Contiguous != f.Length) return false;
         return true;
-    }
-
-    private static async Task<double> WhenAsync(Stopwatch sw, Func<bool> condition, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(10));
-        while (!condition()) await Task.Delay(5, timeout.Token).ConfigureAwait(false);
-        return sw.Elapsed.TotalMilliseconds;
-    }
-
-    private static long PeakRssMb()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line[6..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture) / 1024;
-        }
-        catch (IOException) { return 0; }
     }
 
     private static Dictionary<int, (double Feeds, double Downloaded)> JsAnchor()
@@ -231,13 +210,4 @@ internal static class SyncScenario
         return sb.ToString();
     }
 
-    private static async Task WriteSectionAsync(string path, string body, CancellationToken ct)
-    {
-        var section = Begin + "\n" + body + End;
-        var existing = File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : "# Performance results\n\n";
-        var b = existing.IndexOf(Begin, StringComparison.Ordinal);
-        var e = existing.IndexOf(End, StringComparison.Ordinal);
-        var updated = b >= 0 && e > b ? existing[..b] + section + existing[(e + End.Length)..] : existing.TrimEnd() + "\n\n" + section + "\n";
-        await File.WriteAllTextAsync(path, updated, ct).ConfigureAwait(false);
-    }
 }

@@ -1,0 +1,36 @@
+// Pieces the networked scenarios (sync, sync-mixed, join) share.
+using System.Diagnostics;
+using System.Text;
+
+namespace Cabal.Perf;
+
+internal static class ScenarioKit
+{
+    /// <summary>The chat/text bytes make-cabal.js writes for user <paramref name="user"/>'s message <paramref name="m"/>.</summary>
+    public static byte[] Message(int user, int m)
+        => Encoding.UTF8.GetBytes($$"""{"type":"chat/text","content":{"channel":"default","text":"message {{m}} from user {{user}}"},"timestamp":{{1_600_000_000_000L + 7L * (user * 1000 + m)}}}""");
+
+    /// <summary>Polls <paramref name="condition"/> every 5 ms; returns the stopwatch's reading when it holds (at most 10 minutes).</summary>
+    public static async Task<double> WhenAsync(Stopwatch sw, Func<bool> condition, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(10));
+        while (!condition()) await Task.Delay(5, timeout.Token).ConfigureAwait(false);
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>This process's peak resident set (VmHWM), in MB.</summary>
+    public static long PeakRssMb() => (long)(LoadChild.PeakRssMb() ?? 0);
+
+    /// <summary>Replaces the section between <paramref name="begin"/> and <paramref name="end"/> of perf/RESULTS.md (appends it if absent).</summary>
+    public static async Task ReplaceSectionAsync(string begin, string end, string body, CancellationToken ct)
+    {
+        var path = Path.Combine(RepoPaths.PerfDir, "RESULTS.md");
+        var text = File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : "# Performance results\n";
+        var section = begin + "\n" + body + end;
+        var b = text.IndexOf(begin, StringComparison.Ordinal);
+        var e = text.IndexOf(end, StringComparison.Ordinal);
+        text = b >= 0 && e > b ? text[..b] + section + text[(e + end.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
+        await File.WriteAllTextAsync(path, text, ct).ConfigureAwait(false);
+    }
+}
