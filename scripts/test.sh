@@ -12,6 +12,11 @@ if ! command -v gcc >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq gcc) >&2 || echo "[test] could not install gcc" >&2
 fi
 
+if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "[test] installing tmux (the terminal client's smoke test drives the real program in it)" >&2
+  (apt-get update -qq && apt-get install -y -qq tmux) >&2 || echo "[test] could not install tmux: the smoke test will skip" >&2
+fi
+
 interop="$CABAL_SHARED/interop"
 if [ -f "$interop/package-lock.json" ] && command -v npm >/dev/null 2>&1; then
   if [ ! -d "$interop/node_modules" ]; then
