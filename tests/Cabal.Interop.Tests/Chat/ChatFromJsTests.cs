@@ -15,17 +15,17 @@ public sealed class ChatFromJsTests : IAsyncLifetime
 {
     private static readonly TimeSpan Long = ChatPeer.Long;
     private readonly TempDir _dir = new();
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        for (var i = _cleanup.Count - 1; i >= 0; i--) await _cleanup[i].DisposeAsync();
+        await _cleanup.DisposeAsync();
         _dir.Dispose();
     }
 
-    private T Track<T>(T d) where T : IAsyncDisposable { _cleanup.Add(d); return d; }
+    private T Track<T>(T d) where T : IAsyncDisposable => _cleanup.Track(d);
 
     private JsPeer Js(params string[] args) => Track(JsPeer.Start("cabal-peer.js", [.. args, "--timeout", "120"]));
 

@@ -15,7 +15,7 @@ public sealed class HypercoreInteropTests : IAsyncLifetime
     private readonly TempDir _dir = new();
     private FeedStore _store = null!;
     private Replicator _replicator = null!;
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
 
     public Task InitializeAsync()
     {
@@ -26,13 +26,13 @@ public sealed class HypercoreInteropTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        for (var i = _cleanup.Count - 1; i >= 0; i--) await _cleanup[i].DisposeAsync();
+        await _cleanup.DisposeAsync();
         await _replicator.DisposeAsync();
         await _store.DisposeAsync();
         _dir.Dispose();
     }
 
-    private T Track<T>(T d) where T : IAsyncDisposable { _cleanup.Add(d); return d; }
+    private T Track<T>(T d) where T : IAsyncDisposable => _cleanup.Track(d);
 
     /// <summary>1,000 blocks, every tenth 64 KiB, the rest small; deterministic.</summary>
     private static List<byte[]> BulkValues(int count = 1000)

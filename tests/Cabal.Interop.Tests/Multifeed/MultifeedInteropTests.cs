@@ -15,7 +15,7 @@ public sealed class MultifeedInteropTests : IAsyncLifetime
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
     private readonly TempDir _dir = new();
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
     private FeedStore _store = null!;
     private Replicator _replicator = null!;
 
@@ -28,13 +28,13 @@ public sealed class MultifeedInteropTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        for (var i = _cleanup.Count - 1; i >= 0; i--) await _cleanup[i].DisposeAsync();
+        await _cleanup.DisposeAsync();
         await _replicator.DisposeAsync();
         await _store.DisposeAsync();
         _dir.Dispose();
     }
 
-    private T Track<T>(T d) where T : IAsyncDisposable { _cleanup.Add(d); return d; }
+    private T Track<T>(T d) where T : IAsyncDisposable => _cleanup.Track(d);
 
     private JsPeer Js(params string[] args) => Track(JsPeer.Start("cabal-peer.js", [.. args, "--timeout", "120"]));
 

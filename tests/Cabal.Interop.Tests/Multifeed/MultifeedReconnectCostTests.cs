@@ -18,13 +18,13 @@ public sealed class MultifeedReconnectCostTests(ITestOutputHelper output) : IAsy
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
     private readonly TempDir _dir = new();
     private readonly byte[] _cabal = Ed25519.NewKeyPair().PublicKey;
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        for (var i = _cleanup.Count - 1; i >= 0; i--) await _cleanup[i].DisposeAsync();
+        await _cleanup.DisposeAsync();
         _dir.Dispose();
     }
 
@@ -33,9 +33,9 @@ public sealed class MultifeedReconnectCostTests(ITestOutputHelper output) : IAsy
         var store = FeedStore.Open(_dir.Sub(name), new FeedStoreOptions { Durable = false });
         var replicator = new Replicator(store);
         var set = await MultifeedSet.OpenAsync(store, replicator, _cabal);
-        _cleanup.Add(store);
-        _cleanup.Add(replicator);
-        _cleanup.Add(set);
+        _cleanup.Track(store);
+        _cleanup.Track(replicator);
+        _cleanup.Track(set);
         return set;
     }
 

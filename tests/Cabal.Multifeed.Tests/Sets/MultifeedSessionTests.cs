@@ -11,20 +11,20 @@ public sealed class MultifeedSessionTests : IAsyncLifetime
 {
     private readonly TempDir _dir = new();
     private readonly byte[] _cabal = Ed25519.NewKeyPair().PublicKey;
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        for (var i = _cleanup.Count - 1; i >= 0; i--) await _cleanup[i].DisposeAsync();
+        await _cleanup.DisposeAsync();
         _dir.Dispose();
     }
 
     private async Task<SetPeer> Peer(string name, MultifeedOptions? options = null, byte[]? cabal = null)
     {
         var p = await SetPeer.OpenAsync(_dir, name, cabal ?? _cabal, options);
-        _cleanup.Add(p);
+        _cleanup.Track(p);
         return p;
     }
 
