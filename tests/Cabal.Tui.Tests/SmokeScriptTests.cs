@@ -12,7 +12,8 @@ public sealed class SmokeScriptTests
         var script = Path.Combine(AppContext.BaseDirectory, "smoke", "tui-smoke.sh");
         var dll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
         Assert.True(File.Exists(dll), dll);
-        var psi = new ProcessStartInfo("bash", [script, dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The second argument adds the run against a live JS cabal-peer (skipped inside the script without node).
+        var psi = new ProcessStartInfo("bash", [script, dll, Cabal.Tests.TestPaths.Interop]) { RedirectStandardOutput = true, RedirectStandardError = true };
         // The headless UI tests set this in our environment; the real program must see a real terminal.
         psi.Environment.Remove("DisableRealDriverIO");
         using var p = Process.Start(psi)!;
@@ -20,6 +21,8 @@ public sealed class SmokeScriptTests
         var stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await p.WaitForExitAsync(cts.Token);
-        Assert.True(p.ExitCode == 0, $"smoke script failed:\n{await stdout}\n{await stderr}");
+        var output = await stdout;
+        Assert.True(p.ExitCode == 0, $"smoke script failed:\n{output}\n{await stderr}");
+        Assert.Contains("PASS: typed and read back", output);
     }
 }

@@ -2,7 +2,9 @@
 # Smoke test of the real terminal client: starts `cabal` in a detached tmux pane (120x40), waits for
 # the prompt, types a message, reads it back with `tmux capture-pane`, then /quit. Exit 0 = pass,
 # 1 = fail. Skips (exit 0, "SKIP" on stdout) when tmux is not installed.
-#   usage: tests/smoke/tui-smoke.sh [path/to/cabal.dll]   (default: builds src/Chat)
+#   usage: tests/smoke/tui-smoke.sh [path/to/cabal.dll] [path/to/shared/interop]
+#   (default: builds src/Chat). With the interop directory (npm ci done) it then runs against a live
+#   JS cabal-peer: the client shows the JS peer's message, and the JS peer receives ours.
 set -u
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -20,10 +22,12 @@ if [ -z "$dll" ]; then
 fi
 [ -f "$dll" ] || { echo "FAIL: no $dll"; exit 1; }
 
+interop="${2:-}"
 data="$(mktemp -d)"
 session="cabal-smoke-$$"
 token="smoke-$RANDOM$RANDOM"
-cleanup() { tmux kill-session -t "$session" 2>/dev/null; rm -rf "$data"; }
+jspid=""
+cleanup() { tmux kill-session -t "$session" 2>/dev/null; [ -n "$jspid" ] && kill "$jspid" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 
 pane() { tmux capture-pane -t "$session" -p 2>/dev/null; }
@@ -54,8 +58,36 @@ wait_for "> hello $token" 15 || fail "the message did not appear"
 wait_for "last message: pending" 5 || fail "no delivery state on the status line"
 tmux send-keys -t "$session" -l "/quit"
 tmux send-keys -t "$session" Enter
+quit_ok=""
 for _ in $(seq 1 50); do
-  tmux has-session -t "$session" 2>/dev/null || { echo "PASS: typed and read back 'hello $token'"; exit 0; }
+  tmux has-session -t "$session" 2>/dev/null || { quit_ok=1; break; }
   sleep 0.2
 done
-fail "/quit did not exit"
+[ -n "$quit_ok" ] || fail "/quit did not exit"
+echo "PASS: typed and read back 'hello $token'"
+
+[ -n "$interop" ] || exit 0
+if ! command -v node >/dev/null 2>&1 || [ ! -d "$interop/node_modules" ]; then
+  echo "SKIP: no node or no npm ci in $interop: live JS part not run"
+  exit 0
+fi
+
+# Part two: a live JS cabal-peer on 127.0.0.1. Its events go to a file (node writes files synchronously).
+events="$data/js-events.jsonl"
+node "$interop/cabal-peer.js" --listen 0 --nick jsalice --say "default:hello from js $token" --timeout 90 >"$events" 2>"$data/js.err" &
+jspid=$!
+for _ in $(seq 1 100); do grep -q '"event":"listening"' "$events" 2>/dev/null && break; sleep 0.1; done
+port=$(grep -o '"event":"listening"[^}]*"port":[0-9]*' "$events" | grep -o '[0-9]*$')
+key=$(grep '"event":"ready"' "$events" | grep -o '"key":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+[ -n "$port" ] && [ -n "$key" ] || fail "the JS cabal-peer did not start: $(cat "$data/js.err")"
+tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' '$key' --data '$data/js-client' --peer 127.0.0.1:$port --no-lan" || fail "tmux could not start"
+wait_for "hello from js $token" 60 || fail "the JS peer's message did not appear"
+wait_for "jsalice" 10 || fail "the JS peer's nick did not appear"
+tmux send-keys -t "$session" -l "hi js $token"
+tmux send-keys -t "$session" Enter
+for _ in $(seq 1 150); do grep -q "hi js $token" "$events" && break; sleep 0.1; done
+grep -q "hi js $token" "$events" || fail "the JS peer did not receive our message"
+tmux send-keys -t "$session" -l "/quit"
+tmux send-keys -t "$session" Enter
+echo "PASS: showed the live JS peer's message and nick, and the JS peer received ours"
+exit 0
