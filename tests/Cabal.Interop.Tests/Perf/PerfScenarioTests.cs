@@ -47,4 +47,21 @@ public sealed class PerfScenarioTests
         Assert.True(csToJs.GetProperty("Error").ValueKind == JsonValueKind.Null, csToJs.GetProperty("Error").ToString());
         Assert.True(csToJs.GetProperty("IndexedMs").GetDouble() > 0);
     }
+
+    [Fact]
+    public async Task FirstFrameRunsAtATinySize()
+    {
+        if (!File.Exists("/usr/bin/tmux") && !File.Exists("/usr/local/bin/tmux")) return; // CI installs tmux; without it the scenario reports why
+        using var cache = new TempDir();
+        await using (var load = ChildProcess.StartDotnet("Cabal.Perf.dll", "load", "--feeds", "3", "--messages", "2", "--runs", "1", "--js", "off",
+                         "--ready-to-run", "false", "--cache", cache.Path, "--out", cache.Sub("out")))
+        {
+            while (await load.ReadLineAsync(TimeSpan.FromSeconds(120)) is not null) { }
+            Assert.Equal(0, await load.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        var report = await RunAsync("first-frame-latest.json", "first-frame", "--sizes", "3", "--messages", "2", "--runs", "1", "--cache", cache.Path);
+        var r = Assert.Single(report.GetProperty("results").EnumerateArray());
+        Assert.True(r.GetProperty("Error").ValueKind == JsonValueKind.Null, r.GetProperty("Error").ToString());
+        Assert.True(r.GetProperty("MedianMs").GetDouble() > 0);
+    }
 }
