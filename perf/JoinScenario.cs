@@ -178,6 +178,7 @@ internal static class JoinScenario
             ui.ResetStats();
 
             var pause0 = GC.GetTotalPauseDuration();
+            var allocated0 = GC.GetTotalAllocatedBytes();
             var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var sw = Stopwatch.StartNew();
             var tcp = new TcpClient { NoDelay = true };
@@ -192,6 +193,7 @@ internal static class JoinScenario
             await Task.Delay(200, ct).ConfigureAwait(false);
             var (max, p99, ticks, events) = ui.Stop();
             var gcPause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"join F={feeds}: client allocated {(GC.GetTotalAllocatedBytes() - allocated0) / 1048576.0:0} MB ({(GC.GetTotalAllocatedBytes() - allocated0) / Math.Max(1.0, expected):0} bytes per block)"));
             (g0, g1, g2) = (GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
             return new Result(feeds, messages, negotiation, open, full, indexed, max, p99, ticks, events, ScenarioKit.PeakRssMb(), gcPause, g0, g1, g2);
         }

@@ -38,8 +38,17 @@ public sealed partial class Feed
             bits.Set(index, true);
             var contiguous = S.Contiguous;
             if (index == contiguous) contiguous = bits.NextClear(contiguous) ?? bits.Length;
-            var pages = bits.DirtyPages.Select(p => (p.PageIndex, Page: p.Page.ToArray())).ToList();
+            // Blocks below `contiguous` are implied by the header, so a page is written only for a
+            // block beyond it (a hole before it); an in-order download writes no bitfield pages.
             bits.ClearDirty();
+            (ulong Index, byte[] Bytes)? page = null;
+            if (index >= contiguous)
+            {
+                var pageIndex = index / bits.BitsPerPage;
+                var bytes = new byte[bits.PageSize];
+                bits.CopyBytes(pageIndex * (ulong)bits.PageSize, bytes);
+                page = (pageIndex, bytes);
+            }
 
             foreach (var n in result.NodesToStore) _pendingNodes[n.Index] = n;
             _pendingBlocks[index] = copy;
@@ -72,10 +81,10 @@ public sealed partial class Feed
                     StorageKeys.Entry(Number, si, key);
                     tx.Put(_store.Signatures, key, sig).ThrowOnError();
                 }
-                foreach (var (pageIndex, page) in pages)
+                if (page is { } p)
                 {
-                    StorageKeys.Entry(Number, pageIndex, key);
-                    tx.Put(_store.Bits, key, page).ThrowOnError();
+                    StorageKeys.Entry(Number, p.Index, key);
+                    tx.Put(_store.Bits, key, p.Bytes).ThrowOnError();
                 }
                 tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
             }, () =>
