@@ -68,7 +68,7 @@ internal static class FirstFrameScenario
             var session = "cabal-ff-" + Guid.NewGuid().ToString("N")[..8];
             try
             {
-                CopyDirectory(store, Path.Combine(data, "feeds"));
+                ScenarioKit.CopyDirectory(store, Path.Combine(data, "feeds"));
                 var sw = Stopwatch.StartNew();
                 await Tmux(ct, "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
                     $"env -u DisableRealDriverIO dotnet '{dll}' '{StoreCache.CabalKeyHex}' --data '{data}' --no-lan").ConfigureAwait(false);
@@ -100,15 +100,6 @@ internal static class FirstFrameScenario
         var output = await p.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
         await p.WaitForExitAsync(ct).ConfigureAwait(false);
         return output;
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var d in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, d)));
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            if (!file.EndsWith("lock.mdb", StringComparison.Ordinal)) File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 
     private static string Render(List<Result> results, DateTimeOffset started)

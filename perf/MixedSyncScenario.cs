@@ -101,7 +101,7 @@ internal static class MixedSyncScenario
         var root = Path.Combine(Path.GetTempPath(), "cabal-perf-mixed-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            CopyDirectory(cached, Path.Combine(root, "js")); // replication is two-way: serve a scratch copy
+            ScenarioKit.CopyDirectory(cached, Path.Combine(root, "js")); // replication is two-way: serve a scratch copy
             await using var js = JsProcess.Start(root, "cabal-peer.js", "--storage", Path.Combine(root, "js"), "--listen", "0", "--timeout", "900");
             var port = (await js.WaitForAsync("listening", TimeSpan.FromMinutes(10), ct).ConfigureAwait(false)).GetProperty("port").GetInt32();
             var key = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(cached, "harness-meta.json"))).RootElement.GetProperty("key").GetString()!;
@@ -247,15 +247,6 @@ internal static class MixedSyncScenario
             }
             _process.Dispose();
         }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 
     private static void TryDelete(string dir)

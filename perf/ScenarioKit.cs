@@ -33,4 +33,14 @@ internal static class ScenarioKit
         text = b >= 0 && e > b ? text[..b] + section + text[(e + end.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
         await File.WriteAllTextAsync(path, text, ct).ConfigureAwait(false);
     }
+
+    /// <summary>Copies a store or cabal directory (a scratch copy to measure on); LMDB lock files are left behind.</summary>
+    public static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var d in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, d)));
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            if (!file.EndsWith("lock.mdb", StringComparison.Ordinal)) File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+    }
 }

@@ -43,7 +43,7 @@ internal static class PublishCommands
             if (network.Peers.Count > 0 || network.Lan)
             {
                 // Best effort: give reachable peers a chance to take the new entry before exiting.
-                await node.StartNetworkAsync(network, requestAcks: true, ct);
+                await node.StartNetworkAsync(network, ct);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 deadline.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
                 try { await node.Replicator.Hub(cabal.LocalFeed).WaitForAckCountAsync(seq, 1, deadline.Token); }

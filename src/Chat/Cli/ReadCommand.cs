@@ -27,7 +27,7 @@ internal static class ReadCommand
             var cabal = await node.OpenCabalAsync(url, ct);
             if (network.Peers.Count > 0 || network.Lan || network.ListenPort is not null)
             {
-                await node.StartNetworkAsync(network, requestAcks: false, ct);
+                await node.StartNetworkAsync(network, ct);
                 var synced = await node.WaitForSyncAsync(cabal, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
                 if (!synced) Console.Error.WriteLine("cabal: not fully in sync before the timeout; printing what is here");
             }

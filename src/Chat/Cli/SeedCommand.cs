@@ -29,7 +29,7 @@ internal static class SeedCommand
             var cabals = new List<CabalCore>();
             foreach (var url in urls) cabals.Add(await node.OpenCabalAsync(url, ct));
             node.PeerChanged += report.Peer;
-            await node.StartNetworkAsync(network, requestAcks: false, ct);
+            await node.StartNetworkAsync(network, ct);
             report.Started(node, cabals);
             try
             {

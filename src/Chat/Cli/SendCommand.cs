@@ -36,7 +36,7 @@ internal static class SendCommand
             Console.Error.WriteLine($"cabal: published {cabal.LocalKey}@{seq}");
             if (want == 0) return ExitCodes.Ok;
 
-            await node.StartNetworkAsync(network with { ListenPort = network.ListenPort }, requestAcks: true, ct);
+            await node.StartNetworkAsync(network, ct);
             try
             {
                 await node.Replicator.Hub(cabal.LocalFeed).WaitForAckCountAsync(seq, want, deadline.Token);

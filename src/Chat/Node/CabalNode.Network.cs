@@ -51,10 +51,10 @@ public sealed partial class CabalNode
     /// <summary>
     /// Starts listening, dialing the given peers and (optionally) LAN discovery for every open cabal,
     /// and for cabals opened later. Returns once listeners are bound; connections come in the background.
+    /// Every session asks peers for acks (see OnCabalOpenedAsync), so delivery receipts always work.
     /// </summary>
-    public async Task StartNetworkAsync(NetworkSettings settings, bool requestAcks, CancellationToken cancellationToken = default)
+    public async Task StartNetworkAsync(NetworkSettings settings, CancellationToken cancellationToken = default)
     {
-        _ = requestAcks; // every session asks for acks; kept for callers that want to be explicit
         var peers = settings.Peers.Select(p => PeerAddress.TryParse(p, out var a, out var error) ? a! : throw new CliUsageException($"--peer {p}: {error}")).ToList();
         await _networkLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

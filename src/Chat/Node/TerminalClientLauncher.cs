@@ -23,7 +23,7 @@ internal static class TerminalClientLauncher
         if (!interactive) return await PrintAsync(cabal, ct);
 
         // Listeners bind before the UI takes the screen, so their one-line notice stays readable.
-        await node.StartNetworkAsync(network, requestAcks: true, ct);
+        await node.StartNetworkAsync(network, ct);
         await using var vm = new ChatViewModel(host);
         vm.AddSession(cabal);
         var stderr = Console.Error;

@@ -11,21 +11,9 @@ namespace Cabal.Interop.Tests.Chat;
 // What real cabal-core 16 peers (cabal-peer.js) publish shows in our views with the meaning JS gives
 // it: checked against the fixed expectations below and against the publishing peer's own views
 // (its --dump), over TCP on 127.0.0.1.
-public sealed class ChatFromJsTests : IAsyncLifetime
+public sealed class ChatFromJsTests : JsInteropTest
 {
     private static readonly TimeSpan Long = ChatPeer.Long;
-    private readonly TempDir _dir = new();
-    private readonly AsyncDisposables _cleanup = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cleanup.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private T Track<T>(T d) where T : IAsyncDisposable => _cleanup.Track(d);
 
     private JsPeer Js(params string[] args) => Track(JsPeer.Start("cabal-peer.js", [.. args, "--timeout", "120"]));
 
@@ -39,7 +27,7 @@ public sealed class ChatFromJsTests : IAsyncLifetime
         var (key, aKey) = await CabalPeerJs.ReadyAsync(a);
         var port = await a.ListeningPortAsync(Long);
 
-        var us = Track(await ChatPeer.OpenAsync(_dir.Sub("us"), CabalUrl.Parse($"cabal://{key}?admin={aKey}")));
+        var us = Track(await ChatPeer.OpenAsync(Dir.Sub("us"), CabalUrl.Parse($"cabal://{key}?admin={aKey}")));
 
         // B says one thing, then sends us a private message, encrypted by cabal-core's own crypto module
         // exactly as cabal.publishPrivate does (cabal-peer.js has no option for publishPrivate, so the
@@ -149,7 +137,7 @@ public sealed class ChatFromJsTests : IAsyncLifetime
             """{"type":"channel/archive","content":{"channel":"default","reason":""}}""",
             $$$"""{"type":"flags/add","content":{"id":"{{{victim}}}","flags":["hide"],"channel":"@"}}""");
 
-        var us = Track(await ChatPeer.OpenAsync(_dir.Sub("plain"), new CabalUrl(key)));
+        var us = Track(await ChatPeer.OpenAsync(Dir.Sub("plain"), new CabalUrl(key)));
         await us.DialAsync(await a.ListeningPortAsync(Long));
         await us.SyncedAsync(new() { [aKey] = 3 });
         Assert.Equal(["default"], us.Core.GetChannels());

@@ -8,27 +8,15 @@ namespace Cabal.Interop.Tests.Chat;
 
 // What we publish, read by a real cabal-core 16 peer (cabal-peer.js --expect N --dump): its views
 // give every entry the meaning ours do. Over TCP on 127.0.0.1.
-public sealed class ChatToJsTests : IAsyncLifetime
+public sealed class ChatToJsTests : JsInteropTest
 {
     private static readonly TimeSpan Long = ChatPeer.Long;
-    private readonly TempDir _dir = new();
-    private readonly AsyncDisposables _cleanup = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cleanup.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private T Track<T>(T d) where T : IAsyncDisposable => _cleanup.Track(d);
 
     [Fact]
     public async Task JsReadsEveryMessageTypeWePublish()
     {
         // We create the cabal and write everything before any JS peer exists.
-        var us = Track(await ChatPeer.OpenAsync(_dir.Sub("us"), CabalUrl.Generate()));
+        var us = Track(await ChatPeer.OpenAsync(Dir.Sub("us"), CabalUrl.Generate()));
         var c = us.Core;
         var victim = Convert.ToHexStringLower(Ed25519.NewKeyPair().PublicKey);
         await c.SetNickAsync("carol");
@@ -110,7 +98,7 @@ public sealed class ChatToJsTests : IAsyncLifetime
         // cabal-peer.js cannot dump private messages, so this checks what any JS peer sees of one:
         // an "encrypted" entry, no channel, no message — and that cabal-core's crypto opens it
         // for the recipient only (tested in ChatFromJsTests the other way).
-        var us = Track(await ChatPeer.OpenAsync(_dir.Sub("us"), CabalUrl.Generate()));
+        var us = Track(await ChatPeer.OpenAsync(Dir.Sub("us"), CabalUrl.Generate()));
         var js = Track(JsPeer.Start("cabal-peer.js", "--listen", "0", "--key", us.Core.KeyHex, "--expect", "2", "--dump", "--linger", "300", "--timeout", "120"));
         var (_, jsKey) = await CabalPeerJs.ReadyAsync(js);
         await us.Core.PublishPrivateAsync(jsKey, "for your eyes only");

@@ -9,30 +9,24 @@ using Cabal.Tests;
 namespace Cabal.Interop.Tests.Js;
 
 // C# against the real JS hypercore 9 / hypercore-protocol 8 peer, over TCP on 127.0.0.1.
-public sealed class HypercoreInteropTests : IAsyncLifetime
+public sealed class HypercoreInteropTests : JsInteropTest
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
-    private readonly TempDir _dir = new();
     private FeedStore _store = null!;
     private Replicator _replicator = null!;
-    private readonly AsyncDisposables _cleanup = new();
 
-    public Task InitializeAsync()
+    public override Task InitializeAsync()
     {
-        _store = FeedStore.Open(_dir.Sub("store"));
+        _store = FeedStore.Open(Dir.Sub("store"));
         _replicator = new Replicator(_store);
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    protected override async ValueTask DisposeResourcesAsync()
     {
-        await _cleanup.DisposeAsync();
         await _replicator.DisposeAsync();
         await _store.DisposeAsync();
-        _dir.Dispose();
     }
-
-    private T Track<T>(T d) where T : IAsyncDisposable => _cleanup.Track(d);
 
     /// <summary>1,000 blocks, every tenth 64 KiB, the rest small; deterministic.</summary>
     private static List<byte[]> BulkValues(int count = 1000)
@@ -48,7 +42,7 @@ public sealed class HypercoreInteropTests : IAsyncLifetime
 
     private string ValuesFile(IEnumerable<byte[]> values)
     {
-        var path = _dir.Sub("values-" + Guid.NewGuid().ToString("N")[..6] + ".json");
+        var path = Dir.Sub("values-" + Guid.NewGuid().ToString("N")[..6] + ".json");
         File.WriteAllText(path, JsonSerializer.Serialize(values.Select(v => new { hex = Convert.ToHexStringLower(v) })));
         return path;
     }

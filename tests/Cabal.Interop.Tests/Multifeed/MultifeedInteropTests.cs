@@ -11,30 +11,24 @@ using Cabal.Tests;
 namespace Cabal.Interop.Tests.Multifeed;
 
 // Our multifeed set against real cabal-core 16 peers (cabal-peer.js) over TCP on 127.0.0.1.
-public sealed class MultifeedInteropTests : IAsyncLifetime
+public sealed class MultifeedInteropTests : JsInteropTest
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
-    private readonly TempDir _dir = new();
-    private readonly AsyncDisposables _cleanup = new();
     private FeedStore _store = null!;
     private Replicator _replicator = null!;
 
-    public Task InitializeAsync()
+    public override Task InitializeAsync()
     {
-        _store = FeedStore.Open(_dir.Sub("store"), new FeedStoreOptions { Durable = false });
+        _store = FeedStore.Open(Dir.Sub("store"), new FeedStoreOptions { Durable = false });
         _replicator = new Replicator(_store);
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    protected override async ValueTask DisposeResourcesAsync()
     {
-        await _cleanup.DisposeAsync();
         await _replicator.DisposeAsync();
         await _store.DisposeAsync();
-        _dir.Dispose();
     }
-
-    private T Track<T>(T d) where T : IAsyncDisposable => _cleanup.Track(d);
 
     private JsPeer Js(params string[] args) => Track(JsPeer.Start("cabal-peer.js", [.. args, "--timeout", "120"]));
 
@@ -99,7 +93,7 @@ public sealed class MultifeedInteropTests : IAsyncLifetime
     public async Task AJsPeerHoldingSeveralFeedsDialsUs()
     {
         // Build a JS cabal of two writers on disk, then restart its first peer so it dials us.
-        var storage = _dir.Sub("js-a");
+        var storage = Dir.Sub("js-a");
         string key, aLocal, bLocal;
         {
             await using var a = JsPeer.Start("cabal-peer.js", "--listen", "0", "--storage", storage, "--say", "default:a0", "--timeout", "120");
