@@ -43,9 +43,20 @@ public sealed class CommandPartsTests
     }
 
     [Fact]
+    public void Key_prefixes_are_four_hex_extended_where_keys_collide()
+    {
+        var p = KeyPrefixes.Compute(["abcd1111", "abcd2222", "abce0000", "ffff0000", "abcd2299"]);
+        Assert.Equal(5, p["abcd1111"]);
+        Assert.Equal(7, p["abcd2222"]);
+        Assert.Equal(7, p["abcd2299"]);
+        Assert.Equal(4, p["abce0000"]);
+        Assert.Equal(4, p["ffff0000"]);
+    }
+
+    [Fact]
     public void Every_cabal_cli_command_is_in_the_catalog_with_its_aliases()
     {
-        foreach (var c in "hides blocks mods admins roles actions inspect flag flags moderation archives".Split(' '))
+        foreach (var c in "hides blocks mods admins roles actions inspect flag flags moderation archives whoiskey read search more ids panes whisper".Split(' '))
             Assert.Equal(c, CommandCatalog.Find(c)?.Name);
         Assert.Equal("archives", CommandCatalog.Find("archived")?.Name);
         Assert.All(CommandCatalog.All, c => Assert.Contains(c.Section, CommandCatalog.Sections));
@@ -56,6 +67,8 @@ public sealed class CommandPartsTests
     public void Tab_completes_the_new_commands_and_archive_channels()
     {
         var c = new TabCompleter();
+        Assert.Equal(("/whoiskey ", 10), c.Complete("/whoisk", 7, [], []));
+        c.Reset();
         Assert.Equal("/inspect ", c.Complete("/insp", 5, [], [])!.Value.Text);
         c.Reset();
         Assert.Equal("/archive design ", c.Complete("/archive des", 12, ["design", "dev"], [])!.Value.Text);

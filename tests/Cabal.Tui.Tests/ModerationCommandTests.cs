@@ -211,7 +211,7 @@ public sealed class ModerationCommandTests
         Assert.Contains(h.Notes(), n => n.StartsWith("/inspect NICK{.PUBKEY}", StringComparison.Ordinal));
         h.S.ClearNotes(h.S.Current);
         h.Vm.Submit("/help moderation");
-        foreach (var c in new[] { "/hides", "/blocks", "/mods", "/admins", "/roles", "/actions", "/inspect", "/flag ", "/flags", "/moderation", "/archives" })
+        foreach (var c in new[] { "/hides", "/blocks", "/mods", "/admins", "/roles", "/actions", "/inspect", "/flag ", "/flags", "/ids", "/moderation", "/archives" })
             Assert.Contains(h.Notes(), n => n.StartsWith(c, StringComparison.Ordinal));
     }
 }

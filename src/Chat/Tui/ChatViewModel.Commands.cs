@@ -67,6 +67,13 @@ public sealed partial class ChatViewModel
             case "flag": Flag(s, input); break;
             case "flags": ListFlags(s); break;
             case "moderation": Moderation(s); break;
+            case "ids": ToggleIds(); break;
+            case "whoiskey": WhoIsKey(s, arg); break;
+            case "read": Read(s, input); break;
+            case "search": Search(s, arg); break;
+            case "more": More(s); break;
+            case "panes": Panes(s, arg); break;
+            case "whisper": Whisper(s); break;
             case "add":
                 if (!CabalUrl.TryParse(arg.Trim(), out var url) || url is null) s.AddNote("usage: /add cabal://key (or a 64-hex key)");
                 else OpenCabal(s, url);

@@ -102,6 +102,7 @@ public sealed partial class ChatViewModel
         "listing applied moderation actions. local actions (i.e. not published)",
         "/hides, /blocks, /mods, /admins: users holding that flag cabal-wide",
         "additional commands. local actions",
+        "/ids: toggle showing key prefixes after nicks (Alt-L)",
         "/actions: the moderation actions of your current mods and admins, oldest first",
         "/roles: your current moderators and admins",
         "/inspect NICK{.PUBKEY}: the moderation actions that user published",

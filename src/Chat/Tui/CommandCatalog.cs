@@ -25,6 +25,11 @@ public static class CommandCatalog
         new("whoami", ["key"], "misc", "/whoami", "print your key"),
         new("whois", [], "misc", "/whois nick", "keys of the users with that nick"),
         new("pm", ["w"], "pm", "/pm NICK{.PUBKEY} text", "send a private message and open the conversation"),
+        new("whoiskey", [], "misc", "/whoiskey key", "the nick of the user with that key"),
+        new("read", [], "misc", "/read KEY@SEQ", "show the raw JSON of one log entry"),
+        new("search", [], "misc", "/search term [--ch channel]", "find messages containing term in the current (or given) channel"),
+        new("more", [], "misc", "/more", "load 250 more messages of the current channel"),
+        new("panes", [], "misc", "/panes channels|cabals", "choose what Ctrl-N / Ctrl-P move through (Alt-N)"),
         new("hide", [], "moderation", "/hide NICK{.PUBKEY} [reason] [--channel C --reason R]", "hide a user's messages (cabal-wide or in a channel)"),
         new("unhide", [], "moderation", "/unhide NICK{.PUBKEY} [reason] [--channel C --reason R]", "show a hidden user again"),
         new("block", [], "moderation", "/block NICK{.PUBKEY} [reason] [--channel C --reason R]", "block a user (stored and listed only)"),
@@ -42,6 +47,7 @@ public static class CommandCatalog
         new("inspect", [], "moderation", "/inspect NICK{.PUBKEY}", "the moderation actions a user published"),
         new("flag", [], "moderation", "/flag add|remove|set NICK flags... | get NICK | list", "edit or read raw flags (cabal-wide)"),
         new("flags", [], "moderation", "/flags", "every moderation row as JSON"),
+        new("ids", [], "moderation", "/ids", "toggle key prefixes after nicks (Alt-L)"),
         new("moderation", [], "moderation", "/moderation", "explain the moderation commands"),
         new("archive", [], "moderation", "/archive channel [reason] [--reason R]", "archive a channel"),
         new("unarchive", ["restore"], "moderation", "/unarchive channel [reason] [--reason R]", "restore an archived channel"),
@@ -49,6 +55,7 @@ public static class CommandCatalog
         new("add", ["cabal"], "sharing", "/add key-or-url", "open another cabal in this session"),
         new("new", [], "sharing", "/new", "create and open a new cabal"),
         new("share", [], "sharing", "/share", "print this cabal's URL (with you as admin)"),
+        new("whisper", [], "sharing", "/whisper [name]", "not supported in this client (needs the hyperswarm DHT)"),
     ];
 
     /// <summary>/help sections in display order; "hotkeys" lists key bindings rather than commands.</summary>
@@ -56,8 +63,10 @@ public static class CommandCatalog
 
     public static IReadOnlyList<string> Hotkeys { get; } =
     [
-        "Ctrl-N / Alt-Down    next channel",
-        "Ctrl-P / Alt-Up      previous channel",
+        "Ctrl-N / Ctrl-P      next / previous entry of the selected pane (channels, or cabals)",
+        "Alt-Down / Alt-Up    next / previous channel",
+        "Alt-N                select the channels or the cabals pane for Ctrl-N / Ctrl-P (several cabals)",
+        "Alt-L                toggle key prefixes after nicks (/ids)",
         "Ctrl-R               go to the first channel with mentions or unread messages",
         "Alt-1 .. Alt-9       go to channel 1..9 of the list",
         "Alt-Right / Alt-Left next / previous cabal (when several are open)",

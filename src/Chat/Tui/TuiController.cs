@@ -63,8 +63,12 @@ public sealed class TuiController : IDisposable
         }
         if (key == Key.CursorUp) { if (Vm.History.Previous(input.Text ?? "") is { } p) SetInput(p); return true; }
         if (key == Key.CursorDown) { if (Vm.History.Next() is { } n) SetInput(n); return true; }
-        if (key == Key.N.WithCtrl || key == Key.CursorDown.WithAlt) { Vm.NextChannel(+1); return true; }
-        if (key == Key.P.WithCtrl || key == Key.CursorUp.WithAlt) { Vm.NextChannel(-1); return true; }
+        if (key == Key.N.WithCtrl) { Vm.NextInPane(+1); return true; }
+        if (key == Key.P.WithCtrl) { Vm.NextInPane(-1); return true; }
+        if (key == Key.CursorDown.WithAlt) { Vm.NextChannel(+1); return true; }
+        if (key == Key.CursorUp.WithAlt) { Vm.NextChannel(-1); return true; }
+        if (key == Key.N.WithAlt) { Vm.TogglePane(); return true; }
+        if (key == Key.L.WithAlt) { Vm.ToggleIds(); return true; }
         if (key == Key.R.WithCtrl) { Vm.JumpToUnread(); return true; }
         if (key == Key.CursorRight.WithAlt) { Vm.NextCabal(+1); return true; }
         if (key == Key.CursorLeft.WithAlt) { Vm.NextCabal(-1); return true; }
