@@ -70,6 +70,19 @@ public sealed class CommandScreenTests
     }
 
     [Fact]
+    public async Task Alt_0_goes_to_the_tenth_entry()
+    {
+        await using var ui = await TuiHarness.StartAsync(async (_, core) =>
+        {
+            foreach (var c in "c1 c2 c3 c4 c5 c6 c7 c8 c9".Split(' ')) await core.JoinAsync(c);
+        });
+        await ui.WaitForAsync(_ => ui.Vm.ChannelEntries().Count == 11, "11 entries: !status, 9 channels and default");
+        ui.Press(new Key('0').WithAlt);
+        Assert.Equal(ui.Vm.ChannelEntries()[9].Ref, ui.Vm.Session!.Current);
+        await ui.WaitForTextAsync("[alice:c9]");
+    }
+
+    [Fact]
     public async Task Alt_n_selects_the_cabals_pane_for_ctrl_n()
     {
         await using var ui = await TuiHarness.StartAsync();

@@ -93,7 +93,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         SwitchTo(entries[((i + delta) % entries.Count + entries.Count) % entries.Count].Ref);
     }
 
-    /// <summary>Entry <paramref name="number"/> (1-based) of the channel pane (Alt-1 … Alt-9).</summary>
+    /// <summary>Entry <paramref name="number"/> (1-based) of the channel pane (Alt-1 … Alt-9, Alt-0 for 10).</summary>
     public void GoToEntry(int number)
     {
         var entries = ChannelEntries();

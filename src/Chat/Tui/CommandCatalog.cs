@@ -68,7 +68,7 @@ public static class CommandCatalog
         "Alt-N                select the channels or the cabals pane for Ctrl-N / Ctrl-P (several cabals)",
         "Alt-L                toggle key prefixes after nicks (/ids)",
         "Ctrl-R               go to the first channel with mentions or unread messages",
-        "Alt-1 .. Alt-9       go to channel 1..9 of the list",
+        "Alt-1 .. Alt-9, Alt-0 go to channel 1..10 of the list",
         "Alt-Right / Alt-Left next / previous cabal (when several are open)",
         "PageUp / PageDown    scroll messages (older pages load on demand)",
         "Up / Down            input history",
