@@ -188,12 +188,7 @@ public sealed partial class CabalCore
         var result = new List<ModerationAction>();
         if (feed is null) return result;
         foreach (var seq in seqs)
-        {
-            if (!feed.TryGet(seq, out var block)) continue;
-            var e = EntryParser.Parse(block, Options.Limits);
-            if (e.Kind != EntryKind.Flags) continue;
-            result.Add(new ModerationAction(feed.KeyHex, seq, e.Type, e.TargetId!, e.Group, e.Flags, e.Reason, e.Timestamp == 0 ? null : e.Timestamp));
-        }
+            if (feed.TryGet(seq, out var block) && ToAction(feed.KeyHex, seq, block) is { } action) result.Add(action);
         return result;
     }
 

@@ -24,6 +24,7 @@ public sealed partial class CabalSession : IAsyncDisposable
     // Read by background tasks to decide what to query; written on the UI thread.
     private volatile string _currentName = ChannelRef.StatusName;
     private long _lastSentSeq = -1;
+    private (int Count, Dictionary<string, int> Lengths)? _prefixes;
 
     public CabalSession(CabalCore core, IChatHost host, UiQueue ui)
     {
@@ -62,6 +63,14 @@ public sealed partial class CabalSession : IAsyncDisposable
     public string MyName => Names.TryGetValue(Core.LocalKey, out var n) && !string.IsNullOrEmpty(n) ? n : Core.LocalKey[..8];
 
     public string DisplayName(string key) => Names.TryGetValue(key, out var n) && !string.IsNullOrEmpty(n) ? n : key.Length >= 8 ? key[..8] : key;
+
+    /// <summary>The key prefix /ids shows after the nick: 4 hex, longer where known keys share them.</summary>
+    public string IdPrefix(string key)
+    {
+        // Users are only ever added, so the count tells whether the cached lengths are current.
+        if (_prefixes is not { } p || p.Count != Names.Count) _prefixes = p = (Names.Count, KeyPrefixes.Compute(Names.Keys));
+        return key[..Math.Min(key.Length, p.Lengths.GetValueOrDefault(key, KeyPrefixes.MinLength))];
+    }
 
     public List<ChatLine> NotesOf(ChannelRef channel) => _notes.TryGetValue(channel, out var l) ? l : _notes[channel] = [];
 
@@ -144,32 +153,37 @@ public sealed partial class CabalSession : IAsyncDisposable
         });
     }
 
-    /// <summary>Loads the page before the oldest loaded message (PageUp at the top of the backlog).</summary>
-    public void LoadOlder()
+    /// <summary>
+    /// Loads <paramref name="count"/> messages before the oldest loaded one (PageUp at the top of the
+    /// backlog, or /more); <paramref name="loaded"/> then gets how many came. Returns whether a load started.
+    /// </summary>
+    public bool LoadOlder(int count = PageSize, Action<int>? loaded = null)
     {
-        if (ReachedStart || LoadingOlder || Loading || Current.Kind == ChannelKind.Status) return;
+        if (ReachedStart || LoadingOlder || Loading || Current.Kind == ChannelKind.Status) return false;
         LoadingOlder = true;
         var (channel, generation) = (Current, _generation);
         MessagePosition? before = Lines.Count > 0 ? Lines[0].Position : null;
         Changed();
         _ = Background(() =>
         {
-            var page = QueryPage(channel, before);
+            var page = QueryPage(channel, before, count);
             _ui.Post(() =>
             {
                 if (generation != _generation) return;
                 Merge(page);
                 LoadingOlder = false;
-                ReachedStart = page.Count < PageSize;
+                ReachedStart = page.Count < count;
                 Changed();
+                loaded?.Invoke(page.Count);
             });
             return Task.CompletedTask;
         });
+        return true;
     }
 
-    private List<ChatLine> QueryPage(ChannelRef channel, MessagePosition? before)
+    private List<ChatLine> QueryPage(ChannelRef channel, MessagePosition? before, int count = PageSize)
     {
-        var q = new MessageQuery { Limit = PageSize, Before = before };
+        var q = new MessageQuery { Limit = count, Before = before };
         return channel.Kind == ChannelKind.Private
             ? Core.GetPrivateMessages(channel.Name, q).Select(ChatLine.From).ToList()
             : Core.GetMessages(channel.Name, q).Select(ChatLine.From).ToList();

@@ -56,6 +56,24 @@ public sealed partial class ChatViewModel
             case "pm": PrivateMessage(s, input); break;
             case "hide" or "unhide" or "block" or "unblock" or "mod" or "unmod" or "admin" or "unadmin": Moderate(s, command.Name, arg); break;
             case "archive" or "unarchive": Archive(s, command.Name == "archive", arg); break;
+            case "archives": Archives(s); break;
+            case "hides": ListFlag(s, "hide"); break;
+            case "blocks": ListFlag(s, "block"); break;
+            case "mods": ListFlag(s, "mod"); break;
+            case "admins": ListFlag(s, "admin"); break;
+            case "roles": Roles(s); break;
+            case "actions": Actions(s); break;
+            case "inspect": Inspect(s, arg); break;
+            case "flag": Flag(s, input); break;
+            case "flags": ListFlags(s); break;
+            case "moderation": Moderation(s); break;
+            case "ids": ToggleIds(); break;
+            case "whoiskey": WhoIsKey(s, arg); break;
+            case "read": Read(s, input); break;
+            case "search": Search(s, arg); break;
+            case "more": More(s); break;
+            case "panes": Panes(s, arg); break;
+            case "whisper": Whisper(s); break;
             case "add":
                 if (!CabalUrl.TryParse(arg.Trim(), out var url) || url is null) s.AddNote("usage: /add cabal://key (or a 64-hex key)");
                 else OpenCabal(s, url);
@@ -174,36 +192,6 @@ public sealed partial class ChatViewModel
         if (!s.PrivatePeers.Contains(key)) s.PrivatePeers.Add(key);
         SwitchTo(ChannelRef.Private(key));
         if (text.Length > 0) Send(s, text, emote: false);
-    }
-
-    private void Moderate(CabalSession s, string command, string arg)
-    {
-        var (target, reason) = CommandParser.TargetAndRest(arg);
-        if (target.Length == 0) { s.AddNote($"usage: /{command} NICK{{.PUBKEY}} [reason]"); return; }
-        if (ResolveUser(s, target) is not { } key) return;
-        var r = reason.Length == 0 ? null : reason;
-        var core = s.Core;
-        Func<CancellationToken, Task> action = command switch
-        {
-            "hide" => ct => core.HideAsync(key, null, r, ct),
-            "unhide" => ct => core.UnhideAsync(key, null, r, ct),
-            "block" => ct => core.BlockAsync(key, null, r, ct),
-            "unblock" => ct => core.UnblockAsync(key, null, r, ct),
-            "mod" => ct => core.AddModAsync(key, null, r, ct),
-            "unmod" => ct => core.RemoveModAsync(key, null, r, ct),
-            "admin" => ct => core.AddAdminAsync(key, null, r, ct),
-            _ => ct => core.RemoveAdminAsync(key, null, r, ct),
-        };
-        Act(s, action, $"{command}: {s.DisplayName(key)} ({key[..8]})");
-    }
-
-    private void Archive(CabalSession s, bool archive, string arg)
-    {
-        var (target, reason) = CommandParser.TargetAndRest(arg);
-        var channel = target.TrimStart('#');
-        if (channel.Length == 0) { s.AddNote($"usage: /{(archive ? "archive" : "unarchive")} channel [reason]"); return; }
-        Act(s, ct => archive ? s.Core.ArchiveAsync(channel, reason, ct) : s.Core.UnarchiveAsync(channel, reason, ct),
-            $"{(archive ? "archived" : "unarchived")} #{channel}");
     }
 
     private void OpenCabal(CabalSession s, CabalUrl url)

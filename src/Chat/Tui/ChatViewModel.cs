@@ -93,7 +93,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         SwitchTo(entries[((i + delta) % entries.Count + entries.Count) % entries.Count].Ref);
     }
 
-    /// <summary>Entry <paramref name="number"/> (1-based) of the channel pane (Alt-1 … Alt-9).</summary>
+    /// <summary>Entry <paramref name="number"/> (1-based) of the channel pane (Alt-1 … Alt-9, Alt-0 for 10).</summary>
     public void GoToEntry(int number)
     {
         var entries = ChannelEntries();
@@ -152,16 +152,19 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         IEnumerable<ChatLine> lines = s.Lines;
         var notes = s.NotesOf(s.Current);
         if (notes.Count > 0) lines = lines.Concat(notes).OrderBy(l => l.Position.Timestamp);
-        var result = lines.Select(l => ToDisplay(s, l)).ToList();
+        var result = lines.Select(l => ToDisplay(s, l, ShowIds)).ToList();
         if (s.Loading) result.Add(new DisplayLine("", "", "loading…", LineKind.Notice, false, ""));
         return result;
     }
 
-    private static DisplayLine ToDisplay(CabalSession s, ChatLine l)
+    /// <summary>A user's name as shown in messages and the nick list: with /ids on, nick.keyprefix.</summary>
+    private static string Nick(CabalSession s, string key, bool ids) => ids ? s.DisplayName(key) + "." + s.IdPrefix(key) : s.DisplayName(key);
+
+    private static DisplayLine ToDisplay(CabalSession s, ChatLine l, bool ids)
     {
         var time = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Clamp(l.Timestamp, 0, 253402300799999))
             .ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-        var nick = l.Kind == LineKind.Notice ? "" : TerminalText.Sanitize(s.DisplayName(l.Author));
+        var nick = l.Kind == LineKind.Notice ? "" : TerminalText.Sanitize(Nick(s, l.Author, ids));
         var mention = l.Kind != LineKind.Notice && l.Author != s.Core.LocalKey && s.MentionsMe(l.Text);
         return new DisplayLine(time, nick, TerminalText.Sanitize(l.Text), l.Kind, mention, l.Author);
     }
@@ -183,7 +186,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         if (Session is not { } s) return [];
         IEnumerable<string> keys = s.Current.Kind == ChannelKind.Status ? s.Names.Keys : s.Members;
         return keys.Distinct()
-            .Select(k => (Key: k, Name: TerminalText.Sanitize(s.DisplayName(k)), Named: !string.IsNullOrEmpty(s.Names.GetValueOrDefault(k)), Online: s.Online.Contains(k) || k == s.Core.LocalKey))
+            .Select(k => (Key: k, Name: TerminalText.Sanitize(Nick(s, k, ShowIds)), Named: !string.IsNullOrEmpty(s.Names.GetValueOrDefault(k)), Online: s.Online.Contains(k) || k == s.Core.LocalKey))
             .OrderByDescending(u => u.Online).ThenByDescending(u => u.Named).ThenBy(u => u.Name, StringComparer.OrdinalIgnoreCase)
             .Select(u => (u.Name, u.Online)).ToList();
     }
@@ -213,7 +216,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
     public string? CabalsRow()
     {
         if (_sessions.Count < 2) return null;
-        return "cabals: " + string.Join(" ", _sessions.Select((s, i) =>
+        return (Pane == Pane.Cabals ? "cabals (ctrl-n/p): " : "cabals: ") + string.Join(" ", _sessions.Select((s, i) =>
         {
             var name = s.Core.KeyHex[..6] + (s.Unread.Count > 0 ? "*" : "");
             return i == _current ? $"({name})" : name;

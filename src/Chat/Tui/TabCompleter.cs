@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Cabal.Chat.Tui;
 
 /// <summary>
-/// cabal-cli's Tab completion, free of UI: "/pre" → command; "/join pre" (and /j, /leave, /l) →
-/// channel; otherwise the word before the cursor → nick (case-insensitive prefix, nicks with spaces
+/// cabal-cli's Tab completion, free of UI: "/pre" → command; "/join pre" (and /j, /leave, /l, and
+/// our addition /archive, /unarchive) → channel; otherwise the word before the cursor → nick (case-insensitive prefix, nicks with spaces
 /// excluded, ": " appended when it is the only word). Repeated Tab cycles through the candidates.
 /// </summary>
 public sealed partial class TabCompleter
@@ -13,7 +13,7 @@ public sealed partial class TabCompleter
 
     private sealed record Cycle(string Before, string After, IReadOnlyList<string> Candidates, string Suffix, int Index, string Produced);
 
-    [GeneratedRegex(@"^(/\s*(?:join|j|leave|l|part)\s+#?)(\S*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(/\s*(?:join|j|leave|l|part|archive|unarchive|restore)\s+#?)(\S*)$", RegexOptions.CultureInvariant)]
     private static partial Regex ChannelCommand();
 
     /// <summary>Forgets the cycle (any key other than Tab does this).</summary>

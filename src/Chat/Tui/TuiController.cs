@@ -63,8 +63,12 @@ public sealed class TuiController : IDisposable
         }
         if (key == Key.CursorUp) { if (Vm.History.Previous(input.Text ?? "") is { } p) SetInput(p); return true; }
         if (key == Key.CursorDown) { if (Vm.History.Next() is { } n) SetInput(n); return true; }
-        if (key == Key.N.WithCtrl || key == Key.CursorDown.WithAlt) { Vm.NextChannel(+1); return true; }
-        if (key == Key.P.WithCtrl || key == Key.CursorUp.WithAlt) { Vm.NextChannel(-1); return true; }
+        if (key == Key.N.WithCtrl) { Vm.NextInPane(+1); return true; }
+        if (key == Key.P.WithCtrl) { Vm.NextInPane(-1); return true; }
+        if (key == Key.CursorDown.WithAlt) { Vm.NextChannel(+1); return true; }
+        if (key == Key.CursorUp.WithAlt) { Vm.NextChannel(-1); return true; }
+        if (key == Key.N.WithAlt) { Vm.TogglePane(); return true; }
+        if (key == Key.L.WithAlt) { Vm.ToggleIds(); return true; }
         if (key == Key.R.WithCtrl) { Vm.JumpToUnread(); return true; }
         if (key == Key.CursorRight.WithAlt) { Vm.NextCabal(+1); return true; }
         if (key == Key.CursorLeft.WithAlt) { Vm.NextCabal(-1); return true; }
@@ -76,8 +80,9 @@ public sealed class TuiController : IDisposable
         if (key == Key.C.WithCtrl || key == Key.Q.WithCtrl) { _app.RequestStop(); return true; }
         // Esc is Terminal.Gui's quit key: a chat client should not close on a stray Esc.
         if (key == Key.Esc) return true;
-        for (var i = 1; i <= 9; i++)
-            if (key == new Key((char)('0' + i)).WithAlt) { Vm.GoToEntry(i); return true; }
+        // Alt-1 … Alt-9 are entries 1–9 and Alt-0 is entry 10, as on cabal-cli's number row.
+        for (var i = 0; i <= 9; i++)
+            if (key == new Key((char)('0' + i)).WithAlt) { Vm.GoToEntry(i == 0 ? 10 : i); return true; }
         return false;
     }
 
