@@ -6,8 +6,14 @@
 //   channels open   – every agreed feed's channel is open both ways
 //   full sync       – every block stored on the client; indexed – every message in the views
 //   UI stall        – the longest gap between two UI ticks beyond the 1 ms tick, and the 99th percentile
-// The joining peer runs in a child process: on this machine it still takes CPU from the client, as
-// a second program would, but not GC pauses. The join section of perf/RESULTS.md is rewritten with --write-results.
+// The client also runs what the terminal client runs beside its UI: Server GC (the same runtimeconfig
+// as `cabal`) and the UiLatencyGuard (paced collections, background-priority worker threads).
+// The joining peer runs in a child process, at nice 19 by default (--joiner-nice): a real one runs on
+// another machine, so it should only get the CPU the client leaves idle; --joiner-nice 0 makes it
+// compete as an equal program would. The join section of perf/RESULTS.md is rewritten with --write-results.
+// Diagnostics: --profile (allocations by type, longest collections); environment variables
+// CABAL_PERF_NO_PACER=1 / CABAL_PERF_NO_NICE=1 (run without either half of the guard),
+// CABAL_PERF_PACER_MB=gen0,gen1 (other pacer budgets) and CABAL_PERF_LATE_TICKS=N (late ticks to print).
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -17,6 +23,7 @@ using System.Runtime;
 using System.Text;
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Multifeed;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Sets;
 using Cabal.Multifeed.Storage;
@@ -40,7 +47,13 @@ internal static class JoinScenario
         var messages = new Option<int>("--messages") { Description = "chat/text messages per feed.", DefaultValueFactory = _ => 20 };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the join section of perf/RESULTS.md." };
         var outDir = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
-        var cmd = new Command("join", "Time a peer with F feeds joining a running client, and the client's longest UI-thread stall.") { sizes, feeds, messages, write, outDir };
+        var profile = new Option<bool>("--profile") { Description = "Print the client's sampled allocations by type and its longest collections." };
+        var joinerNice = new Option<int>("--joiner-nice")
+        {
+            Description = "Nice value of the joining peer's process. A real joining peer runs on another machine; at 19 the stand-in only gets the CPU the client leaves idle. 0 makes it compete as an equal program would.",
+            DefaultValueFactory = _ => 19,
+        };
+        var cmd = new Command("join", "Time a peer with F feeds joining a running client, and the client's longest UI-thread stall.") { sizes, feeds, messages, write, outDir, profile, joinerNice };
         cmd.SetAction(async (r, ct) =>
         {
             var list = (r.GetValue(sizes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -51,13 +64,20 @@ internal static class JoinScenario
             GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
             var started = DateTimeOffset.Now;
             var loadStart = Machine.LoadAverage();
-            await RunAsync(20, 2, ct).ConfigureAwait(false); // warm-up, untimed
+            // Both made here, before any thread is at background priority: Linux threads inherit the
+            // nice value of the thread that creates them, and these two must run at normal priority.
+            using var ui = new StandInUiThread();
+            using var guard = new Cabal.Chat.Tui.UiLatencyGuard(Environment.GetEnvironmentVariable("CABAL_PERF_NO_PACER") == "1" ? null : Pacer(),
+                lowerWorkerPriority: Environment.GetEnvironmentVariable("CABAL_PERF_NO_NICE") != "1").Start();
+            await RunAsync(20, 2, r.GetValue(joinerNice), ui, null, ct).ConfigureAwait(false); // warm-up, untimed
             var results = new List<Result>();
             Console.WriteLine("| feeds | negotiation | channels open | full sync | indexed | max UI stall | p99 UI stall |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var f in list)
             {
-                var res = await RunAsync(f, m, ct).ConfigureAwait(false);
+                using var sampler = r.GetValue(profile) ? new AllocationSampler() : null;
+                var res = await RunAsync(f, m, r.GetValue(joinerNice), ui, sampler, ct).ConfigureAwait(false);
+                if (sampler is not null) Console.Error.WriteLine(sampler.Report(25));
                 results.Add(res);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {res.Feeds} | {res.NegotiationMs:0} ms | {res.ChannelsOpenMs:0} ms | {res.FullSyncMs:0} ms | {res.IndexedMs:0} ms | {res.MaxStallMs:0.0} ms | {res.P99StallMs:0.0} ms | GC {res.GcPauseMs:0} ms ({res.Gen0}/{res.Gen1}/{res.Gen2}) |"));
@@ -67,7 +87,7 @@ internal static class JoinScenario
             var json = JsonSerializer.Serialize(new { scenario = "join", started, machine = Machine.Describe(null), results });
             await File.WriteAllTextAsync(Path.Combine(dir, "join-latest.json"), json, ct).ConfigureAwait(false);
             if (r.GetValue(write))
-                await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(results, started, loadStart, Machine.LoadAverage()), ct).ConfigureAwait(false);
+                await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(results, started, loadStart, Machine.LoadAverage(), r.GetValue(joinerNice)), ct).ConfigureAwait(false);
             return 0;
         });
         return cmd;
@@ -127,9 +147,10 @@ internal static class JoinScenario
     /// <summary>The joining peer's process; killed on dispose.</summary>
     private sealed class JoinerProcess(Process process) : IAsyncDisposable
     {
-        public static JoinerProcess Start(int feeds, int messages, byte[] cabalKey, string dir)
+        public static JoinerProcess Start(int feeds, int messages, byte[] cabalKey, string dir, int nice)
         {
-            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
+            var psi = new ProcessStartInfo(nice == 0 ? "dotnet" : "nice") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
+            if (nice != 0) { psi.ArgumentList.Add("-n"); psi.ArgumentList.Add(nice.ToString(CultureInfo.InvariantCulture)); psi.ArgumentList.Add("dotnet"); }
             foreach (var a in new[] { "exec", typeof(JoinScenario).Assembly.Location, JoinerCommand, "--feeds", feeds.ToString(CultureInfo.InvariantCulture),
                          "--messages", messages.ToString(CultureInfo.InvariantCulture), "--cabal", Convert.ToHexStringLower(cabalKey), "--dir", dir })
                 psi.ArgumentList.Add(a);
@@ -156,7 +177,7 @@ internal static class JoinScenario
         }
     }
 
-    internal static async Task<Result> RunAsync(int feeds, int messages, CancellationToken ct)
+    internal static async Task<Result> RunAsync(int feeds, int messages, int joinerNice, StandInUiThread ui, AllocationSampler? sampler, CancellationToken ct)
     {
         var root = Path.Combine(Path.GetTempPath(), "cabal-perf-join-" + Guid.NewGuid().ToString("N")[..8]);
         var cabalKey = Ed25519.NewKeyPair().PublicKey;
@@ -165,7 +186,7 @@ internal static class JoinScenario
         {
             // The joining peer runs in its own process (as it would on its own machine), so its CPU
             // still competes for this machine's cores but its garbage collections do not pause the client.
-            await using var joiner = JoinerProcess.Start(feeds, messages, cabalKey, Path.Combine(root, "src"));
+            await using var joiner = JoinerProcess.Start(feeds, messages, cabalKey, Path.Combine(root, "src"), joinerNice);
             var port = await joiner.PortAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
 
             // The running client.
@@ -173,9 +194,11 @@ internal static class JoinScenario
             await using var rep = new Replicator(store);
             await using var core = await CabalCore.OpenAsync(store, url, cancellationToken: ct).ConfigureAwait(false);
             await using var set = await MultifeedSet.OpenAsync(store, rep, cabalKey, cancellationToken: ct).ConfigureAwait(false);
-            using var ui = new UiThread(core);
+            using var events = core.Subscribe();
+            ui.Attach(events);
             await Task.Delay(200, ct).ConfigureAwait(false);
             ui.ResetStats();
+            sampler?.Start();
 
             var pause0 = GC.GetTotalPauseDuration();
             var allocated0 = GC.GetTotalAllocatedBytes();
@@ -188,14 +211,20 @@ internal static class JoinScenario
             var negotiation = await ScenarioKit.WhenAsync(sw, () => set.Count >= total, ct).ConfigureAwait(false);
             var open = await ScenarioKit.WhenAsync(sw, () => a.OpenChannelCount >= total - 1, ct).ConfigureAwait(false);
             var expected = (ulong)feeds * (ulong)messages;
-            var full = await ScenarioKit.WhenAsync(sw, () => Held(set) >= expected, ct).ConfigureAwait(false);
+            // One snapshot of the (now complete) set: copying 10,000 feeds on every poll would be the
+            // harness's garbage, counted against the client's collections.
+            var remote = set.Feeds.Where(f => !f.Writable).ToArray();
+            var full = await ScenarioKit.WhenAsync(sw, () => Held(remote) >= expected, ct).ConfigureAwait(false);
             var indexed = await ScenarioKit.WhenAsync(sw, () => core.Statistics.EntriesIndexed >= (long)expected, ct).ConfigureAwait(false);
             await Task.Delay(200, ct).ConfigureAwait(false);
-            var (max, p99, ticks, events) = ui.Stop();
+            var (max, p99, ticks, drained) = ui.Collect();
+            ui.Attach(null);
+            foreach (var (gap, gcMs, gc) in ui.LongTicks.OrderByDescending(t => t.Gap).Take(int.TryParse(Environment.GetEnvironmentVariable("CABAL_PERF_LATE_TICKS"), out var n) ? n : 8))
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  late UI tick {gap:0.0} ms, of which GC pause {gcMs:0.0} ms; {gc}"));
             var gcPause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"join F={feeds}: client allocated {(GC.GetTotalAllocatedBytes() - allocated0) / 1048576.0:0} MB ({(GC.GetTotalAllocatedBytes() - allocated0) / Math.Max(1.0, expected):0} bytes per block)"));
             (g0, g1, g2) = (GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
-            return new Result(feeds, messages, negotiation, open, full, indexed, max, p99, ticks, events, ScenarioKit.PeakRssMb(), gcPause, g0, g1, g2);
+            return new Result(feeds, messages, negotiation, open, full, indexed, max, p99, ticks, drained, ScenarioKit.PeakRssMb(), gcPause, g0, g1, g2);
         }
         finally
         {
@@ -203,69 +232,22 @@ internal static class JoinScenario
         }
     }
 
-    /// <summary>
-    /// The stand-in UI thread: ticks every millisecond, drains at most 256 chat events per tick (what a
-    /// batched UI update does), and records how late each tick was.
-    /// </summary>
-    private sealed class UiThread : IDisposable
+    private static Cabal.Chat.Tui.GcPacer Pacer()
     {
-        private readonly CabalSubscription _events;
-        private readonly Thread _thread;
-        private readonly List<double> _gaps = new(1 << 16);
-        private volatile bool _stop;
-        private long _ticks, _drained;
-
-        public UiThread(CabalCore core)
-        {
-            _events = core.Subscribe();
-            _thread = new Thread(Loop) { IsBackground = true, Name = "ui", Priority = ThreadPriority.AboveNormal };
-            _thread.Start();
-        }
-
-        private void Loop()
-        {
-            var last = Stopwatch.GetTimestamp();
-            while (!_stop)
-            {
-                Thread.Sleep(1);
-                var now = Stopwatch.GetTimestamp();
-                var gap = Stopwatch.GetElapsedTime(last, now).TotalMilliseconds - 1.0;
-                lock (_gaps) _gaps.Add(Math.Max(0, gap));
-                for (var i = 0; i < 256 && _events.Reader.TryRead(out _); i++) _drained++;
-                _ticks++;
-                last = Stopwatch.GetTimestamp();
-            }
-        }
-
-        public void ResetStats() { lock (_gaps) _gaps.Clear(); }
-
-        public (double Max, double P99, long Ticks, long Events) Stop()
-        {
-            _stop = true;
-            _thread.Join();
-            lock (_gaps)
-            {
-                if (_gaps.Count == 0) return (0, 0, 0, 0);
-                var sorted = _gaps.Order().ToArray();
-                return (sorted[^1], sorted[(int)(sorted.Length * 0.99)], _ticks, _drained);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!_stop) Stop();
-            _events.Dispose();
-        }
+        var mb = (Environment.GetEnvironmentVariable("CABAL_PERF_PACER_MB") ?? "").Split(',');
+        return mb.Length == 2
+            ? new Cabal.Chat.Tui.GcPacer { Gen0Budget = (long)(double.Parse(mb[0], CultureInfo.InvariantCulture) * 1048576), Gen1Budget = (long)(double.Parse(mb[1], CultureInfo.InvariantCulture) * 1048576) }
+            : new Cabal.Chat.Tui.GcPacer();
     }
 
-    private static ulong Held(MultifeedSet set)
+    private static ulong Held(Feed[] remote)
     {
         ulong n = 0;
-        foreach (var f in set.Feeds) if (!f.Writable) n += f.Contiguous;
+        foreach (var f in remote) n += f.Contiguous;
         return n;
     }
 
-    private static string Render(List<Result> results, DateTimeOffset started, double[] loadStart, double[] loadEnd)
+    private static string Render(List<Result> results, DateTimeOffset started, double[] loadStart, double[] loadEnd, int joinerNice)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -273,9 +255,9 @@ internal static class JoinScenario
         sb.AppendLine();
         sb.AppendLine("_Generated by `perf join --write-results`; edits between the join markers are overwritten._");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Measured {started:yyyy-MM-dd HH:mm zzz} on {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average at start {string.Join(" / ", loadStart)}, at end {string.Join(" / ", loadEnd)}. M = {results.FirstOrDefault()?.Messages} messages per feed; GC mode {GCSettings.LatencyMode}.");
+        sb.AppendLine(inv, $"Measured {started:yyyy-MM-dd HH:mm zzz} on {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average at start {string.Join(" / ", loadStart)}, at end {string.Join(" / ", loadEnd)}. M = {results.FirstOrDefault()?.Messages} messages per feed; GC: {(GCSettings.IsServerGC ? "Server" : "Workstation")}, {GCSettings.LatencyMode}; joining peer at nice {joinerNice}.");
         sb.AppendLine();
-        sb.AppendLine("The client is a FeedStore with replication, the multifeed set and the chat views, plus a stand-in UI thread that ticks every millisecond and drains chat events in batches of at most 256, as the terminal client's loop does. The joining peer is another process on the same 2 cores, so it takes CPU from the client as it would from any program on this machine. Times are from the TCP connect; GC is the client's total pause time (gen0/gen1/gen2 collections).");
+        sb.AppendLine("The client is a FeedStore with replication, the multifeed set and the chat views, plus a stand-in UI thread that ticks every millisecond and drains chat events in batches of at most 256, as the terminal client's loop does. Like the terminal client it runs Server GC and the `UiLatencyGuard` (collections paced at 2 MB, worker threads at nice 10). The joining peer is another process on the same 2 cores; at nice 19 (the default) it stands in for a peer on another machine and gets the CPU the client leaves idle, at nice 0 it competes as an equal program would. Times are from the TCP connect; GC is the client's total pause time (gen0/gen1/gen2 collections; most are the pacer's short ones).");
         sb.AppendLine();
         sb.AppendLine("| F (feeds) | negotiation (all feeds known) | all channels open | full sync | all indexed | longest UI stall | p99 UI stall | client GC pauses | UI events drained | client peak RSS |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -52,8 +52,9 @@ public sealed partial class Feed
             var signature = new byte[Ed25519.SignatureSize];
             Ed25519.Sign(MerkleHash.Signable(roots, length), S.SecretKey, signature);
 
-            foreach (var n in created) _pendingNodes[n.Index] = n;
-            for (var i = 0; i < copies.Length; i++) _pendingBlocks[start + (ulong)i] = copies[i];
+            var pending = Pending;
+            foreach (var n in created) pending.Nodes[n.Index] = n;
+            for (var i = 0; i < copies.Length; i++) pending.Blocks[start + (ulong)i] = copies[i];
             var header = HeaderFor(length, byteLength, length, signature, roots).Serialize();
 
             commit = _store.Enqueue(tx =>
@@ -81,8 +82,12 @@ public sealed partial class Feed
                     S.Contiguous = length;
                     S.Signature = signature;
                     S.Roots = roots;
-                    foreach (var n in created) _pendingNodes.Remove(n.Index);
-                    for (var i = 0; i < copies.Length; i++) _pendingBlocks.Remove(start + (ulong)i);
+                    if (_pending is { } o)
+                    {
+                        foreach (var n in created) o.Nodes.Remove(n.Index);
+                        for (var i = 0; i < copies.Length; i++) o.Blocks.Remove(start + (ulong)i);
+                        TrimPending();
+                    }
                 }
                 RaiseAppended(start, (ulong)copies.Length);
             });
@@ -97,8 +102,7 @@ public sealed partial class Feed
             lock (_lock)
             {
                 _generator = null;
-                _pendingNodes.Clear();
-                _pendingBlocks.Clear();
+                _pending = null;
             }
             throw;
         }

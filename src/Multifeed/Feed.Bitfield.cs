@@ -34,7 +34,7 @@ public sealed partial class Feed
             });
         }
         if (S.Contiguous > 0) bits.SetRange(0, S.Contiguous, true);
-        foreach (var i in _pendingBlocks.Keys) bits.Set(i, true);
+        if (_pending is { } o) foreach (var i in o.Blocks.Keys) bits.Set(i, true);
         bits.ClearDirty();
         return _dataBits = bits;
     }
@@ -62,7 +62,7 @@ public sealed partial class Feed
     {
         lock (_lock)
         {
-            if (S.Contiguous == S.Length && _pendingBlocks.Count == 0 && (Writable || _dataBits is null)) return S.Length;
+            if (S.Contiguous == S.Length && (_pending?.Blocks.Count ?? 0) == 0 && (Writable || _dataBits is null)) return S.Length;
             var bits = DataBits();
             return bits.CountSet(0, Math.Max(bits.Length, S.Length));
         }

@@ -50,9 +50,10 @@ public sealed partial class Feed
                 page = (pageIndex, bytes);
             }
 
-            foreach (var n in result.NodesToStore) _pendingNodes[n.Index] = n;
-            _pendingBlocks[index] = copy;
-            if (result.Signature is { } pendingSig && result.SignatureIndex is { } pendingSigIndex) _pendingSignatures[pendingSigIndex] = pendingSig;
+            var pending = Pending;
+            foreach (var n in result.NodesToStore) pending.Nodes[n.Index] = n;
+            pending.Blocks[index] = copy;
+            if (result.Signature is { } pendingSig && result.SignatureIndex is { } pendingSigIndex) pending.Signatures[pendingSigIndex] = pendingSig;
             var header = HeaderFor(length, byteLength, contiguous, headSignature, roots).Serialize();
             var nodes = result.NodesToStore;
             var sig = result.Signature;
@@ -91,9 +92,13 @@ public sealed partial class Feed
             {
                 lock (_lock)
                 {
-                    foreach (var n in nodes) _pendingNodes.Remove(n.Index);
-                    _pendingBlocks.Remove(index);
-                    if (sigIndex is { } si) _pendingSignatures.Remove(si);
+                    if (_pending is { } o)
+                    {
+                        foreach (var n in nodes) o.Nodes.Remove(n.Index);
+                        o.Blocks.Remove(index);
+                        if (sigIndex is { } si) o.Signatures.Remove(si);
+                        TrimPending();
+                    }
                 }
                 RaiseDownloaded(index, copy.Length);
                 if (grows) RaiseAppended(oldLength, length - oldLength);

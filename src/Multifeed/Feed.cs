@@ -15,9 +15,7 @@ public sealed partial class Feed : ITreeNodeSource
 {
     private readonly FeedStore _store;
     private readonly Lock _lock = new();
-    private readonly Dictionary<ulong, TreeNode> _pendingNodes = [];
-    private readonly Dictionary<ulong, ReadOnlyMemory<byte>> _pendingBlocks = [];
-    private readonly Dictionary<ulong, byte[]> _pendingSignatures = [];
+    private FeedOverlay? _pending; // under _lock; null while nothing is queued for commit
     private byte[]? _discoveryKey;
     private bool _removed;
 
@@ -115,7 +113,7 @@ public sealed partial class Feed : ITreeNodeSource
     {
         lock (_lock)
         {
-            if (index < S.Contiguous || _pendingBlocks.ContainsKey(index)) return true;
+            if (index < S.Contiguous || (_pending?.Blocks.ContainsKey(index) ?? false)) return true;
             return !Writable && DataBits().Get(index);
         }
     }
@@ -145,7 +143,7 @@ public sealed partial class Feed : ITreeNodeSource
         ThrowIfRemoved();
         lock (_lock)
         {
-            if (_pendingBlocks.TryGetValue(index, out var pending)) { value = pending.ToArray(); return true; }
+            if (_pending is { } o && o.Blocks.TryGetValue(index, out var pending)) { value = pending.ToArray(); return true; }
         }
         var v = ReadEntry(_store.Blocks, index);
         value = v ?? [];
@@ -157,7 +155,7 @@ public sealed partial class Feed : ITreeNodeSource
     {
         lock (_lock)
         {
-            if (_pendingNodes.TryGetValue(index, out node)) return true;
+            if (_pending is { } o && o.Nodes.TryGetValue(index, out node)) return true;
         }
         var v = ReadEntry(_store.Nodes, index);
         if (v is null) { node = default; return false; }
@@ -170,7 +168,7 @@ public sealed partial class Feed : ITreeNodeSource
     {
         lock (_lock)
         {
-            if (_pendingSignatures.TryGetValue(index, out var pending)) return pending;
+            if (_pending is { } o && o.Signatures.TryGetValue(index, out var pending)) return pending;
         }
         return ReadEntry(_store.Signatures, index);
     }
@@ -180,13 +178,9 @@ public sealed partial class Feed : ITreeNodeSource
 
     private byte[]? ReadEntry(LightningDatabase db, ulong index)
     {
-        var key = new byte[StorageKeys.EntryKeySize];
+        Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
         StorageKeys.Entry(Number, index, key);
-        return _store.Read(tx =>
-        {
-            var (rc, _, value) = tx.Get(db, key);
-            return rc == MDBResultCode.Success ? value.CopyToNewArray() : null;
-        });
+        return _store.ReadValue(db, key);
     }
 
     internal static TreeNode DecodeNode(ulong index, ReadOnlySpan<byte> v)
@@ -201,6 +195,17 @@ public sealed partial class Feed : ITreeNodeSource
         n.Hash.CopyTo(v, 0);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(v.AsSpan(32), n.Size);
         return v;
+    }
+
+    private FeedOverlay Pending => _pending ??= new FeedOverlay();
+
+    /// <summary>Whether anything is queued for commit (tests: an idle feed holds no overlay).</summary>
+    internal bool HasPendingOverlay { get { lock (_lock) return _pending is not null; } }
+
+    /// <summary>Drops the overlay once its last entry is durable. Call under _lock.</summary>
+    private void TrimPending()
+    {
+        if (_pending is { IsEmpty: true }) _pending = null;
     }
 
     internal void MarkRemoved() { lock (_lock) _removed = true; }

@@ -15,6 +15,9 @@ public static class TuiApp
         // Replication and indexing allocate heavily while a big peer syncs; background gen2 collections
         // instead of blocking ones keep the UI thread's pauses short.
         System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
+        // Created here, with the UI thread, before any thread is at background priority: Linux threads
+        // inherit the nice value of the thread that creates them, and these two must stay at normal.
+        var guard = UiLatencyGuard.StartDefault();
         var thread = new Thread(() =>
         {
             try
@@ -28,6 +31,7 @@ public static class TuiApp
                 done.TrySetResult();
             }
             catch (Exception e) { done.TrySetException(e); }
+            finally { guard.Dispose(); }
         }) { Name = "cabal-tui", IsBackground = true };
         thread.Start();
         return done.Task;

@@ -63,9 +63,15 @@ public sealed class FeedHub
     /// <summary>Tells every peer but <paramref name="except"/> that asked for updates about a block we now hold.</summary>
     internal void AnnounceDownloaded(ulong index, FeedPeer? except)
     {
+        // Called for every downloaded block; nearly always the only peer is the one that served it.
         FeedPeer[] peers;
-        lock (_lock) peers = _peers.Where(p => p != except).ToArray();
-        foreach (var p in peers) p.AnnounceHave(index, 1);
+        lock (_lock)
+        {
+            if (_peers.Count == 0 || (_peers.Count == 1 && _peers[0] == except)) return;
+            peers = [.. _peers];
+        }
+        foreach (var p in peers)
+            if (p != except) p.AnnounceHave(index, 1);
     }
 
     private void OnAppended(object? sender, FeedAppendedEventArgs e)

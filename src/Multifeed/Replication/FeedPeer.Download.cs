@@ -152,7 +152,9 @@ public sealed partial class FeedPeer
             // hypercore drops unrequested values; a peer may not push blocks at us.
             if (!_inflight.Remove(d.Index)) return;
         }
-        _budget?.Release();
+        // The slot is this feed's first: its own next request (in Update below) reuses it, and only
+        // what it leaves wakes other feeds (see RequestBudget).
+        _budget?.Return();
         var proof = new TreeNode[d.Nodes.Count];
         for (var i = 0; i < proof.Length; i++)
         {
@@ -168,10 +170,12 @@ public sealed partial class FeedPeer
         {
             _hub.Unreserve(d.Index);
             Fault($"block {d.Index} failed verification: {e.Message}");
+            _budget?.WakeWaiters();
             return;
         }
         stored.ContinueWith(t => AfterStored(d.Index, t), TaskScheduler.Default);
         Update();
+        _budget?.WakeWaiters();
     }
 
     private void AfterStored(ulong index, Task stored)

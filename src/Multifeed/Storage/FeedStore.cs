@@ -241,6 +241,15 @@ public sealed partial class FeedStore : IAsyncDisposable
         return read(tx);
     }
 
+    /// <summary>A copy of the value stored under <paramref name="key"/> in <paramref name="db"/>, or null.</summary>
+    internal byte[]? ReadValue(LightningDatabase db, ReadOnlySpan<byte> key)
+    {
+        // The hot read of replication and indexing (blocks, nodes, signatures): no closure per call.
+        using var tx = _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        var (rc, _, value) = tx.Get(db, key);
+        return rc == MDBResultCode.Success ? value.CopyToNewArray() : null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopWriterAsync().ConfigureAwait(false);

@@ -46,14 +46,14 @@ internal sealed class InMemoryChannel(string remoteId) : IFeedChannel
     });
 
     /// <summary>Connects two feeds' peers; returns (a→b channel, b→a channel).</summary>
-    public static (InMemoryChannel AtoB, InMemoryChannel BtoA, FeedPeer A, FeedPeer B) Connect(Replicator ra, Feed fa, Replicator rb, Feed fb, ReplicationOptions? oa = null, ReplicationOptions? ob = null)
+    public static (InMemoryChannel AtoB, InMemoryChannel BtoA, FeedPeer A, FeedPeer B) Connect(Replicator ra, Feed fa, Replicator rb, Feed fb, ReplicationOptions? oa = null, ReplicationOptions? ob = null, RequestBudget? budgetB = null)
     {
         // A's sends are delivered to B's peer and vice versa; each side sees the other's id.
         var aToB = new InMemoryChannel("peer-b");
         var bToA = new InMemoryChannel("peer-a");
         aToB.Other = bToA; bToA.Other = aToB;
         var a = ra.Attach(fa, aToB, oa);
-        var b = rb.Attach(fb, bToA, ob);
+        var b = rb.Attach(fb, bToA, ob, budgetB);
         aToB.Target = b; bToA.Target = a;
         aToB.StartPump(); bToA.StartPump();
         a.Start(); b.Start();

@@ -26,6 +26,25 @@ public sealed class RemoteFeedTests : IDisposable
     }
 
     [Fact]
+    public async Task AFeedHoldsNoOverlayOnceEverythingIsDurable()
+    {
+        // Idle feeds must not keep per-feed dictionaries: a cabal holds thousands of feeds.
+        await using var src = FeedStore.Open(_dir.Sub("a"));
+        var writer = await WriterWith(src, 12);
+        Assert.False(writer.HasPendingOverlay);
+        await using var dst = FeedStore.Open(_dir.Sub("b"));
+        var reader = await dst.GetOrAddRemoteAsync(writer.Key);
+        var pending = Enumerable.Range(0, 12).Select(i => Send(writer, reader, (ulong)i)).ToList();
+        // Queued, durable or not: readable either way.
+        Assert.True(reader.Has(11));
+        Assert.Equal("block 11", Encoding.UTF8.GetString(reader.Get(11)));
+        await Task.WhenAll(pending);
+        Assert.False(reader.HasPendingOverlay);
+        Assert.Equal("block 11", Encoding.UTF8.GetString(reader.Get(11)));
+        Assert.True(reader.Audit().Ok);
+    }
+
+    [Fact]
     public async Task BlocksInRandomOrderVerifyAndPersist()
     {
         await using var src = FeedStore.Open(_dir.Sub("a"));
