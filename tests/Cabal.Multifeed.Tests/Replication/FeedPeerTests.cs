@@ -7,28 +7,8 @@ using Cabal.Tests;
 namespace Cabal.Multifeed.Tests.Replication;
 
 // The replication state machine over in-memory channels, against real LMDB stores.
-public sealed class FeedPeerTests : IAsyncLifetime
+public sealed class FeedPeerTests : TwoStoreFixture
 {
-    private readonly TempDir _dir = new();
-    private FeedStore _a = null!, _b = null!;
-    private Replicator _ra = null!, _rb = null!;
-
-    public Task InitializeAsync()
-    {
-        _a = FeedStore.Open(_dir.Sub("a"));
-        _b = FeedStore.Open(_dir.Sub("b"));
-        _ra = new Replicator(_a);
-        _rb = new Replicator(_b);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _ra.DisposeAsync(); await _rb.DisposeAsync();
-        await _a.DisposeAsync(); await _b.DisposeAsync();
-        _dir.Dispose();
-    }
-
     private static async Task Eventually(Func<bool> condition, string what, int seconds = 15)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));

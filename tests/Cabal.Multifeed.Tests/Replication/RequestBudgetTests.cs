@@ -7,28 +7,8 @@ namespace Cabal.Multifeed.Tests.Replication;
 
 // The per-connection request budget: bounded in flight, and a feed that is downloading keeps its
 // slots until it is done, so a many-feed sync works through a few feeds at a time.
-public sealed class RequestBudgetTests : IAsyncLifetime
+public sealed class RequestBudgetTests : TwoStoreFixture
 {
-    private readonly TempDir _dir = new();
-    private FeedStore _a = null!, _b = null!;
-    private Replicator _ra = null!, _rb = null!;
-
-    public Task InitializeAsync()
-    {
-        _a = FeedStore.Open(_dir.Sub("a"));
-        _b = FeedStore.Open(_dir.Sub("b"));
-        _ra = new Replicator(_a);
-        _rb = new Replicator(_b);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _ra.DisposeAsync(); await _rb.DisposeAsync();
-        await _a.DisposeAsync(); await _b.DisposeAsync();
-        _dir.Dispose();
-    }
-
     private async Task<Feed> Writer(int blocks)
     {
         var w = await _a.CreateWritableAsync();
