@@ -155,6 +155,12 @@ public sealed partial class FeedPeer
         // The slot is this feed's first: its own next request (in Update below) reuses it, and only
         // what it leaves wakes other feeds (see RequestBudget).
         _budget?.Return();
+        try { StoreData(d); }
+        finally { _budget?.WakeWaiters(); } // whatever happened, a slot came back
+    }
+
+    private void StoreData(Data d)
+    {
         var proof = new TreeNode[d.Nodes.Count];
         for (var i = 0; i < proof.Length; i++)
         {
@@ -170,12 +176,10 @@ public sealed partial class FeedPeer
         {
             _hub.Unreserve(d.Index);
             Fault($"block {d.Index} failed verification: {e.Message}");
-            _budget?.WakeWaiters();
             return;
         }
         stored.ContinueWith(t => AfterStored(d.Index, t), TaskScheduler.Default);
         Update();
-        _budget?.WakeWaiters();
     }
 
     private void AfterStored(ulong index, Task stored)
