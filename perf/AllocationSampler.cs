@@ -19,6 +19,9 @@ internal sealed class AllocationSampler : EventListener
     private long _suspendBegin, _suspendTicks, _restartBegin, _restartTicks;
     private readonly ConcurrentQueue<(double SuspendMs, double GcMs, double RestartMs)> _phases = new();
     private long _gcBeginTicks, _gcEndTicks;
+    private long _startTicks;
+    private readonly ConcurrentQueue<string> _timeline = new();
+    private static readonly double TimelineMs = double.TryParse(Environment.GetEnvironmentVariable("CABAL_PERF_GC_TIMELINE_MS"), CultureInfo.InvariantCulture, out var ms) ? ms : 0;
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -26,7 +29,11 @@ internal sealed class AllocationSampler : EventListener
             EnableEvents(source, EventLevel.Verbose, GcKeyword);
     }
 
-    public void Start() => _enabled = true;
+    public void Start()
+    {
+        _startTicks = DateTime.UtcNow.Ticks;
+        _enabled = true;
+    }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
@@ -56,6 +63,10 @@ internal sealed class AllocationSampler : EventListener
                 var promoted = Convert.ToInt64(e.Payload[e.PayloadNames!.IndexOf("TotalPromotedSize0")], CultureInfo.InvariantCulture)
                     + Convert.ToInt64(e.Payload[e.PayloadNames.IndexOf("TotalPromotedSize1")], CultureInfo.InvariantCulture);
                 _gcs.Enqueue((_gcGen, _gcReason, TimeSpan.FromTicks(e.TimeStamp.Ticks - _gcStartTicks).TotalMilliseconds, promoted));
+                var at = TimeSpan.FromTicks(_gcStartTicks - _startTicks).TotalMilliseconds;
+                if (at < TimelineMs)
+                    _timeline.Enqueue(string.Create(CultureInfo.InvariantCulture,
+                        $"  {at,7:0.0} ms gen{_gcGen} reason {_gcReason} {TimeSpan.FromTicks(e.TimeStamp.Ticks - _gcStartTicks).TotalMilliseconds,5:0.0} ms promoted gen0 {Convert.ToInt64(e.Payload[e.PayloadNames.IndexOf("TotalPromotedSize0")], CultureInfo.InvariantCulture) >> 10} KB gen1 {Convert.ToInt64(e.Payload[e.PayloadNames.IndexOf("TotalPromotedSize1")], CultureInfo.InvariantCulture) >> 10} KB; gen1 now {Convert.ToInt64(e.Payload[e.PayloadNames.IndexOf("GenerationSize1")], CultureInfo.InvariantCulture) >> 10} KB"));
                 break;
         }
     }
@@ -72,6 +83,11 @@ internal sealed class AllocationSampler : EventListener
         sb.AppendLine(CultureInfo.InvariantCulture, $"collections: {gcs.Length}; longest (gen, reason, ms, promoted KB):");
         foreach (var g in gcs.OrderByDescending(g => g.Ms).Take(12))
             sb.AppendLine(CultureInfo.InvariantCulture, $"  gen{g.Gen} reason {g.Reason} {g.Ms:0.0} ms promoted {g.Promoted / 1024} KB");
+        if (!_timeline.IsEmpty)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"collections in the first {TimelineMs} ms:");
+            foreach (var line in _timeline) sb.AppendLine(line);
+        }
         sb.AppendLine("longest pauses by phase (suspend, gc, restart ms):");
         foreach (var p in _phases.ToArray().OrderByDescending(p => p.SuspendMs + p.GcMs + p.RestartMs).Take(10))
             sb.AppendLine(CultureInfo.InvariantCulture, $"  {p.SuspendMs:0.0} / {p.GcMs:0.0} / {p.RestartMs:0.0}");

@@ -13,7 +13,9 @@
 // compete as an equal program would. The join section of perf/RESULTS.md is rewritten with --write-results.
 // Diagnostics: --profile (allocations by type, longest collections); environment variables
 // CABAL_PERF_NO_PACER=1 / CABAL_PERF_NO_NICE=1 (run without either half of the guard),
-// CABAL_PERF_PACER_MB=gen0,gen1 (other pacer budgets) and CABAL_PERF_LATE_TICKS=N (late ticks to print).
+// CABAL_PERF_PACER_MB=gen0,gen1 (other pacer budgets), CABAL_PERF_LATE_TICKS=N (late ticks to print) and
+// CABAL_PERF_HOLD_SECONDS=N (wait after the sync, for a heap snapshot); with --profile,
+// CABAL_PERF_GC_TIMELINE_MS=N lists every collection in the first N ms of the join.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -76,7 +78,9 @@ internal static class JoinScenario
             foreach (var f in list)
             {
                 using var sampler = r.GetValue(profile) ? new AllocationSampler() : null;
+                guard.Pacer?.ResetDiagnostics();
                 var res = await RunAsync(f, m, r.GetValue(joinerNice), ui, sampler, ct).ConfigureAwait(false);
+                if (guard.Pacer is { } pacer) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"join F={f}: longest time between pacer ticks {pacer.LongestTickGap.TotalMilliseconds:0.0} ms, longest induced collection {pacer.LongestCollect.TotalMilliseconds:0.0} ms"));
                 if (sampler is not null) Console.Error.WriteLine(sampler.Report(25));
                 results.Add(res);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -217,6 +221,12 @@ internal static class JoinScenario
             var full = await ScenarioKit.WhenAsync(sw, () => Held(remote) >= expected, ct).ConfigureAwait(false);
             var indexed = await ScenarioKit.WhenAsync(sw, () => core.Statistics.EntriesIndexed >= (long)expected, ct).ConfigureAwait(false);
             await Task.Delay(200, ct).ConfigureAwait(false);
+            if (int.TryParse(Environment.GetEnvironmentVariable("CABAL_PERF_HOLD_SECONDS"), out var hold))
+            {
+                // For a heap snapshot of the joined client (dotnet-gcdump collect -p PID).
+                Console.Error.WriteLine($"join: holding {hold} s, pid {Environment.ProcessId}, heap {GC.GetTotalMemory(true) / 1048576.0:0} MB");
+                await Task.Delay(TimeSpan.FromSeconds(hold), ct).ConfigureAwait(false);
+            }
             var (max, p99, ticks, drained) = ui.Collect();
             ui.Attach(null);
             foreach (var (gap, gcMs, gc) in ui.LongTicks.OrderByDescending(t => t.Gap).Take(int.TryParse(Environment.GetEnvironmentVariable("CABAL_PERF_LATE_TICKS"), out var n) ? n : 8))

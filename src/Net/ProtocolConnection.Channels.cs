@@ -241,7 +241,7 @@ public sealed partial class ProtocolConnection
             channel.Extensions.UpdateRemote(options.Extensions);
             channel.RemoteOptions = options;
         }
-        channel.Deliver(options);
+        Dispatch(channel, options);
     }
 
     private void OnChannelMessage(ulong remoteId, MessageType type, IMessage message)
@@ -249,7 +249,7 @@ public sealed partial class ProtocolConnection
         ProtocolChannel? channel;
         lock (_gate) channel = ChannelForRemoteLocked(remoteId);
         if (channel is null) ConnectionLog.MessageDropped(_log, type, remoteId);
-        else channel.Deliver(message);
+        else Dispatch(channel, message);
     }
 
     private void OnInvalidMessage(InvalidMessageException error)

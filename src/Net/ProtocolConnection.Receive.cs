@@ -62,7 +62,6 @@ public sealed partial class ProtocolConnection
     private void HandleFrame(in Frame frame)
     {
         if (frame.IsKeepAlive) return;
-        Interlocked.Increment(ref _framesReceived);
         try
         {
             if (frame.Type == MessageType.Extension)
@@ -83,6 +82,10 @@ public sealed partial class ProtocolConnection
         catch (InvalidMessageException e)
         {
             OnInvalidMessage(e);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _framesReceived); // after dispatch, so a count seen means handled
         }
     }
 }

@@ -22,6 +22,20 @@ public sealed class UiLatencyTests
     }
 
     [Fact]
+    public void ThePacerReportsItsLongestGapUntilReset()
+    {
+        var pacer = new GcPacer { Gen0Budget = long.MaxValue / 2, Gen1Budget = long.MaxValue };
+        Assert.Equal(TimeSpan.Zero, pacer.LongestTickGap);
+        pacer.Tick();
+        Thread.Sleep(30);
+        pacer.Tick();
+        Assert.InRange(pacer.LongestTickGap.TotalMilliseconds, 25, 5_000);
+        pacer.ResetDiagnostics();
+        Assert.Equal(TimeSpan.Zero, pacer.LongestTickGap);
+        Assert.Equal(TimeSpan.Zero, pacer.LongestCollect);
+    }
+
+    [Fact]
     public void ThePacerDoesNothingBelowItsBudget()
     {
         var pacer = new GcPacer { Gen0Budget = long.MaxValue / 2, Gen1Budget = long.MaxValue };

@@ -11,7 +11,15 @@
 // collection then has little to promote. Total GC time stays about the same; it is spread into
 // many pauses of a few ms instead of a few long ones.
 //
-// Cost when idle: reading two counters per tick.
+// Cost when idle: reading two counters per tick. The allocation counter is read imprecisely on
+// purpose: a precise read suspends every managed thread (the UI thread too) to add up their
+// allocation contexts, 500 times a second; the imprecise one is off by at most a few KB per thread.
+//
+// Known limit: while a background gen2 collection runs, an induced collection waits for it to
+// finish (20-50 ms while a big peer syncs), so a collection right after one can have more to
+// promote than the budget. LongestTickGap shows it; `perf join` prints it.
+using System.Diagnostics;
+
 namespace Cabal.Chat.Tui;
 
 /// <summary>Induces small, frequent collections so no single pause is long (see the file header). Driven by <see cref="UiLatencyGuard"/>.</summary>
@@ -23,10 +31,26 @@ public sealed class GcPacer
     /// <summary>Gen1 size after a collection above which the next induced collection is gen1. Default 2 MB.</summary>
     public long Gen1Budget { get; init; } = 2L << 20;
 
-    private long _baseline = GC.GetTotalAllocatedBytes(precise: true);
+    private long _baseline = GC.GetTotalAllocatedBytes(precise: false);
     private int _collections = GC.CollectionCount(0);
     private int _nextGen;
     private long _induced;
+
+    private long _lastTick;           // Stopwatch timestamps from here on
+    private long _longestGap;
+    private long _longestCollect;
+
+    /// <summary>Longest time between two ticks since the last <see cref="ResetDiagnostics"/>: while it is long, allocations pile up for the next collection.</summary>
+    public TimeSpan LongestTickGap => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longestGap));
+
+    /// <summary>Longest induced collection since the last <see cref="ResetDiagnostics"/>, as the pacer waited for it (a background gen2 collection in progress makes it wait).</summary>
+    public TimeSpan LongestCollect => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longestCollect));
+
+    public void ResetDiagnostics()
+    {
+        Interlocked.Exchange(ref _longestGap, 0);
+        Interlocked.Exchange(ref _longestCollect, 0);
+    }
 
     /// <summary>Collections the pacer induced so far.</summary>
     public long Induced => Interlocked.Read(ref _induced);
@@ -36,7 +60,10 @@ public sealed class GcPacer
     /// <summary>Reads the allocation counter and collects if the budget is spent. Call from one thread, every few ms.</summary>
     public void Tick()
     {
-        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var now = Stopwatch.GetTimestamp();
+        if (_lastTick != 0) RecordLongest(ref _longestGap, now - _lastTick);
+        _lastTick = now;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
         var count = GC.CollectionCount(0);
         if (count != _collections)
         {
@@ -49,9 +76,16 @@ public sealed class GcPacer
         }
         else if (allocated - _baseline < Gen0Budget) return;
         GC.Collect(_nextGen, GCCollectionMode.Forced, blocking: true);
+        RecordLongest(ref _longestCollect, Stopwatch.GetTimestamp() - now);
         Interlocked.Increment(ref _induced);
         _nextGen = Gen1Size() > Gen1Budget ? 1 : 0;
         _collections = GC.CollectionCount(0);
-        _baseline = GC.GetTotalAllocatedBytes(precise: true);
+        _baseline = GC.GetTotalAllocatedBytes(precise: false);
+    }
+
+    // Only the ticking thread writes; readers on other threads see a whole value.
+    private static void RecordLongest(ref long longest, long elapsed)
+    {
+        if (elapsed > Interlocked.Read(ref longest)) Interlocked.Exchange(ref longest, elapsed);
     }
 }

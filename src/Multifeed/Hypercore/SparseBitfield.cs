@@ -4,7 +4,12 @@
 // Used for the data bitfield (bit = block) and the tree bitfield (bit = flat-tree node).
 // Memory: only pages holding a bit that was ever set are allocated (default 1 KiB = 8192 bits, which
 // is hypercore's data page; 2048 matches its tree page), so bit 2^40 costs one page, not 128 GiB.
-// Page indices are also kept sorted so NextSet can jump over unallocated gaps.
+// Why pages grow and the index is two arrays: a client holds three bitfields for each of 10,000+
+// feeds, most of them a few dozen blocks long. A full 1 KiB page, a dictionary and a hash set each
+// made that about 1.5 KB per bitfield, all of it for the garbage collector to walk; a page now starts
+// at 16 bytes and doubles up to the page size as higher bytes are written (bytes past its end read as
+// zero), and the sorted page indices double as the lookup table (binary search, with a one-slot cache
+// for sequential access). A bitfield with one short page costs under 200 bytes.
 // Not thread-safe: the owner (a feed) serialises access.
 using System.Numerics;
 
@@ -12,12 +17,16 @@ namespace Cabal.Multifeed.Hypercore;
 
 public sealed class SparseBitfield
 {
-    private readonly Dictionary<ulong, byte[]> _pages = new();
-    private readonly List<ulong> _sortedPages = new();
-    private readonly HashSet<ulong> _dirty = new();
+    private const int MinPageBytes = 16;
+    private const ulong NoPage = ulong.MaxValue; // page indices stay below 2^61, so this is never one
+
     private readonly int _pageShift;          // log2(page size in bytes)
-    private ulong _lastIndex = ulong.MaxValue; // one-entry cache: sequential access hits the same page
-    private byte[]? _lastPage;
+    private ulong[] _indices = [];            // allocated page indices, ascending; parallel to _pages
+    private byte[][] _pages = [];             // each 16 bytes .. PageSize, grown on demand
+    private int _count;
+    private int _last = -1;                   // slot of the last page found
+    private ulong _dirtyOne = NoPage;         // the usual case: one page modified since ClearDirty
+    private HashSet<ulong>? _dirtyMore;       // further dirty pages, only when there are some
 
     public SparseBitfield(int pageSize = 1024)
     {
@@ -39,16 +48,25 @@ public sealed class SparseBitfield
     /// </summary>
     public ulong Length { get; private set; }
 
-    public int PageCount => _pages.Count;
+    public int PageCount => _count;
 
     /// <summary>Bytes held by page buffers (the memory cost of the bitfield, excluding bookkeeping).</summary>
-    public long AllocatedBytes => (long)_pages.Count * PageSize;
+    public long AllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            for (var i = 0; i < _count; i++) total += _pages[i].Length;
+            return total;
+        }
+    }
 
     public bool Get(ulong bit)
     {
         var b = bit >> 3;
-        var page = Page(b >> _pageShift, allocate: false);
-        return page is not null && (page[(int)(b & (ulong)(PageSize - 1))] & (0x80 >> (int)(bit & 7))) != 0;
+        var page = Existing(b >> _pageShift);
+        var offset = (int)(b & (ulong)(PageSize - 1));
+        return page is not null && offset < page.Length && (page[offset] & (0x80 >> (int)(bit & 7))) != 0;
     }
 
     /// <summary>Sets or clears one bit; returns whether the bit changed.</summary>
@@ -56,14 +74,15 @@ public sealed class SparseBitfield
     {
         var b = bit >> 3;
         var pageIndex = b >> _pageShift;
-        var page = Page(pageIndex, allocate: value);
-        if (page is null) return false; // clearing a bit on an absent page: already clear
-        ref var cell = ref page[(int)(b & (ulong)(PageSize - 1))];
+        var offset = (int)(b & (ulong)(PageSize - 1));
+        var page = value ? Writable(pageIndex, offset) : Existing(pageIndex);
+        if (page is null || offset >= page.Length) return false; // clearing where nothing was set
+        ref var cell = ref page[offset];
         var mask = (byte)(0x80 >> (int)(bit & 7));
         var next = value ? (byte)(cell | mask) : (byte)(cell & ~mask);
         if (next == cell) return false;
         cell = next;
-        _dirty.Add(pageIndex);
+        MarkDirty(pageIndex);
         if (value) Grow(b);
         return true;
     }
@@ -85,14 +104,14 @@ public sealed class SparseBitfield
             var pageIndex = b >> _pageShift;
             var offset = (int)(b & (ulong)(PageSize - 1));
             var n = (int)Math.Min((ulong)(PageSize - offset), bEnd - b);
-            var page = Page(pageIndex, allocate: value);
-            if (page is not null)
+            var page = value ? Writable(pageIndex, offset + n - 1) : Existing(pageIndex);
+            if (page is not null && offset < page.Length)
             {
-                var span = page.AsSpan(offset, n);
+                var span = page.AsSpan(offset, Math.Min(n, page.Length - offset));
                 if (span.ContainsAnyExcept(fill))
                 {
                     span.Fill(fill);
-                    _dirty.Add(pageIndex);
+                    MarkDirty(pageIndex);
                 }
             }
             b += (ulong)n;
@@ -102,8 +121,9 @@ public sealed class SparseBitfield
 
     public byte GetByte(ulong byteIndex)
     {
-        var page = Page(byteIndex >> _pageShift, allocate: false);
-        return page is null ? (byte)0 : page[(int)(byteIndex & (ulong)(PageSize - 1))];
+        var page = Existing(byteIndex >> _pageShift);
+        var offset = (int)(byteIndex & (ulong)(PageSize - 1));
+        return page is not null && offset < page.Length ? page[offset] : (byte)0;
     }
 
     /// <summary>Copies bytes starting at <paramref name="byteOffset"/>; unallocated ranges read as zero.</summary>
@@ -113,9 +133,10 @@ public sealed class SparseBitfield
         {
             var offset = (int)(byteOffset & (ulong)(PageSize - 1));
             var n = Math.Min(PageSize - offset, destination.Length);
-            var page = Page(byteOffset >> _pageShift, allocate: false);
-            if (page is null) destination[..n].Clear();
-            else page.AsSpan(offset, n).CopyTo(destination);
+            var page = Existing(byteOffset >> _pageShift);
+            var held = page is null ? 0 : Math.Clamp(page.Length - offset, 0, n);
+            if (held > 0) page.AsSpan(offset, held).CopyTo(destination);
+            destination[held..n].Clear();
             destination = destination[n..];
             byteOffset += (ulong)n;
         }
@@ -135,11 +156,13 @@ public sealed class SparseBitfield
             var n = Math.Min(PageSize - offset, source.Length);
             var chunk = source[..n];
             var last = chunk.LastIndexOfAnyExcept((byte)0);
-            var page = Page(pageIndex, allocate: last >= 0);
-            if (page is not null && !chunk.SequenceEqual(page.AsSpan(offset, n)))
+            var page = last >= 0 ? Writable(pageIndex, offset + last) : Existing(pageIndex);
+            // Past the page's end the bytes read as zero, and so are the chunk's past `last`.
+            var held = page is null ? 0 : Math.Clamp(page.Length - offset, 0, n);
+            if (held > 0 && !chunk[..held].SequenceEqual(page.AsSpan(offset, held)))
             {
-                chunk.CopyTo(page.AsSpan(offset));
-                _dirty.Add(pageIndex);
+                chunk[..held].CopyTo(page.AsSpan(offset));
+                MarkDirty(pageIndex);
             }
             if (last >= 0) Grow(byteOffset + (ulong)last);
             source = source[n..];
@@ -151,15 +174,14 @@ public sealed class SparseBitfield
     public ulong? NextSet(ulong from, ulong end = ulong.MaxValue)
     {
         if (from >= end) return null;
-        var i = _sortedPages.BinarySearch(from >> 3 >> _pageShift);
+        var i = Array.BinarySearch(_indices, 0, _count, from >> 3 >> _pageShift);
         if (i < 0) i = ~i;
-        for (; i < _sortedPages.Count; i++)
+        for (; i < _count; i++)
         {
-            var pageIndex = _sortedPages[i];
-            var pageStartBit = pageIndex * BitsPerPage;
+            var pageStartBit = _indices[i] * BitsPerPage;
             if (pageStartBit >= end) return null;
             var startBit = Math.Max(from, pageStartBit);
-            var found = ScanPage(_pages[pageIndex], pageStartBit, startBit, lookFor: true);
+            var found = ScanPage(_pages[i], pageStartBit, startBit, lookFor: true);
             if (found is { } f) return f < end ? f : null;
         }
         return null;
@@ -172,7 +194,7 @@ public sealed class SparseBitfield
         while (bit < end)
         {
             var pageIndex = bit >> 3 >> _pageShift;
-            var page = Page(pageIndex, allocate: false);
+            var page = Existing(pageIndex);
             if (page is null) return bit;
             var pageStartBit = pageIndex * BitsPerPage;
             if (ScanPage(page, pageStartBit, bit, lookFor: false) is { } f) return f < end ? f : null;
@@ -186,13 +208,13 @@ public sealed class SparseBitfield
     /// <summary>The highest set bit, or null when no bit is set.</summary>
     public ulong? LastSet()
     {
-        for (var i = _sortedPages.Count - 1; i >= 0; i--)
+        for (var i = _count - 1; i >= 0; i--)
         {
-            var page = _pages[_sortedPages[i]];
+            var page = _pages[i];
             var b = page.AsSpan().LastIndexOfAnyExcept((byte)0);
             if (b < 0) continue;
             var bitInByte = BitOperations.TrailingZeroCount((uint)page[b]);
-            return _sortedPages[i] * BitsPerPage + (ulong)b * 8 + (ulong)(7 - bitInByte);
+            return _indices[i] * BitsPerPage + (ulong)b * 8 + (ulong)(7 - bitInByte);
         }
         return null;
     }
@@ -224,39 +246,51 @@ public sealed class SparseBitfield
         return total;
     }
 
-    /// <summary>Pages modified since the last <see cref="ClearDirty"/>, ascending; the memory is the live page (persist it before mutating again).</summary>
+    /// <summary>
+    /// Pages modified since the last <see cref="ClearDirty"/>, ascending. The memory is the live page
+    /// (persist it before mutating again) and may be shorter than <see cref="PageSize"/>: the bytes
+    /// past its end are zero, as <see cref="LoadPage"/> reads them.
+    /// </summary>
     public IEnumerable<(ulong PageIndex, ReadOnlyMemory<byte> Page)> DirtyPages
     {
         get
         {
-            var list = _dirty.ToList();
+            var list = _dirtyMore is null ? new List<ulong>() : _dirtyMore.ToList();
+            if (_dirtyOne != NoPage) list.Add(_dirtyOne);
             list.Sort();
-            foreach (var p in list) yield return (p, _pages[p]);
+            foreach (var p in list) yield return (p, Existing(p)!);
         }
     }
 
-    /// <summary>Every allocated page, ascending (a page may be all zero after bits were cleared).</summary>
+    /// <summary>Every allocated page, ascending (a page may be all zero after bits were cleared, and short as in <see cref="DirtyPages"/>).</summary>
     public IEnumerable<(ulong PageIndex, ReadOnlyMemory<byte> Page)> Pages
     {
         get
         {
-            foreach (var p in _sortedPages.ToArray()) yield return (p, _pages[p]);
+            var indices = _indices[.._count];
+            var pages = _pages[.._count];
+            for (var i = 0; i < indices.Length; i++) yield return (indices[i], pages[i]);
         }
     }
 
-    public bool HasDirtyPages => _dirty.Count > 0;
+    public bool HasDirtyPages => _dirtyOne != NoPage;
 
-    public void ClearDirty() => _dirty.Clear();
+    public void ClearDirty()
+    {
+        _dirtyOne = NoPage;
+        _dirtyMore = null;
+    }
 
     /// <summary>Restores a persisted page (not marked dirty). A short span is zero-extended; an all-zero one allocates nothing.</summary>
     public void LoadPage(ulong pageIndex, ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length > PageSize) throw new ArgumentException($"A page is at most {PageSize} bytes.", nameof(bytes));
         var last = bytes.LastIndexOfAnyExcept((byte)0);
-        var page = Page(pageIndex, allocate: last >= 0);
+        var page = last >= 0 ? Writable(pageIndex, last) : Existing(pageIndex);
         if (page is null) return;
-        bytes.CopyTo(page);
-        page.AsSpan(bytes.Length).Clear();
+        var held = Math.Min(bytes.Length, page.Length);
+        bytes[..held].CopyTo(page);
+        page.AsSpan(held).Clear();
         if (last >= 0) Grow((pageIndex << _pageShift) + (ulong)last);
     }
 
@@ -267,27 +301,67 @@ public sealed class SparseBitfield
         if (bits > Length) Length = bits;
     }
 
-    private byte[]? Page(ulong pageIndex, bool allocate)
+    private void MarkDirty(ulong pageIndex)
     {
-        if (pageIndex == _lastIndex) return _lastPage;
-        if (!_pages.TryGetValue(pageIndex, out var page))
+        if (_dirtyOne == NoPage) _dirtyOne = pageIndex;
+        else if (_dirtyOne != pageIndex) (_dirtyMore ??= new()).Add(pageIndex);
+    }
+
+    // The slot of a page (or the bitwise complement of where it would go).
+    private int Slot(ulong pageIndex)
+    {
+        var last = _last;
+        if ((uint)last < (uint)_count && _indices[last] == pageIndex) return last;
+        var i = Array.BinarySearch(_indices, 0, _count, pageIndex);
+        if (i >= 0) _last = i;
+        return i;
+    }
+
+    private byte[]? Existing(ulong pageIndex)
+    {
+        var slot = Slot(pageIndex);
+        return slot >= 0 ? _pages[slot] : null;
+    }
+
+    // The page, allocated or grown so that byte `offset` is inside it.
+    private byte[] Writable(ulong pageIndex, int offset)
+    {
+        var slot = Slot(pageIndex);
+        if (slot < 0)
         {
-            if (!allocate) return null;
-            page = new byte[PageSize];
-            _pages.Add(pageIndex, page);
-            var i = _sortedPages.BinarySearch(pageIndex);
-            _sortedPages.Insert(~i, pageIndex);
+            slot = ~slot;
+            if (_count == _indices.Length)
+            {
+                var capacity = Math.Max(1, _count * 2);
+                Array.Resize(ref _indices, capacity);
+                Array.Resize(ref _pages, capacity);
+            }
+            Array.Copy(_indices, slot, _indices, slot + 1, _count - slot);
+            Array.Copy(_pages, slot, _pages, slot + 1, _count - slot);
+            _indices[slot] = pageIndex;
+            _pages[slot] = new byte[SizeFor(offset)];
+            _count++;
+            _last = slot;
+            return _pages[slot];
         }
-        _lastIndex = pageIndex;
-        _lastPage = page;
+        var page = _pages[slot];
+        if (offset >= page.Length)
+        {
+            Array.Resize(ref page, SizeFor(offset));
+            _pages[slot] = page;
+        }
         return page;
     }
 
+    private int SizeFor(int offset) => Math.Min(PageSize, Math.Max(MinPageBytes, (int)BitOperations.RoundUpToPowerOf2((uint)offset + 1)));
+
     // First bit equal to lookFor at or after startBit inside one page, using vectorised byte scans.
+    // Bytes past a short page's end are zero.
     private ulong? ScanPage(byte[] page, ulong pageStartBit, ulong startBit, bool lookFor)
     {
         var bitInPage = (int)(startBit - pageStartBit);
         var byteIndex = bitInPage >> 3;
+        if (byteIndex >= page.Length) return lookFor ? null : startBit;
         var skip = (byte)(lookFor ? 0x00 : 0xFF);
         // Mask off bits before startBit in the first byte, then look byte-wise.
         var first = lookFor ? page[byteIndex] : (byte)~page[byteIndex];
@@ -295,7 +369,7 @@ public sealed class SparseBitfield
         if (first != 0) return pageStartBit + (ulong)byteIndex * 8 + (ulong)(BitOperations.LeadingZeroCount((uint)first) - 24);
         var rest = page.AsSpan(byteIndex + 1);
         var j = rest.IndexOfAnyExcept(skip);
-        if (j < 0) return null;
+        if (j < 0) return lookFor || page.Length == PageSize ? null : pageStartBit + (ulong)page.Length * 8;
         var v = lookFor ? rest[j] : (byte)~rest[j];
         return pageStartBit + (ulong)(byteIndex + 1 + j) * 8 + (ulong)(BitOperations.LeadingZeroCount((uint)v) - 24);
     }

@@ -1,6 +1,9 @@
 // Per-feed replication state shared by every connection: which peers replicate the feed, which
 // blocks are reserved (requested from some peer, so two peers are never asked for the same block),
 // which peers are barred from the feed after a fault, and acknowledgements with their waiters.
+// Why every collection but the peer list is made on first use: a big cabal has a hub for each of
+// 10,000+ feeds, and nearly all of them never hold a reservation, a barred peer, an ack or a waiter
+// once synced (see SparseBitfield on why long-lived per-feed memory matters).
 using Cabal.Multifeed.Hypercore;
 
 namespace Cabal.Multifeed.Replication;
@@ -9,10 +12,10 @@ public sealed class FeedHub
 {
     private readonly Lock _lock = new();
     private readonly List<FeedPeer> _peers = [];
-    private readonly HashSet<ulong> _reserved = [];
-    private readonly HashSet<string> _barred = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SparseBitfield> _acks = new(StringComparer.Ordinal);
-    private readonly List<AckWaiter> _waiters = [];
+    private HashSet<ulong>? _reserved;                 // null while nothing is reserved
+    private HashSet<string>? _barred;
+    private Dictionary<string, SparseBitfield>? _acks;
+    private List<AckWaiter>? _waiters;
 
     internal FeedHub(Feed feed)
     {
@@ -41,7 +44,7 @@ public sealed class FeedHub
         }
     }
 
-    public bool IsBarred(string remoteId) { lock (_lock) return _barred.Contains(remoteId); }
+    public bool IsBarred(string remoteId) { lock (_lock) return _barred?.Contains(remoteId) == true; }
 
     internal void Add(FeedPeer peer) { lock (_lock) _peers.Add(peer); }
 
@@ -50,15 +53,21 @@ public sealed class FeedHub
         lock (_lock)
         {
             _peers.Remove(peer);
-            foreach (var i in peer.InflightIndices) _reserved.Remove(i);
+            foreach (var i in peer.InflightIndices) UnreserveLocked(i);
         }
     }
 
-    internal void Bar(string remoteId) { lock (_lock) _barred.Add(remoteId); }
+    internal void Bar(string remoteId) { lock (_lock) (_barred ??= new(StringComparer.Ordinal)).Add(remoteId); }
 
-    internal bool TryReserve(ulong index) { lock (_lock) return _reserved.Add(index); }
+    internal bool TryReserve(ulong index) { lock (_lock) return (_reserved ??= []).Add(index); }
 
-    internal void Unreserve(ulong index) { lock (_lock) _reserved.Remove(index); }
+    internal void Unreserve(ulong index) { lock (_lock) UnreserveLocked(index); }
+
+    private void UnreserveLocked(ulong index)
+    {
+        if (_reserved is null || !_reserved.Remove(index)) return;
+        if (_reserved.Count == 0) _reserved = null;
+    }
 
     /// <summary>Tells every peer but <paramref name="except"/> that asked for updates about a block we now hold.</summary>
     internal void AnnounceDownloaded(ulong index, FeedPeer? except)
@@ -88,10 +97,14 @@ public sealed class FeedHub
         List<AckWaiter> done = [];
         lock (_lock)
         {
+            _acks ??= new(StringComparer.Ordinal);
             if (!_acks.TryGetValue(remoteId, out var bits)) _acks[remoteId] = bits = new SparseBitfield();
             if (!bits.Set(index, true)) return;
-            foreach (var w in _waiters) if (w.IsSatisfied(this)) done.Add(w);
-            foreach (var w in done) _waiters.Remove(w);
+            if (_waiters is not null)
+            {
+                foreach (var w in _waiters) if (w.IsSatisfied(this)) done.Add(w);
+                foreach (var w in done) _waiters.Remove(w);
+            }
         }
         foreach (var w in done) w.Completion.TrySetResult();
         AckReceived?.Invoke(remoteId, index);
@@ -100,10 +113,12 @@ public sealed class FeedHub
     /// <summary>Whether <paramref name="remoteId"/> acknowledged block <paramref name="index"/>.</summary>
     public bool HasAcked(string remoteId, ulong index) { lock (_lock) return HasAckedLocked(remoteId, index); }
 
-    private bool HasAckedLocked(string remoteId, ulong index) => _acks.TryGetValue(remoteId, out var b) && b.Get(index);
+    private bool HasAckedLocked(string remoteId, ulong index) => _acks is not null && _acks.TryGetValue(remoteId, out var b) && b.Get(index);
+
+    private int AckCountLocked(ulong index) => _acks?.Values.Count(b => b.Get(index)) ?? 0;
 
     /// <summary>Distinct peers that acknowledged block <paramref name="index"/>.</summary>
-    public int AckCount(ulong index) { lock (_lock) return _acks.Values.Count(b => b.Get(index)); }
+    public int AckCount(ulong index) { lock (_lock) return AckCountLocked(index); }
 
     /// <summary>Completes when peer <paramref name="remoteId"/> has acknowledged block <paramref name="index"/>.</summary>
     public Task WaitForAckAsync(string remoteId, ulong index, CancellationToken cancellationToken = default)
@@ -111,28 +126,28 @@ public sealed class FeedHub
 
     /// <summary>Completes when <paramref name="count"/> distinct peers have acknowledged block <paramref name="index"/>.</summary>
     public Task WaitForAckCountAsync(ulong index, int count, CancellationToken cancellationToken = default)
-        => Wait(new AckWaiter(w => w._acks.Values.Count(b => b.Get(index)) >= count), cancellationToken);
+        => Wait(new AckWaiter(w => w.AckCountLocked(index) >= count), cancellationToken);
 
     /// <summary>
     /// Completes when every peer connected at the time of each check has acknowledged blocks
     /// 0..<paramref name="index"/> (and at least one peer is connected).
     /// </summary>
     public Task WaitForAllPeersAsync(ulong index, CancellationToken cancellationToken = default)
-        => Wait(new AckWaiter(w => w._peers.Count > 0 && w._peers.All(p =>
-            w._acks.TryGetValue(p.RemoteId, out var b) && (b.NextClear(0) ?? b.Length) > index)), cancellationToken);
+        => Wait(new AckWaiter(w => w._peers.Count > 0 && w._acks is { } acks && w._peers.All(p =>
+            acks.TryGetValue(p.RemoteId, out var b) && (b.NextClear(0) ?? b.Length) > index)), cancellationToken);
 
     private Task Wait(AckWaiter waiter, CancellationToken ct)
     {
         lock (_lock)
         {
             if (waiter.IsSatisfied(this)) return Task.CompletedTask;
-            _waiters.Add(waiter);
+            (_waiters ??= []).Add(waiter);
         }
         if (ct.CanBeCanceled)
         {
             var reg = ct.Register(() =>
             {
-                lock (_lock) _waiters.Remove(waiter);
+                lock (_lock) _waiters?.Remove(waiter);
                 waiter.Completion.TrySetCanceled(ct);
             });
             waiter.Completion.Task.ContinueWith(_ => reg.Dispose(), TaskScheduler.Default);
@@ -146,6 +161,7 @@ public sealed class FeedHub
         List<AckWaiter> done;
         lock (_lock)
         {
+            if (_waiters is not { Count: > 0 }) return;
             done = _waiters.Where(w => w.IsSatisfied(this)).ToList();
             foreach (var w in done) _waiters.Remove(w);
         }

@@ -20,10 +20,14 @@ public sealed partial class FeedPeer
     private ulong _remoteLength;
     private ulong _selectFrom;
     private readonly SparseBitfield _remoteBits = new(); // blocks the remote has and we lacked when told
-    private readonly HashSet<ulong> _wantsSent = [];
-    private readonly Dictionary<ulong, long> _inflight = []; // block → Stopwatch timestamp of the request
+    private int _wantsSent; // Want ranges 0.._wantsSent-1 have been sent (always a prefix)
+    // Block → Stopwatch timestamp of its request; null while nothing is in flight, which is how
+    // nearly all of a big cabal's feeds sit once synced (see SparseBitfield on why that matters).
+    private Dictionary<ulong, long>? _inflight;
 
-    internal IReadOnlyCollection<ulong> InflightIndices { get { lock (_gate) return _inflight.Keys.ToArray(); } }
+    private int InflightCount => _inflight?.Count ?? 0;
+
+    internal IReadOnlyCollection<ulong> InflightIndices { get { lock (_gate) return _inflight?.Keys.ToArray() ?? []; } }
 
     private int _waitingForBudget;
 
@@ -44,10 +48,10 @@ public sealed partial class FeedPeer
     {
         if (!_downloading || !_remoteUploading || _compat) return;
         // Always the first range; further ranges once the remote is known to reach into them.
-        for (ulong range = 0; range == 0 || range * WantRange < _remoteLength; range++)
+        for (var range = (ulong)_wantsSent; _wantsSent < MaxWants && (range == 0 || range * WantRange < _remoteLength); range++)
         {
-            if (_wantsSent.Count >= MaxWants) break;
-            if (_wantsSent.Add(range)) _channel.Send(new Want { Start = range * WantRange, Length = WantRange });
+            _channel.Send(new Want { Start = range * WantRange, Length = WantRange });
+            _wantsSent++;
         }
     }
 
@@ -119,7 +123,7 @@ public sealed partial class FeedPeer
         {
             if (_closed || !_downloading || !_remoteUploading) return;
             var wrapped = false;
-            while (_inflight.Count < _options.MaxInflightRequests)
+            while (InflightCount < _options.MaxInflightRequests)
             {
                 var next = _remoteBits.NextSet(_selectFrom, _remoteLength);
                 if (next is not { } index)
@@ -130,7 +134,7 @@ public sealed partial class FeedPeer
                     continue;
                 }
                 _selectFrom = index + 1;
-                if (_inflight.ContainsKey(index)) continue;
+                if (_inflight?.ContainsKey(index) == true) continue;
                 if (_feed.Has(index)) { _remoteBits.Set(index, false); continue; }
                 if (_budget is not null && !_budget.TryAcquire(this)) { _selectFrom = index; break; } // woken when a slot frees
                 if (!_hub.TryReserve(index))
@@ -138,7 +142,7 @@ public sealed partial class FeedPeer
                     _budget?.Return();
                     continue; // another peer is fetching it
                 }
-                _inflight[index] = Stopwatch.GetTimestamp();
+                (_inflight ??= [])[index] = Stopwatch.GetTimestamp();
                 _channel.Send(new Request { Index = index, Bytes = 0, Hash = false, Nodes = 0 });
             }
         }
@@ -150,7 +154,8 @@ public sealed partial class FeedPeer
         lock (_gate)
         {
             // hypercore drops unrequested values; a peer may not push blocks at us.
-            if (!_inflight.Remove(d.Index)) return;
+            if (_inflight is null || !_inflight.Remove(d.Index)) return;
+            if (_inflight.Count == 0) _inflight = null;
         }
         // The slot is this feed's first: its own next request (in Update below) reuses it, and only
         // what it leaves wakes other feeds (see RequestBudget).
@@ -213,7 +218,7 @@ public sealed partial class FeedPeer
         lock (_gate)
         {
             if (_closed) return;
-            if (_inflight.Count == 0)
+            if (_inflight is null)
             {
                 idleWithWork = _downloading && _remoteUploading && _remoteBits.NextSet(0, _remoteLength) is not null;
             }
@@ -225,6 +230,7 @@ public sealed partial class FeedPeer
                     if (_feed.Has(oldest.Key))
                     {
                         _inflight.Remove(oldest.Key); // another peer served it meanwhile
+                        if (_inflight.Count == 0) _inflight = null;
                         _hub.Unreserve(oldest.Key);
                         released = 1;
                     }
@@ -245,7 +251,7 @@ public sealed partial class FeedPeer
         lock (_gate)
         {
             if (_closed) return;
-            if (_downloading && _remoteLength > 0 && _inflight.Count == 0 && _feed.DownloadedCount() >= _remoteLength)
+            if (_downloading && _remoteLength > 0 && _inflight is null && _feed.DownloadedCount() >= _remoteLength)
             {
                 _downloading = false;
                 _channel.Send(new Status { Uploading = _uploading, Downloading = false });

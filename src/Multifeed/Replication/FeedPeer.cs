@@ -87,10 +87,10 @@ public sealed partial class FeedPeer
         {
             if (_closed) return;
             _closed = true;
-            outstanding = _inflight.Count;
+            outstanding = InflightCount;
         }
         _hub.Remove(this); // releases the reservations of the requests still in flight
-        lock (_gate) _inflight.Clear();
+        lock (_gate) _inflight = null;
         _budget?.Release(outstanding);
         _hub.RecheckWaiters();
     }
@@ -112,10 +112,10 @@ public sealed partial class FeedPeer
             _remoteDownloading = s.Downloading;
             if (!_remoteUploading)
             {
-                foreach (var i in _inflight.Keys) _hub.Unreserve(i);
-                dropped = _inflight.Count;
-                _inflight.Clear();
-                _wantsSent.Clear();
+                if (_inflight is not null) foreach (var i in _inflight.Keys) _hub.Unreserve(i);
+                dropped = InflightCount;
+                _inflight = null;
+                _wantsSent = 0;
             }
             else SendWantsLocked();
         }

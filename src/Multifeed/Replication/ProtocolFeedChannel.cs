@@ -1,13 +1,15 @@
-// Adapts a Cabal.Net ProtocolChannel to the replication state machine and pumps its messages.
+// Adapts a Cabal.Net ProtocolChannel to the replication state machine, both ways: the peer sends
+// through it, and the channel's events reach the peer through it.
 using Cabal.Net;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
 namespace Cabal.Multifeed.Replication;
 
-internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ILogger logger) : IFeedChannel
+internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ILogger logger) : IFeedChannel, IChannelHandler
 {
     private string? _remoteId;
+    private FeedPeer? _peer;
 
     // Known only after the handshake; channels may be opened before it completes.
     public string RemoteId => _remoteId ?? (channel.Connection.RemoteStaticKey is { } k ? _remoteId = Convert.ToHexStringLower(k) : "unknown");
@@ -25,31 +27,19 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ILogger logge
     }
 
     /// <summary>
-    /// Starts the peer once the remote's Open is verified, then hands it every message in order.
-    /// Before each message it waits while the connection's send queue is over its bound, so a
-    /// remote that requests faster than it reads cannot make our memory grow.
+    /// Hands the channel's events to <paramref name="peer"/>: Start once the remote's Open is verified,
+    /// then every message in order on the connection's read loop (which keeps what the remote makes us
+    /// send bounded; see ProtocolConnection.Dispatch), then OnClosed.
     /// </summary>
-    public static async Task PumpAsync(ProtocolChannel channel, FeedPeer peer, CancellationToken ct)
+    public void Bind(FeedPeer peer)
     {
-        try
-        {
-            if (!await channel.RemoteOpened.WaitAsync(ct).ConfigureAwait(false)) return;
-            peer.Start();
-            var reader = channel.Messages;
-            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var message))
-                {
-                    peer.OnMessage(message);
-                    if (channel.Connection.QueuedSendBytes > 0)
-                        await channel.Connection.WaitForSendCapacityAsync(ct).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (OperationCanceledException) { }
-        finally
-        {
-            peer.OnClosed();
-        }
+        _peer = peer;
+        channel.Attach(this);
     }
+
+    void IChannelHandler.OnRemoteOpened() => _peer!.Start();
+
+    void IChannelHandler.OnMessage(IMessage message) => _peer!.OnMessage(message);
+
+    void IChannelHandler.OnClosed(ChannelCloseReason reason) => _peer!.OnClosed();
 }

@@ -12,10 +12,9 @@ public sealed class ReplicationSession : IAsyncDisposable
     private readonly Replicator _replicator;
     private readonly ReplicationOptions _options;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FeedPeer> _peers = new(StringComparer.Ordinal);
-    private readonly List<Task> _pumps = [];
+    private bool _disposed;
 
     /// <param name="acceptRemoteFeeds">When the remote opens a feed we have not: true to open it if the store holds it.</param>
     public ReplicationSession(Replicator replicator, ProtocolConnection connection, ReplicationOptions? options = null, bool acceptRemoteFeeds = true, ILoggerFactory? loggerFactory = null)
@@ -41,15 +40,19 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// <summary>Opens a channel for <paramref name="feed"/> and replicates it; a second call for the same feed is a no-op.</summary>
     public FeedPeer Replicate(Feed feed)
     {
+        FeedPeer peer;
+        ProtocolFeedChannel adapter;
         lock (_lock)
         {
             if (_peers.TryGetValue(feed.KeyHex, out var existing) && !existing.IsClosed) return existing;
-            var channel = Connection.OpenChannel(feed.Key);
-            var peer = _replicator.Attach(feed, new ProtocolFeedChannel(channel, _logger), _options, Budget);
+            adapter = new ProtocolFeedChannel(Connection.OpenChannel(feed.Key), _logger);
+            peer = _replicator.Attach(feed, adapter, _options, Budget);
             _peers[feed.KeyHex] = peer;
-            _pumps.Add(ProtocolFeedChannel.PumpAsync(channel, peer, _stop.Token));
-            return peer;
         }
+        // Outside the lock: if the remote has opened already, binding starts the peer right here.
+        adapter.Bind(peer);
+        if (Volatile.Read(ref _disposed)) peer.OnClosed(); // raced with DisposeAsync: let go at once
+        return peer;
     }
 
     private void OnRemoteDiscoveryKey(object? sender, DiscoveryKeyEventArgs e)
@@ -62,13 +65,17 @@ public sealed class ReplicationSession : IAsyncDisposable
 
     private string RemoteIdHex => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k) : "unknown";
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Connection.DiscoveryKey -= OnRemoteDiscoveryKey;
-        await _stop.CancelAsync().ConfigureAwait(false);
-        Task[] pumps;
-        lock (_lock) pumps = [.. _pumps];
-        await Task.WhenAll(pumps).ConfigureAwait(false);
-        _stop.Dispose();
+        FeedPeer[] peers;
+        lock (_lock)
+        {
+            _disposed = true;
+            peers = [.. _peers.Values];
+        }
+        // The channels stay open (the connection is the caller's); the peers let go of them.
+        foreach (var peer in peers) peer.OnClosed();
+        return ValueTask.CompletedTask;
     }
 }

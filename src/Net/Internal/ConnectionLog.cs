@@ -48,6 +48,9 @@ internal static partial class ConnectionLog
     [LoggerMessage(2009, LogLevel.Debug, "Rejected {DiscoveryKey}: the remote's earlier Open has an invalid capability")]
     public static partial void RejectedOpen(ILogger logger, string discoveryKey);
 
+    [LoggerMessage(2010, LogLevel.Warning, "Closing channel {LocalId}: its handler threw")]
+    public static partial void ChannelHandlerFailed(ILogger logger, ulong localId, Exception error);
+
     [LoggerMessage(3001, LogLevel.Trace, "Dropped extension message {Id} on channel {RemoteId}: no matching local extension")]
     public static partial void ExtensionDropped(ILogger logger, ulong id, ulong remoteId);
 
