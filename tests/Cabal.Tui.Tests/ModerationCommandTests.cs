@@ -51,6 +51,41 @@ public sealed class ModerationCommandTests
     }
 
     [Fact]
+    public async Task Hiding_removes_the_users_loaded_messages_and_unhiding_brings_them_back()
+    {
+        var (h, bob, _) = await StartAsync();
+        await using var _h = h;
+        h.Vm.Submit("/join dev");
+        bool Shown() => h.S.Lines.Any(l => l.Author == bob.Key && l.Text == "the dev channel exists");
+        await h.WaitAsync(Shown, "bob's message in #dev");
+
+        await h.OneAsync("/hide bob");
+        await h.WaitAsync(() => !Shown(), "bob's message gone after /hide");
+        await h.OneAsync("/unhide bob");
+        await h.WaitAsync(Shown, "bob's message back after /unhide");
+    }
+
+    [Fact]
+    public async Task Archive_notices_only_for_me_and_for_admins_and_mods()
+    {
+        var (h, bob, carol) = await StartAsync();
+        await using var _h = h;
+        h.Vm.SwitchTo(ChannelRef.Status);
+        async Task ArchiveAsync(RemoteUser who, string reason)
+        {
+            await who.AppendAsync(Cabal.Chat.Messages.MessageEncoder.Archive(Cabal.Chat.Messages.MessageTypes.Archive, "dev", reason, RemoteUser.Now() + 1000));
+            await h.Core.WaitForIndexAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
+
+        await ArchiveAsync(carol, "not mine to archive");
+        await h.RunAsync("/mod bob"); // a later batch: carol's archive event has been applied by now
+        await ArchiveAsync(bob, "by a mod");
+        await h.WaitAsync(() => h.Notes().Any(n => n.Contains("archived #dev", StringComparison.Ordinal)), "bob's archive notice");
+        Assert.Single(h.Notes(), n => n.Contains("archived #dev", StringComparison.Ordinal));
+        Assert.StartsWith("bob", h.Notes().Single(n => n.Contains("archived #dev", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Channel_and_reason_options_in_any_order()
     {
         var (h, bob, carol) = await StartAsync();

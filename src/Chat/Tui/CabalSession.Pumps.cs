@@ -1,4 +1,5 @@
 using Cabal.Chat.Cli;
+using Cabal.Chat.Moderation;
 
 namespace Cabal.Chat.Tui;
 
@@ -28,8 +29,8 @@ public sealed partial class CabalSession
         catch (ObjectDisposedException) { }
     }
 
-    /// <summary>What a batch changed that needs a query: the joined channels, members, hidden authors.</summary>
-    private sealed record Derived((List<string>, HashSet<string>)? Joined, IReadOnlyList<string>? Members, HashSet<string> Hidden);
+    /// <summary>What a batch changed that needs a query: the joined channels, members, hidden authors, archivers who count.</summary>
+    private sealed record Derived((List<string>, HashSet<string>)? Joined, IReadOnlyList<string>? Members, HashSet<string> Hidden, HashSet<string> Archivers);
 
     private Derived Derive(List<CabalEvent> batch)
     {
@@ -40,7 +41,12 @@ public sealed partial class CabalSession
         var hidden = new HashSet<string>(StringComparer.Ordinal);
         foreach (var m in batch.OfType<MessageReceived>().Select(e => e.Message).DistinctBy(m => (m.Author, m.Channel)))
             if (Core.IsHidden(m.Author, m.Channel)) hidden.Add(m.Author + "/" + m.Channel);
-        return new Derived(joinedChanged ? QueryJoined() : null, membersChanged ? Core.GetMembers(current) : null, hidden);
+        // cabal-cli announces an archive or unarchive only by me or by a cabal-wide admin or mod (in my
+        // view); anyone else's is ignored by the archives view, so a notice would be misleading.
+        var archivers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var author in batch.OfType<ArchiveChanged>().Select(a => a.Author).Distinct())
+            if (author == me || Core.GetFlags(author).Any(f => f is AuthTable.Admin or AuthTable.Mod)) archivers.Add(author);
+        return new Derived(joinedChanged ? QueryJoined() : null, membersChanged ? Core.GetMembers(current) : null, hidden, archivers);
     }
 
     // UI thread: folds a batch of events into the state.
@@ -69,7 +75,7 @@ public sealed partial class CabalSession
                 case UserUpdated u:
                     Names[u.Key] = u.Name;
                     break;
-                case ArchiveChanged a:
+                case ArchiveChanged a when derived.Archivers.Contains(a.Author):
                     AddNote($"{TerminalText.Sanitize(DisplayName(a.Author))} {(a.Archived ? "archived" : "unarchived")} #{TerminalText.Sanitize(a.Channel)}", ChannelRef.Status);
                     break;
                 case ModerationChanged { Applied: true } mc:
@@ -84,7 +90,34 @@ public sealed partial class CabalSession
             }
         }
         Merge(fresh);
+        if (batch.Exists(static e => e is ModerationChanged { Applied: true })) RefreshWindow();
         Changed();
+    }
+
+    // A hide, unhide, block or role change can change which of the loaded messages may show, so the
+    // loaded window is queried again off the UI thread (as many lines as it holds) and replaces what
+    // is on screen. Lines that arrived after that query are kept.
+    private void RefreshWindow()
+    {
+        if (Current.Kind != ChannelKind.Channel || Loading) return;
+        var (channel, generation, count) = (Current, _generation, Math.Max(PageSize, Lines.Count));
+        _ = Background(() =>
+        {
+            var page = QueryPage(channel, null, count);
+            _ui.Post(() =>
+            {
+                if (generation != _generation) return;
+                var newest = page.Count > 0 ? page[^1].Position : (MessagePosition?)null;
+                var later = newest is { } n ? Lines.Where(l => Compare(l.Position, n) > 0).ToList() : [];
+                Lines.Clear();
+                _loaded.Clear();
+                Merge(page);
+                Merge(later);
+                ReachedStart = page.Count < count;
+                Changed();
+            });
+            return Task.CompletedTask;
+        });
     }
 
     private void Arrived(ChannelRef channel, ChatLine line, List<ChatLine> fresh)
