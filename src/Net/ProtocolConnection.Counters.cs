@@ -6,10 +6,14 @@ public sealed partial class ProtocolConnection
 {
     private long _framesSent;
     private long _framesReceived;
+    private long _messagesDeferred;
 
     /// <summary>Frames (keepalives excluded) written to the transport so far.</summary>
     public long FramesSent => Interlocked.Read(ref _framesSent);
 
     /// <summary>Frames (keepalives excluded) received and dispatched so far.</summary>
     public long FramesReceived => Interlocked.Read(ref _framesReceived);
+
+    /// <summary>Channel messages that waited for the send queue to drain before their handler saw them (see ProtocolConnection.Dispatch).</summary>
+    public long MessagesDeferred => Interlocked.Read(ref _messagesDeferred);
 }

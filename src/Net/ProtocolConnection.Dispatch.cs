@@ -28,6 +28,7 @@ public sealed partial class ProtocolConnection
                     _ = Task.Run(DrainDeferredAsync);
                 }
                 _deferred.Enqueue((channel, message));
+                Interlocked.Increment(ref _messagesDeferred);
                 return;
             }
         }
