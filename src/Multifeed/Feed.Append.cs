@@ -111,13 +111,17 @@ public sealed partial class Feed
 
     private void RaiseAppended(ulong start, ulong count)
     {
-        try { Appended?.Invoke(this, new FeedAppendedEventArgs(start, count)); }
+        var args = new FeedAppendedEventArgs(start, count);
+        try { Appended?.Invoke(this, args); }
         catch (Exception e) { StorageLog.HandlerFailed(_store.Logger, e); }
+        _store.RaiseFeedAppended(this, args);
     }
 
     private void RaiseDownloaded(ulong index, int size)
     {
-        try { Downloaded?.Invoke(this, new FeedDownloadedEventArgs(index, size)); }
+        var args = new FeedDownloadedEventArgs(index, size);
+        try { Downloaded?.Invoke(this, args); }
         catch (Exception e) { StorageLog.HandlerFailed(_store.Logger, e); }
+        _store.RaiseFeedDownloaded(this, args);
     }
 }

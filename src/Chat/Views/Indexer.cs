@@ -28,8 +28,6 @@ internal sealed class Indexer : IAsyncDisposable
         public readonly Feed Feed = feed;
         public long Indexed;      // committed cursor; written by the loop only
         public int Queued;        // 1 while waiting in the signal queue
-        public EventHandler<FeedAppendedEventArgs>? OnAppended;
-        public EventHandler<FeedDownloadedEventArgs>? OnDownloaded;
     }
 
     private readonly FeedStore _store;
@@ -70,6 +68,9 @@ internal sealed class Indexer : IAsyncDisposable
             var total = tx.Read(_views.Meta, "malformed"u8);
             _malformedTotal = total is { Length: 8 } ? (long)BinaryPrimitives.ReadUInt64BigEndian(total) : 0;
             _store.FeedAdded += OnFeedAdded;
+            // One store-wide subscription each, not two per feed (see FeedStore.FeedAppended).
+            _store.FeedAppended += OnFeedGrew;
+            _store.FeedDownloaded += OnFeedGrew;
             // multifeed order: remote feeds first, the local writer last.
             foreach (var feed in _store.List(_group).OrderBy(f => f.Writable && f.Name == "local" ? 1 : 0))
                 Track(feed, tx);
@@ -90,13 +91,14 @@ internal sealed class Indexer : IAsyncDisposable
         if (!_feeds.TryAdd(feed.KeyHex, state)) return;
         var cursor = tx.Read(_views.Cursors, feed.Key);
         state.Indexed = cursor is { Length: 8 } ? (long)BinaryPrimitives.ReadUInt64BigEndian(cursor) : 0;
-        state.OnAppended = (_, _) => Signal(state);
-        state.OnDownloaded = (_, _) => Signal(state);
-        feed.Appended += state.OnAppended;
-        feed.Downloaded += state.OnDownloaded;
         // Picks up anything appended before we subscribed; later appends signal through the events.
         // A feed already indexed to its end is not queued, so a warm open of a big cabal does no work.
         if ((long)feed.Contiguous > state.Indexed) Signal(state);
+    }
+
+    private void OnFeedGrew(object? sender, EventArgs e)
+    {
+        if (sender is Feed feed && _feeds.TryGetValue(feed.KeyHex, out var state)) Signal(state);
     }
 
     private void Signal(FeedState s)
@@ -238,11 +240,8 @@ internal sealed class Indexer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _store.FeedAdded -= OnFeedAdded;
-        foreach (var s in _feeds.Values)
-        {
-            s.Feed.Appended -= s.OnAppended;
-            s.Feed.Downloaded -= s.OnDownloaded;
-        }
+        _store.FeedAppended -= OnFeedGrew;
+        _store.FeedDownloaded -= OnFeedGrew;
         _signals.Writer.TryComplete();
         _stop.Cancel();
         try { await _loop.ConfigureAwait(false); }

@@ -17,11 +17,7 @@ public sealed class FeedHub
     private Dictionary<string, SparseBitfield>? _acks;
     private List<AckWaiter>? _waiters;
 
-    internal FeedHub(Feed feed)
-    {
-        Feed = feed;
-        feed.Appended += OnAppended;
-    }
+    internal FeedHub(Feed feed) => Feed = feed; // appends arrive through Replicator (one store-wide subscription)
 
     public Feed Feed { get; }
 
@@ -83,7 +79,7 @@ public sealed class FeedHub
             if (p != except) p.AnnounceHave(index, 1);
     }
 
-    private void OnAppended(object? sender, FeedAppendedEventArgs e)
+    internal void OnAppended(FeedAppendedEventArgs e)
     {
         // Remote feeds grow by downloads, which are announced block by block instead.
         if (!Feed.Writable) return;

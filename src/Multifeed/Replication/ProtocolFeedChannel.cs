@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Cabal.Multifeed.Replication;
 
-internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ILogger logger) : IFeedChannel, IChannelHandler
+internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSession session, ILogger logger) : IFeedChannel, IChannelHandler
 {
     private string? _remoteId;
     private FeedPeer? _peer;
@@ -37,7 +37,11 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ILogger logge
         channel.Attach(this);
     }
 
-    void IChannelHandler.OnRemoteOpened() => _peer!.Start();
+    void IChannelHandler.OnRemoteOpened()
+    {
+        session.OnRemoteOpened();
+        _peer!.Start();
+    }
 
     void IChannelHandler.OnMessage(IMessage message) => _peer!.OnMessage(message);
 

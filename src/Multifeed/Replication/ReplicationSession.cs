@@ -15,6 +15,7 @@ public sealed class ReplicationSession : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FeedPeer> _peers = new(StringComparer.Ordinal);
     private bool _disposed;
+    private int _remoteOpened;
 
     /// <param name="acceptRemoteFeeds">When the remote opens a feed we have not: true to open it if the store holds it.</param>
     public ReplicationSession(Replicator replicator, ProtocolConnection connection, ReplicationOptions? options = null, bool acceptRemoteFeeds = true, ILoggerFactory? loggerFactory = null)
@@ -32,6 +33,11 @@ public sealed class ReplicationSession : IAsyncDisposable
     /// <summary>Block requests in flight on this connection across all feeds (ReplicationOptions.MaxInflightPerConnection).</summary>
     public RequestBudget Budget { get; }
 
+    /// <summary>Feed channels of this session that both sides have opened (each counted once, when its peer started).</summary>
+    public int RemoteOpenedCount => Volatile.Read(ref _remoteOpened);
+
+    internal void OnRemoteOpened() => Interlocked.Increment(ref _remoteOpened);
+
     /// <summary>The state machines of the feeds replicated on this connection.</summary>
     public IReadOnlyList<FeedPeer> Peers { get { lock (_lock) return [.. _peers.Values]; } }
 
@@ -45,7 +51,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         lock (_lock)
         {
             if (_peers.TryGetValue(feed.KeyHex, out var existing) && !existing.IsClosed) return existing;
-            adapter = new ProtocolFeedChannel(Connection.OpenChannel(feed.Key), _logger);
+            adapter = new ProtocolFeedChannel(Connection.OpenChannel(feed.Key), this, _logger);
             peer = _replicator.Attach(feed, adapter, _options, Budget);
             _peers[feed.KeyHex] = peer;
         }

@@ -19,7 +19,13 @@ public sealed class Replicator : IAsyncDisposable
         Store = store;
         Options = options ?? new ReplicationOptions();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Cabal.Multifeed.Replication");
+        store.FeedAppended += OnFeedAppended;
         _ticker = TickAsync(_stop.Token);
+    }
+
+    private void OnFeedAppended(object? sender, FeedAppendedEventArgs e)
+    {
+        if (sender is Feed feed && _hubs.TryGetValue(feed, out var hub)) hub.OnAppended(e);
     }
 
     public FeedStore Store { get; }
@@ -51,6 +57,7 @@ public sealed class Replicator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Store.FeedAppended -= OnFeedAppended;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _ticker.ConfigureAwait(false);
         _stop.Dispose();

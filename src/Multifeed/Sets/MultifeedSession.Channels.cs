@@ -15,7 +15,6 @@ public sealed partial class MultifeedSession
     private readonly ConcurrentDictionary<string, Feed> _dormant = new(StringComparer.Ordinal);
     private Dictionary<string, SyncWire.Entry>? _remoteLengths; // worker-only
     private int _active;
-    private int _remoteOpened;
 
     /// <summary>Feeds agreed on this session whose channels have been opened.</summary>
     public int ActiveFeedCount => Volatile.Read(ref _active);
@@ -24,7 +23,7 @@ public sealed partial class MultifeedSession
     public int DormantFeedCount => _dormant.Count;
 
     /// <summary>Feed channels of this session that the remote has opened too (duplex).</summary>
-    public int OpenChannelCount => Volatile.Read(ref _remoteOpened);
+    public int OpenChannelCount => Replication.RemoteOpenedCount;
 
     /// <summary>True once the remote's feed lengths arrived (both peers are this implementation).</summary>
     public bool LengthSyncActive => Volatile.Read(ref _remoteLengths) is not null;
@@ -67,9 +66,6 @@ public sealed partial class MultifeedSession
     {
         Replication.Replicate(feed);
         Interlocked.Increment(ref _active);
-        // OpenChannel returns the channel Replicate just opened; we only watch it for the count.
-        Connection.OpenChannel(feed.Key).RemoteOpened.ContinueWith(
-            t => { if (t.Result) Interlocked.Increment(ref _remoteOpened); }, TaskScheduler.Default);
     }
 
     private void Wake(Feed feed)

@@ -50,6 +50,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         var set = new MultifeedSet(store, replicator, cabalKey.ToArray(), options ?? new MultifeedOptions());
         // Subscribe before listing, so a feed added meanwhile is seen by one or the other (Add dedupes).
         store.FeedAdded += set.OnStoreFeedAdded;
+        store.FeedAppended += set.OnFeedAppended; // one store-wide subscription, not one per feed
         foreach (var feed in store.List(set.CabalKey)) set.Add(feed, raise: false);
         await set.GetOrCreateLocalFeedAsync(localKeyPair, cancellationToken).ConfigureAwait(false);
         return set;
@@ -117,7 +118,6 @@ public sealed partial class MultifeedSet : IAsyncDisposable
     {
         if (!_byKey.TryAdd(feed.KeyHex, feed)) return;
         lock (_lock) _ordered.Add(feed);
-        feed.Appended += OnFeedAppended;
         if (!raise) return;
         try { FeedAdded?.Invoke(feed); }
         catch (Exception e) { MultifeedLog.SessionFailed(_logger, "(FeedAdded handler)", e); }
@@ -126,7 +126,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
 
     private void OnFeedAppended(object? sender, FeedAppendedEventArgs e)
     {
-        if (sender is not Feed feed) return;
+        if (sender is not Feed feed || !_byKey.ContainsKey(feed.KeyHex)) return;
         foreach (var s in SessionSnapshot()) s.OnFeedGrew(feed);
     }
 
@@ -135,7 +135,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Store.FeedAdded -= OnStoreFeedAdded;
-        foreach (var f in Feeds) f.Appended -= OnFeedAppended;
+        Store.FeedAppended -= OnFeedAppended;
         foreach (var s in SessionSnapshot()) await s.DisposeAsync().ConfigureAwait(false);
         _writerLock.Dispose();
     }

@@ -39,6 +39,16 @@ public sealed partial class FeedStore : IAsyncDisposable
     /// <summary>Raised after a feed is created or first stored (on the store's writer thread; keep it short).</summary>
     public event Action<Feed>? FeedAdded;
 
+    /// <summary>
+    /// Raised right after any feed's <see cref="Feed.Appended"/>, with the feed as sender and the same
+    /// arguments. Why store-wide: one subscription covers every feed, where one per feed (a delegate
+    /// each, more when several components listen) is long-lived memory times thousands of feeds.
+    /// </summary>
+    public event EventHandler<FeedAppendedEventArgs>? FeedAppended;
+
+    /// <summary>Raised right after any feed's <see cref="Feed.Downloaded"/>, with the feed as sender (see <see cref="FeedAppended"/>).</summary>
+    public event EventHandler<FeedDownloadedEventArgs>? FeedDownloaded;
+
     private FeedStore(string path, FeedStoreOptions options)
     {
         Path = path;
@@ -205,6 +215,18 @@ public sealed partial class FeedStore : IAsyncDisposable
     {
         try { FeedAdded?.Invoke(feed); }
         catch (Exception e) { StorageLog.HandlerFailed(_logger, e); }
+    }
+
+    internal void RaiseFeedAppended(Feed feed, FeedAppendedEventArgs e)
+    {
+        try { FeedAppended?.Invoke(feed, e); }
+        catch (Exception ex) { StorageLog.HandlerFailed(_logger, ex); }
+    }
+
+    internal void RaiseFeedDownloaded(Feed feed, FeedDownloadedEventArgs e)
+    {
+        try { FeedDownloaded?.Invoke(feed, e); }
+        catch (Exception ex) { StorageLog.HandlerFailed(_logger, ex); }
     }
 
     /// <summary>Removes a feed and every record of it. Its <see cref="Feed"/> object is unusable afterwards.</summary>

@@ -97,6 +97,19 @@ public sealed class FeedStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task StoreWideAppendedEventNamesTheFeed()
+    {
+        await using var store = OpenStore();
+        var a = await store.CreateWritableAsync();
+        var b = await store.CreateWritableAsync();
+        var seen = new List<(Feed, ulong, ulong)>();
+        store.FeedAppended += (sender, e) => { lock (seen) seen.Add(((Feed)sender!, e.Start, e.Count)); };
+        await a.AppendAsync("a"u8.ToArray());
+        await b.AppendBatchAsync(["b"u8.ToArray(), "c"u8.ToArray()]);
+        Assert.Equal([(a, 0UL, 1UL), (b, 0UL, 2UL)], seen);
+    }
+
+    [Fact]
     public async Task ReopenListsEveryFeedByGroup()
     {
         var cabalA = new byte[32]; cabalA[0] = 0xaa;

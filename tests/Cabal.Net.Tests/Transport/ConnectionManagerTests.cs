@@ -51,15 +51,19 @@ public sealed class ConnectionManagerTests
             var log = new TestLogger();
             await using var a = new ConnectionManager(FastOptions(log, small), _ => { });
             await using var b = new ConnectionManager(FastOptions(log, large), _ => { });
-            var closed = 0;
+            int closed = 0, established = 0;
             a.ConnectionClosed += _ => Interlocked.Increment(ref closed);
             b.ConnectionClosed += _ => Interlocked.Increment(ref closed);
+            a.ConnectionEstablished += _ => Interlocked.Increment(ref established);
+            b.ConnectionEstablished += _ => Interlocked.Increment(ref established);
             a.Start();
             b.Start();
             a.AddPeer(Loopback(b.ListenPort));
             b.AddPeer(Loopback(a.ListenPort));
 
-            bool Settled() => a.Connections is [var x] && b.Connections is [var y] && x.Connection.HandshakeHash!.AsSpan().SequenceEqual(y.Connection.HandshakeHash);
+            // Settled also means a replaced duplicate has finished closing (its event comes after it ends).
+            bool Settled() => a.Connections is [var x] && b.Connections is [var y] && x.Connection.HandshakeHash!.AsSpan().SequenceEqual(y.Connection.HandshakeHash)
+                && Volatile.Read(ref established) - Volatile.Read(ref closed) == 2;
             Assert.True(await EventuallyAsync(Settled), log.ToString());
             var kept = a.Connections[0];
             // The survivor is the one the smaller key initiated, as both ends computed independently.
