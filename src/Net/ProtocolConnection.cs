@@ -6,10 +6,12 @@
 //   ProtocolConnection.cs            lifecycle: Start, the three loops, ending, disposal
 //   ProtocolConnection.Handshake.cs  Noise messages on the raw pipe, cipher setup at the split
 //   ProtocolConnection.Receive.cs    decrypt in place, parse frames, dispatch
+//   ProtocolConnection.Dispatch.cs   channel messages to their channels; waiting under send backpressure
 //   ProtocolConnection.Send.cs       ordered send queue, writer loop, backpressure
 //   ProtocolConnection.Channels.cs   Open/Close, channel ids, capability checks
 //   ProtocolConnection.Extensions.cs extension registration, announcement and dispatch
 //   ProtocolConnection.KeepAlive.cs  pings and the idle receive timeout
+//   ProtocolConnection.Counters.cs   frame and deferral counters
 //
 // Failure scope: malformed framing, a failed handshake or transport error ends the connection; a bad
 // message body or a bad remote capability closes only that channel (JS destroys the whole connection
