@@ -9,8 +9,9 @@
 // The client also runs what the terminal client runs beside its UI: Server GC (the same runtimeconfig
 // as `cabal`) and the UiLatencyGuard (paced collections, background-priority worker threads).
 // The joining peer runs in a child process, at nice 19 by default (--joiner-nice): a real one runs on
-// another machine, so it should only get the CPU the client leaves idle; --joiner-nice 0 makes it
-// compete as an equal program would. The join section of perf/RESULTS.md is rewritten with --write-results.
+// another machine, so it should never take the CPU from the client's UI thread (it shares what is left
+// with the client's workers, which the guard also puts at nice 19); --joiner-nice 0 makes it compete
+// as an equal program would. The join section of perf/RESULTS.md is rewritten with --write-results.
 // Diagnostics: --profile (allocations by type, longest collections); environment variables
 // CABAL_PERF_NO_PACER=1 / CABAL_PERF_NO_NICE=1 (run without either half of the guard),
 // CABAL_PERF_PACER_MB=gen0,gen1 (other pacer budgets), CABAL_PERF_LATE_TICKS=N (late ticks to print) and
@@ -267,7 +268,7 @@ internal static class JoinScenario
         sb.AppendLine();
         sb.AppendLine(inv, $"Measured {started:yyyy-MM-dd HH:mm zzz} on {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average at start {string.Join(" / ", loadStart)}, at end {string.Join(" / ", loadEnd)}. M = {results.FirstOrDefault()?.Messages} messages per feed; GC: {(GCSettings.IsServerGC ? "Server" : "Workstation")}, {GCSettings.LatencyMode}; joining peer at nice {joinerNice}.");
         sb.AppendLine();
-        sb.AppendLine("The client is a FeedStore with replication, the multifeed set and the chat views, plus a stand-in UI thread that ticks every millisecond and drains chat events in batches of at most 256, as the terminal client's loop does. Like the terminal client it runs Server GC and the `UiLatencyGuard` (collections paced at 2 MB, worker threads at nice 10). The joining peer is another process on the same 2 cores; at nice 19 (the default) it stands in for a peer on another machine and gets the CPU the client leaves idle, at nice 0 it competes as an equal program would. Times are from the TCP connect; GC is the client's total pause time (gen0/gen1/gen2 collections; most are the pacer's short ones).");
+        sb.AppendLine("The client is a FeedStore with replication, the multifeed set and the chat views, plus a stand-in UI thread that ticks every millisecond and drains chat events in batches of at most 256, as the terminal client's loop does. Like the terminal client it runs Server GC and the `UiLatencyGuard` (collections paced at 2 MB, worker threads at nice 19). The joining peer is another process on the same 2 cores; at nice 19 (the default) it stands in for a peer on another machine: it shares the CPU the UI thread leaves with the client's workers (also at nice 19); at nice 0 it competes as an equal program would. Times are from the TCP connect; GC is the client's total pause time (gen0/gen1/gen2 collections; most are the pacer's short ones).");
         sb.AppendLine();
         sb.AppendLine("| F (feeds) | negotiation (all feeds known) | all channels open | full sync | all indexed | longest UI stall | p99 UI stall | client GC pauses | UI events drained | client peak RSS |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
