@@ -31,16 +31,6 @@ public class ChannelHandlerTests
         }
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TestKit.Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
-            await Task.Delay(5);
-        }
-    }
-
     private static async Task<(ProtocolConnection Conn, RawPeer Raw)> RawPairAsync(ProtocolConnectionOptions? options = null)
     {
         var (pa, pb) = DuplexPipe.CreatePair();
@@ -80,7 +70,7 @@ public class ChannelHandlerTests
         await raw.SendAsync(1, WireMessages.Open(HypercoreCrypto.DiscoveryKey(key), raw.Capability(key)));
         await raw.SendAsync(1, new Have { Start = 7 });
         await raw.SendAsync(1, new Have { Start = 8 });
-        await WaitUntil(() => conn.FramesReceived >= 3); // counted once dispatched: both wait in the channel
+        await TestKit.WaitUntilAsync(() => conn.FramesReceived >= 3); // counted once dispatched: both wait in the channel
         Assert.True(channel.IsRemoteOpen);
 
         var recorder = new Recorder();
@@ -121,7 +111,7 @@ public class ChannelHandlerTests
         await raw.SendAsync(2, new Have { Start = 2 });
 
         Assert.Equal(ChannelCloseReason.LocalClose, await faulty.Closed.Task.Within());
-        await WaitUntil(() => healthy.Events.Contains("have 2"));
+        await TestKit.WaitUntilAsync(() => healthy.Events.Contains("have 2"));
         Assert.False(c2.IsClosed);
         Assert.False(conn.IsEnded);
     }
@@ -146,7 +136,7 @@ public class ChannelHandlerTests
         for (ulong i = 0; i < requests; i++) await raw.SendAsync(1, new Request { Index = i });
 
         // Every frame was read (the loop never stopped), yet not every request was handled.
-        await WaitUntil(() => conn.FramesReceived >= requests + 1);
+        await TestKit.WaitUntilAsync(() => conn.FramesReceived >= requests + 1);
         Assert.True(conn.DeferredMessageCount > 0);
         Assert.True(recorder.Events.Count < requests + 1);
 

@@ -54,16 +54,17 @@ internal static class TestKit
     }
 
     /// <summary>A connected TCP socket pair on 127.0.0.1.</summary>
-    public static async Task<(NetworkStream Client, NetworkStream Server)> TcpPairAsync()
+    public static Task<(NetworkStream Client, NetworkStream Server)> TcpPairAsync() => Cabal.Tests.LoopbackTcp.PairAsync();
+
+    /// <summary>Polls <paramref name="condition"/> every few ms; fails after <see cref="Timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var client = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
-        var accept = listener.AcceptTcpClientAsync();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port).WaitAsync(Timeout);
-        var server = await accept.WaitAsync(Timeout);
-        server.NoDelay = true;
-        return (client.GetStream(), server.GetStream());
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
+            await Task.Delay(5);
+        }
     }
 }
 

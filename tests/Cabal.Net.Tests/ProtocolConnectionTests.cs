@@ -24,16 +24,6 @@ public class ProtocolConnectionTests
         return accepted;
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TestKit.Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
-            await Task.Delay(10);
-        }
-    }
-
     [Fact]
     public async Task HandshakeCompletesOverLoopbackTcp()
     {
@@ -150,7 +140,7 @@ public class ProtocolConnectionTests
         var bAlpha = cb.RegisterExtension("beta", (_, _) => { });
         var bZeta = (Options)await cb.NextAsync(); // a's Options ["zeta"]
         Assert.Equal(["zeta"], bZeta.Extensions);
-        await WaitUntil(() => atB.Contains("zeta:1"));
+        await TestKit.WaitUntilAsync(() => atB.Contains("zeta:1"));
 
         // A name a does not know is dropped; once a registers it, it arrives.
         Assert.True(bAlpha.Send("dropped"u8));
@@ -159,10 +149,10 @@ public class ProtocolConnectionTests
         var aAlpha = ca.RegisterExtension("alpha", (e, p) => atA.Enqueue(e.Name + ":" + System.Text.Encoding.UTF8.GetString(p.Span)));
         var aBeta = ca.RegisterExtension("beta", (e, p) => atA.Enqueue(e.Name + ":" + System.Text.Encoding.UTF8.GetString(p.Span)));
         Assert.True(bAlpha.Send("2"u8));
-        await WaitUntil(() => atA.Contains("beta:2"));
+        await TestKit.WaitUntilAsync(() => atA.Contains("beta:2"));
         Assert.DoesNotContain("beta:dropped", atA);
         Assert.True(aAlpha.Send("3"u8));
-        await WaitUntil(() => atB.Contains("alpha:3"));
+        await TestKit.WaitUntilAsync(() => atB.Contains("alpha:3"));
 
         // Stream level, also registered late, and several names so ids differ between the sides.
         var streamAtA = new ConcurrentQueue<string>();
@@ -170,7 +160,7 @@ public class ProtocolConnectionTests
         var bPeer = b.RegisterExtension("peer-id", (_, p) => { });
         a.RegisterExtension("peer-id", (_, p) => streamAtA.Enqueue(System.Text.Encoding.UTF8.GetString(p.Span)));
         Assert.True(bPeer.Send("xyz"u8));
-        await WaitUntil(() => streamAtA.Contains("xyz"));
+        await TestKit.WaitUntilAsync(() => streamAtA.Contains("xyz"));
         Assert.Equal(["MULTIFEED_HANDSHAKE", "peer-id"], a.RemoteExtensions);
         Assert.Throws<ArgumentException>(() => a.RegisterExtension("peer-id", (_, _) => { }));
     }

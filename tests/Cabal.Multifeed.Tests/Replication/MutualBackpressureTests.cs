@@ -1,7 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;
+using Cabal.Tests;
 
 namespace Cabal.Multifeed.Tests.Replication;
 
@@ -13,14 +12,8 @@ public sealed class MutualBackpressureTests : TwoStoreFixture
 {
     private static async Task<(ProtocolConnection A, ProtocolConnection B)> ConnectAsync(ProtocolConnectionOptions options)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var client = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
-        var accept = listener.AcceptTcpClientAsync();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port).WaitAsync(TimeSpan.FromSeconds(10));
-        var server = await accept.WaitAsync(TimeSpan.FromSeconds(10));
-        server.NoDelay = true;
-        return (new ProtocolConnection(client.GetStream(), isInitiator: true, options), new ProtocolConnection(server.GetStream(), isInitiator: false, options));
+        var (client, server) = await LoopbackTcp.PairAsync();
+        return (new ProtocolConnection(client, isInitiator: true, options), new ProtocolConnection(server, isInitiator: false, options));
     }
 
     private static async Task<List<Feed>> WritersAsync(Cabal.Multifeed.Storage.FeedStore store, int feeds, int blocks, byte fill)
