@@ -29,13 +29,20 @@ public sealed class RequestBudgetTests : TwoStoreFixture
 
         // How far feed 1 had got when feed 2 stored its first block.
         long feed1AtFirstOf2 = -1;
-        r2.Downloaded += (_, _) => Interlocked.CompareExchange(ref feed1AtFirstOf2, (long)r1.Contiguous, -1);
+        int feed2Stored = 0;
+        r2.Downloaded += (_, _) =>
+        {
+            Interlocked.CompareExchange(ref feed1AtFirstOf2, (long)r1.Contiguous, -1);
+            Interlocked.Increment(ref feed2Stored);
+        };
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         InMemoryChannel.Connect(_ra, w1, _rb, r1, ob: options, budgetB: budget);
         while (r1.Contiguous == 0) await Task.Delay(5, cts.Token); // feed 1 holds the slots
         InMemoryChannel.Connect(_ra, w2, _rb, r2, ob: options, budgetB: budget);
-        while (r1.Contiguous < blocks || r2.Contiguous < blocks)
+        // Contiguous moves when a block is verified, Downloaded fires after its commit: wait for both,
+        // or a slow group commit leaves the event unseen when the loop ends.
+        while (r1.Contiguous < blocks || r2.Contiguous < blocks || Volatile.Read(ref feed2Stored) < blocks)
         {
             Assert.InRange(budget.InUse, 0, budget.Max);
             await Task.Delay(5, cts.Token);
