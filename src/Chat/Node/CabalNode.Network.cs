@@ -1,7 +1,8 @@
-// The node on the network: per cabal, a multifeed set and a connection manager (TCP listener and
-// dialer with Polly backoff, one connection per remote identity) plus optional LAN discovery. The
-// manager hands every connection to the cabal's multifeed set before its handshake, so the
-// remote's first extension messages are never missed. Everything runs off the caller's thread.
+// The node on the network: one TCP port shared by all cabals (SharedPeerListener routes each inbound
+// connection by the cabal key it opens first) and, per cabal, a multifeed set and a connection
+// manager (dialer with Polly backoff, one connection per remote identity) plus optional LAN
+// discovery. A connection reaches the cabal's multifeed set before the remote's first extension
+// message can arrive, so none is missed. Everything runs off the caller's thread.
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
@@ -20,13 +21,14 @@ public sealed partial class CabalNode
     private readonly ConcurrentDictionary<string, CabalRuntime> _runtimes = new(StringComparer.Ordinal);
     private NetworkSettings? _network;
     private NoiseKeyPair? _networkKey;
+    private SharedPeerListener? _listener;
     private readonly SemaphoreSlim _networkLock = new(1, 1);
 
     /// <summary>Raised when a peer connects to or leaves one of the node's cabals (from a network thread).</summary>
     public event EventHandler<PeerChangedEventArgs>? PeerChanged;
 
-    /// <summary>The TCP port the first cabal accepts peers on, once the network is started with a listener.</summary>
-    public int? ListenPort => _runtimes.Values.OrderBy(r => r.Order).Select(r => r.Manager?.ListenPort).FirstOrDefault(p => p > 0);
+    /// <summary>The TCP port every open cabal accepts peers on, once the network is started with a listener.</summary>
+    public int? ListenPort => _listener?.Port;
 
     /// <summary>The multifeed set of an open cabal.</summary>
     public MultifeedSet SetOf(CabalCore cabal) => Runtime(cabal).Set;
@@ -60,6 +62,15 @@ public sealed partial class CabalNode
         try
         {
             if (_network is not null) return;
+            if (settings.ListenPort is { } port || settings.Lan)
+            {
+                _listener = SharedPeerListener.Start(new SharedPeerListenerOptions
+                {
+                    StaticKeyPair = NetworkKey(),
+                    EndPoint = new IPEndPoint(IPAddress.Any, settings.ListenPort ?? 0),
+                    Logger = LoggerFactory.CreateLogger("Cabal.Net.SharedPeerListener"),
+                });
+            }
             _network = settings with { Peers = peers.Select(p => p.ToString()).ToList() };
             foreach (var r in _runtimes.Values.OrderBy(r => r.Order)) await StartCabalNetworkAsync(r, _network).ConfigureAwait(false);
         }
@@ -68,13 +79,14 @@ public sealed partial class CabalNode
 
     private Task StartCabalNetworkAsync(CabalRuntime runtime, NetworkSettings settings)
     {
-        var listen = settings.ListenPort is { } p
-            ? new IPEndPoint(IPAddress.Any, runtime.Order == 0 ? p : 0)
-            : settings.Lan ? new IPEndPoint(IPAddress.Any, 0) : null;
+        // Every cabal takes its peers on the one port: the listener routes a connection by the cabal
+        // key the remote opens first, so a bot seeding several cabals needs one port forwarded, not one each.
         var manager = new ConnectionManager(new ConnectionManagerOptions
         {
             StaticKeyPair = NetworkKey(),
-            ListenEndPoint = listen,
+            ListenEndPoint = null,
+            SharedListener = _listener,
+            RouteKey = _listener is null ? default : runtime.Core.Url.Key,
             BaseDelay = TimeSpan.FromMilliseconds(250),
             MaxDelay = TimeSpan.FromSeconds(8),
             // A bot keeps a cabal online: after a failed round it tries a known peer again soon, not in minutes.
@@ -84,7 +96,7 @@ public sealed partial class CabalNode
         manager.ConnectionClosed += pc => OnConnectionClosed(runtime, pc);
         runtime.Manager = manager;
         manager.Start();
-        if (listen is not null && manager.ListenPort > 0)
+        if (manager.ListenPort > 0)
             Console.Error.WriteLine($"cabal: listening on port {manager.ListenPort} for {runtime.Core.KeyHex[..8]}");
         foreach (var peer in settings.Peers) manager.AddPeer(PeerAddress.Parse(peer));
         if (settings.Lan)
@@ -240,6 +252,7 @@ public sealed partial class CabalNode
             await r.Set.DisposeAsync().ConfigureAwait(false);
         }
         _runtimes.Clear();
+        if (_listener is not null) await _listener.DisposeAsync().ConfigureAwait(false);
     }
 
     private sealed class CabalRuntime(CabalCore core, MultifeedSet set, int order)

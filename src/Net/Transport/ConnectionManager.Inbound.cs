@@ -1,5 +1,6 @@
-// Accept loop. Capacity is checked before any protocol work: a refused socket is closed at once, so a
-// flood of inbound connections costs an accept and a close each, not a handshake.
+// Accept loop, and connections a SharedPeerListener routes here. Capacity is checked before any
+// protocol work: a refused socket is closed at once, so a flood of inbound connections costs an
+// accept and a close each, not a handshake.
 using System.Net.Sockets;
 
 namespace Cabal.Net.Transport;
@@ -65,5 +66,27 @@ public sealed partial class ConnectionManager
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.HandshakeTimeout);
         await RunHandshakeAsync(peer, timeout.Token, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes a connection from the shared listener: handshake done, started, and its receive loop is
+    /// processing the remote's first Open, for our route key. The application callback runs now, so it
+    /// can accept that channel. False (and nothing taken) when at capacity or shutting down.
+    /// </summary>
+    internal bool AdoptRouted(PeerConnection peer)
+    {
+        if (!TryReserveSlot())
+        {
+            TransportLog.RefusedAtCapacity(_log, peer.RemoteEndPoint, _options.MaxConnections);
+            return false;
+        }
+        if (!TryTrack(peer))
+        {
+            ReleaseSlot();
+            return false;
+        }
+        InvokeSafely(() => _onConnection(peer));
+        Register(peer);
+        return true;
     }
 }

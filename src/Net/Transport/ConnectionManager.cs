@@ -1,11 +1,12 @@
 // Keeps a process connected to its peers over TCP: accepts inbound connections, dials known addresses
 // with bounded, backed-off retries, keeps at most one connection per remote identity (the Noise static
 // key) and hands every connection to the application, which replicates on it. Knows nothing about
-// feeds: the application callback decides what runs on a connection.
+// feeds (beyond the one key a shared listener routes by): the application callback decides what runs
+// on a connection.
 //
 // Structure (partial class by concern):
 //   ConnectionManager.cs           lifecycle, connection tracking, slots, events, shutdown
-//   ConnectionManager.Inbound.cs   accept loop
+//   ConnectionManager.Inbound.cs   accept loop, and connections routed from a SharedPeerListener
 //   ConnectionManager.Reconnect.cs addresses to dial, Polly retry rounds, reconnecting after a drop
 //   ConnectionManager.Dedup.cs     one connection per remote identity
 using System.Collections.Concurrent;
@@ -36,7 +37,9 @@ public sealed partial class ConnectionManager : IAsyncDisposable
     /// <summary>
     /// A manager (not started). <paramref name="onConnection"/> runs for every connection, inbound or
     /// outbound, right before its handshake starts, so handlers and extensions registered there see the
-    /// remote's first frames. The connection may still be closed after the handshake (duplicate,
+    /// remote's first frames. For one from a <see cref="ConnectionManagerOptions.SharedListener"/> it
+    /// runs after the handshake, on the receive loop while the remote's first Open (for the route key)
+    /// is processed: opening that feed there accepts it, and the remote's next frames are seen too. The connection may still be closed after the handshake (duplicate,
     /// self, shutdown): watch <see cref="ProtocolConnection.Completion"/>. It must not block.
     /// </summary>
     public ConnectionManager(ConnectionManagerOptions? options, Action<PeerConnection> onConnection)
@@ -56,11 +59,11 @@ public sealed partial class ConnectionManager : IAsyncDisposable
     /// <summary>Our Noise static public key: the identity peers see on every connection from this manager.</summary>
     public byte[] LocalStaticKey { get; }
 
-    /// <summary>The bound listening endpoint once started; null when not listening.</summary>
-    public IPEndPoint? ListenEndPoint => _listener?.LocalEndPoint;
+    /// <summary>The bound listening endpoint once started (the shared listener's, if any); null when not listening.</summary>
+    public IPEndPoint? ListenEndPoint => _listener?.LocalEndPoint ?? (_started ? _options.SharedListener?.LocalEndPoint : null);
 
-    /// <summary>The bound listening port once started (0 when not listening).</summary>
-    public int ListenPort => _listener?.Port ?? 0;
+    /// <summary>The bound listening port once started (the shared listener's, if any; 0 when not listening).</summary>
+    public int ListenPort => ListenEndPoint?.Port ?? 0;
 
     /// <summary>Raised once a connection has completed its handshake and survived the duplicate check.</summary>
     public event Action<PeerConnection>? ConnectionEstablished;
@@ -100,6 +103,7 @@ public sealed partial class ConnectionManager : IAsyncDisposable
             TransportLog.Listening(_log, _listener.LocalEndPoint);
             _ = Track(AcceptLoopAsync(_listener, _cts.Token));
         }
+        _options.SharedListener?.AddRoute(_options.RouteKey.Span, this);
         foreach (var entry in pending) StartAddressLoop(entry);
     }
 
@@ -128,6 +132,7 @@ public sealed partial class ConnectionManager : IAsyncDisposable
         _cts.Cancel();
         foreach (var entry in addresses) entry.Cts.Cancel();
         _listener?.Dispose();
+        _options.SharedListener?.RemoveRoute(_options.RouteKey.Span, this);
 
         var closing = new List<Task>();
         foreach (var peer in live)
@@ -160,17 +165,7 @@ public sealed partial class ConnectionManager : IAsyncDisposable
     /// </summary>
     private async Task<bool> RunHandshakeAsync(PeerConnection peer, CancellationToken timeout, CancellationToken ct)
     {
-        bool adopted;
-        lock (_gate)
-        {
-            adopted = !_stopping;
-            if (adopted)
-            {
-                _live.Add(peer);
-                peer.Monitor = Track(MonitorAsync(peer));
-            }
-        }
-        if (!adopted)
+        if (!TryTrack(peer))
         {
             // Shutdown began before we could track it: nobody else will close it.
             peer.SetCloseReason(PeerCloseReason.Shutdown);
@@ -202,6 +197,17 @@ public sealed partial class ConnectionManager : IAsyncDisposable
 
         Register(peer);
         return true;
+    }
+
+    private bool TryTrack(PeerConnection peer)
+    {
+        lock (_gate)
+        {
+            if (_stopping) return false;
+            _live.Add(peer);
+            peer.Monitor = Track(MonitorAsync(peer));
+            return true;
+        }
     }
 
     /// <summary>Waits for a connection to end, then forgets it and frees its slot.</summary>

@@ -19,6 +19,20 @@ public sealed record ConnectionManagerOptions
     /// </summary>
     public IPEndPoint? ListenEndPoint { get; init; } = new(IPAddress.Any, 0);
 
+    /// <summary>
+    /// Take inbound connections from a listener shared with other managers instead of listening
+    /// alone: those whose first Open is for <see cref="RouteKey"/> come here. Needs
+    /// <see cref="ListenEndPoint"/> null, a <see cref="RouteKey"/>, and the listener's
+    /// <see cref="StaticKeyPair"/>. Default null.
+    /// </summary>
+    public SharedPeerListener? SharedListener { get; init; }
+
+    /// <summary>
+    /// With <see cref="SharedListener"/>: the feed key (32 bytes) whose Open routes a connection to
+    /// this manager, e.g. the cabal key. Default empty.
+    /// </summary>
+    public ReadOnlyMemory<byte> RouteKey { get; init; }
+
     /// <summary>Delay before the first retry; doubled on every further retry. Default 1 s.</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -75,6 +89,13 @@ public sealed record ConnectionManagerOptions
         if (DialTimeout <= TimeSpan.Zero || HandshakeTimeout <= TimeSpan.Zero || ShutdownTimeout <= TimeSpan.Zero)
             throw new ArgumentException("Timeouts must be positive.");
         if (ReconnectDelay < TimeSpan.Zero) throw new ArgumentException("ReconnectDelay must not be negative.");
+        if (SharedListener is not null)
+        {
+            if (ListenEndPoint is not null) throw new ArgumentException("Set ListenEndPoint to null when taking connections from a shared listener.");
+            if (RouteKey.Length != 32) throw new ArgumentException("A manager on a shared listener needs a 32-byte RouteKey.");
+            if (StaticKeyPair is null || !StaticKeyPair.PublicKey.AsSpan().SequenceEqual(SharedListener.StaticPublicKey))
+                throw new ArgumentException("A manager on a shared listener must use the listener's StaticKeyPair.");
+        }
         if (RetryCooldown < TimeSpan.Zero && RetryCooldown != Timeout.InfiniteTimeSpan) throw new ArgumentException("RetryCooldown must be positive or infinite.");
     }
 }

@@ -45,4 +45,10 @@ internal static partial class TransportLog
 
     [LoggerMessage(4013, LogLevel.Warning, "Shutdown did not finish within {Timeout}")]
     public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(4014, LogLevel.Information, "Closed a connection from {EndPoint}: its first Open, for discovery key {DiscoveryKey}, is for nothing this listener serves")]
+    public static partial void Unrouted(ILogger logger, IPEndPoint endPoint, string discoveryKey);
+
+    [LoggerMessage(4015, LogLevel.Debug, "Closed a connection from {EndPoint}: no Open within {Timeout} (handshake done: {HandshakeDone})")]
+    public static partial void RouteTimedOut(ILogger logger, IPEndPoint endPoint, TimeSpan timeout, bool handshakeDone);
 }

@@ -12,7 +12,8 @@ namespace Cabal.Interop.Tests.Program;
 
 // The built `cabal` program in child processes, against real JS cabal-core peers and against itself,
 // over TCP on 127.0.0.1: the seeding bot serves a cabal alone, acknowledges what it stored, survives
-// SIGTERM mid-sync, is found again after a restart, and is found on the LAN without --peer.
+// SIGTERM mid-sync, is found again after a restart, is found on the LAN without --peer, and serves
+// every cabal it seeds on one port.
 // One class, so the tests run one after another: two of them measure timing.
 public sealed partial class CabalProgramTests(ITestOutputHelper output) : IDisposable
 {
@@ -227,6 +228,41 @@ public sealed partial class CabalProgramTests(ITestOutputHelper output) : IDispo
         var connected = await bot.WaitForEventAsync("peer-connected", Short);
         Assert.StartsWith("127.0.0.1:", connected.GetProperty("address").GetString());
         output.WriteLine($"found and read over the LAN in {read.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task OneBotPortServesEveryCabalItSeeds()
+    {
+        // The first cabal: a C# user with a message to deliver. The second: one a JS peer publishes into.
+        var first = await PrepareCabalAsync(_dir.Sub("alice"), "alice");
+        var second = await CabalProgram.NewCabalAsync(_dir.Sub("second"));
+        var botDir = _dir.Sub("bot");
+        await using var bot = await SeedBot.StartAsync(first, botDir, null, second, "--listen", "0", "--no-lan", "--status-interval", "0.2");
+        Assert.Equal(2, bot.Events.Count(e => e.GetProperty("event").GetString() == "seeding"));
+
+        // A JS cabal-core peer dials the bot's one port for the second cabal (before, only the first
+        // cabal was on the --listen port) and publishes there.
+        var js = JsPeer.Start("cabal-peer.js", ["--connect", $"127.0.0.1:{bot.Port}", "--key", second, "--nick", "bob", "--say", "default:through the shared port", "--timeout", "60"]);
+        await using var jsGuard = new Cleanup(() => js.DisposeAsync());
+        var jsFeed = (await js.WaitForEventAsync("ready", Short)).GetProperty("localKey").GetString()!;
+        await bot.WaitForEventAsync("peer-connected", Short, e => e.GetProperty("cabal").GetString() == second && e.GetProperty("peer").GetString() == jsFeed);
+        await bot.WaitForEventAsync("status", Short, e => e.GetProperty("cabal").GetString() == second && e.GetProperty("indexed").GetInt64() >= 2);
+
+        // The first cabal on the same port: delivered and acknowledged by the bot.
+        var send = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), "send", first, "--data", _dir.Sub("alice"), "--text", "for the first cabal",
+            "--wait-ack", "1", "--peer", $"127.0.0.1:{bot.Port}", "--no-lan", "--timeout", "20");
+        send.AssertExit(0);
+        Assert.Contains("stored by 1 peer(s)", send.Stderr);
+        await bot.WaitForEventAsync("peer-connected", Short, e => e.GetProperty("cabal").GetString() == first);
+
+        // What the JS peer said is served from the bot alone, through the same port.
+        await jsGuard.DisposeAsync();
+        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), "read", second, "--data", _dir.Sub("reader"), "--peer", $"127.0.0.1:{bot.Port}", "--no-lan", "--json", "--timeout", "15");
+        read.AssertExit(0);
+        var message = Assert.Single(read.Json());
+        Assert.Equal("through the shared port", CabalProgram.Text(message));
+        Assert.Equal("bob", message.GetProperty("nick").GetString());
+        Assert.Equal(jsFeed, message.GetProperty("feed").GetString());
     }
 }
 

@@ -1,0 +1,208 @@
+// One TCP port for several connection managers, e.g. one per cabal in a process that seeds many.
+// A hypercore-protocol connection says what it is for only in its first Open, after the Noise
+// handshake: the remote opens the feed it wants first (multifeed opens the cabal key, §2.3 of
+// spec/cabal.md). So the listener runs the handshake itself, and when the remote's first Open
+// arrives it hands the connection to the manager whose route key has that discovery key. The
+// hand-over runs on the connection's receive loop while that Open is being processed, so the
+// manager's callback can still accept the channel and register extensions before the remote's next
+// frame: from the remote's side nothing differs from a listener of its own.
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Cabal.Net.Crypto;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cabal.Net.Transport;
+
+public sealed class SharedPeerListener : IAsyncDisposable
+{
+    private const int Waiting = 0, Routed = 1, Dropped = 2;
+
+    private readonly SharedPeerListenerOptions _options;
+    private readonly ProtocolConnectionOptions _connectionOptions;
+    private readonly ILogger _log;
+    private readonly TcpPeerListener _listener;
+    private readonly CancellationTokenSource _cts = new();
+    private readonly ConcurrentDictionary<string, ConnectionManager> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ConcurrentDictionary<PeerConnection, byte> _pending = new();
+    private int _pendingCount;
+    private long _unrouted;
+    private Task? _shutdown;
+
+    private SharedPeerListener(SharedPeerListenerOptions options, TcpPeerListener listener)
+    {
+        _options = options;
+        _listener = listener;
+        _log = options.Logger ?? NullLogger.Instance;
+        var template = options.ConnectionOptions ?? new ProtocolConnectionOptions();
+        _connectionOptions = template with { StaticKeyPair = options.StaticKeyPair, Logger = template.Logger ?? options.Logger };
+    }
+
+    /// <summary>Binds the port and starts accepting. Connections wait for a route to be added for their first Open.</summary>
+    public static SharedPeerListener Start(SharedPeerListenerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var listener = new SharedPeerListener(options, TcpPeerListener.Start(options.EndPoint));
+        TransportLog.Listening(listener._log, listener.LocalEndPoint);
+        listener.Track(listener.AcceptLoopAsync(listener._cts.Token));
+        return listener;
+    }
+
+    /// <summary>The bound endpoint (with the actual port when 0 was asked for).</summary>
+    public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
+
+    public int Port => _listener.Port;
+
+    /// <summary>The static public key every accepted connection uses.</summary>
+    public byte[] StaticPublicKey => _options.StaticKeyPair.PublicKey;
+
+    /// <summary>Accepted connections still handshaking or waiting for their first Open.</summary>
+    public int PendingCount => Volatile.Read(ref _pendingCount);
+
+    /// <summary>Connections closed because their first Open matched no route (or none came in time).</summary>
+    public long UnroutedCount => Interlocked.Read(ref _unrouted);
+
+    internal void AddRoute(ReadOnlySpan<byte> routeKey, ConnectionManager manager)
+    {
+        if (!StaticPublicKey.AsSpan().SequenceEqual(manager.LocalStaticKey))
+            throw new ArgumentException("A manager routed to a shared listener must use the listener's static key pair.");
+        var hex = Convert.ToHexStringLower(HypercoreCrypto.DiscoveryKey(routeKey));
+        if (!_routes.TryAdd(hex, manager)) throw new InvalidOperationException($"Another manager already takes connections for discovery key {hex}.");
+    }
+
+    internal void RemoveRoute(ReadOnlySpan<byte> routeKey, ConnectionManager manager)
+        => _routes.TryRemove(new KeyValuePair<string, ConnectionManager>(Convert.ToHexStringLower(HypercoreCrypto.DiscoveryKey(routeKey)), manager));
+
+    private async Task AcceptLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // E.g. out of file descriptors: pause instead of spinning, then keep accepting.
+                TransportLog.AcceptFailed(_log, e);
+                try { await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _pendingCount) > _options.MaxPending)
+            {
+                Interlocked.Decrement(ref _pendingCount);
+                TransportLog.RefusedAtCapacity(_log, Internal.TcpSockets.RemoteEndPointOf(socket), _options.MaxPending);
+                socket.Dispose();
+                continue;
+            }
+            PeerConnection peer;
+            try
+            {
+                peer = TcpPeerListener.Wrap(socket, isInitiator: false, _connectionOptions, address: null);
+            }
+            catch (Exception e)
+            {
+                TransportLog.AcceptFailed(_log, e); // the socket died between accept and wrap
+                socket.Dispose();
+                Interlocked.Decrement(ref _pendingCount);
+                continue;
+            }
+            Track(RouteAsync(peer, ct));
+        }
+    }
+
+    /// <summary>Handshakes, then waits for the remote's first Open and hands the connection over.</summary>
+    private async Task RouteAsync(PeerConnection peer, CancellationToken ct)
+    {
+        var state = Waiting;
+        var routed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = peer.Connection;
+        void OnFirstOpen(object? sender, DiscoveryKeyEventArgs e)
+        {
+            connection.DiscoveryKey -= OnFirstOpen;
+            if (Interlocked.CompareExchange(ref state, Routed, Waiting) != Waiting) return;
+            routed.TrySetResult();
+            var hex = Convert.ToHexStringLower(e.DiscoveryKey);
+            if (_routes.TryGetValue(hex, out var manager))
+            {
+                if (!manager.AdoptRouted(peer)) connection.Abort(); // at capacity or shutting down: it logged why
+                return;
+            }
+            Interlocked.Increment(ref _unrouted);
+            TransportLog.Unrouted(_log, peer.RemoteEndPoint, hex);
+            connection.RejectChannel(e.DiscoveryKey);
+            Track(connection.DisposeAsync().AsTask()); // flushes the Close, so the remote learns why
+        }
+
+        _pending.TryAdd(peer, 0);
+        try
+        {
+            connection.DiscoveryKey += OnFirstOpen;
+            connection.Start();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_options.RouteTimeout);
+            try
+            {
+                await Task.WhenAny(routed.Task, connection.Completion).WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { }
+            if (Interlocked.CompareExchange(ref state, Dropped, Waiting) == Waiting)
+            {
+                connection.DiscoveryKey -= OnFirstOpen;
+                if (!ct.IsCancellationRequested && !connection.IsEnded)
+                {
+                    Interlocked.Increment(ref _unrouted);
+                    TransportLog.RouteTimedOut(_log, peer.RemoteEndPoint, _options.RouteTimeout, connection.HandshakeCompleted is { IsCompletedSuccessfully: true, Result: true });
+                }
+                connection.Abort();
+            }
+        }
+        finally
+        {
+            _pending.TryRemove(peer, out _);
+            Interlocked.Decrement(ref _pendingCount);
+        }
+    }
+
+    /// <summary>Stops accepting and closes connections not routed yet; routed ones belong to their managers. Idempotent.</summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (_running) _shutdown ??= ShutdownAsync();
+        return new ValueTask(_shutdown);
+    }
+
+    private async Task ShutdownAsync()
+    {
+        _cts.Cancel();
+        _listener.Dispose();
+        foreach (var peer in _pending.Keys) peer.Connection.Abort();
+        try
+        {
+            await Task.WhenAll(_running.Keys).WaitAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            TransportLog.ShutdownTimedOut(_log, _options.ShutdownTimeout);
+        }
+        catch (Exception e)
+        {
+            TransportLog.CallbackFailed(_log, e); // loops catch their own failures; shutdown must still finish
+        }
+    }
+
+    private void Track(Task task)
+    {
+        _running.TryAdd(task, 0);
+        _ = task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+}
