@@ -1,42 +1,15 @@
 // Accept loop, and connections a SharedPeerListener routes here. Capacity is checked before any
 // protocol work: a refused socket is closed at once, so a flood of inbound connections costs an
 // accept and a close each, not a handshake.
-using System.Net.Sockets;
 
 namespace Cabal.Net.Transport;
 
 public sealed partial class ConnectionManager
 {
-    private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
-
     private async Task AcceptLoopAsync(TcpPeerListener listener, CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        while (await listener.AcceptNextAsync(_log, ct).ConfigureAwait(false) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptSocketAsync(ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // E.g. out of file descriptors: pause instead of spinning, then keep accepting.
-                TransportLog.AcceptFailed(_log, e);
-                try
-                {
-                    await Task.Delay(AcceptErrorPause, ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                continue;
-            }
-
             if (!TryReserveSlot())
             {
                 TransportLog.RefusedAtCapacity(_log, Internal.TcpSockets.RemoteEndPointOf(socket), _options.MaxConnections);
@@ -44,16 +17,8 @@ public sealed partial class ConnectionManager
                 continue;
             }
 
-            PeerConnection peer;
-            try
+            if (TcpPeerListener.TryWrapInbound(socket, _connectionOptions, _log) is not { } peer)
             {
-                peer = TcpPeerListener.Wrap(socket, isInitiator: false, _connectionOptions, address: null);
-            }
-            catch (Exception e)
-            {
-                // The socket died between accept and wrap (no remote endpoint any more).
-                TransportLog.AcceptFailed(_log, e);
-                socket.Dispose();
                 ReleaseSlot();
                 continue;
             }

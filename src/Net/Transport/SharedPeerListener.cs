@@ -8,7 +8,6 @@
 // frame: from the remote's side nothing differs from a listener of its own.
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -78,26 +77,8 @@ public sealed class SharedPeerListener : IAsyncDisposable
 
     private async Task AcceptLoopAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        while (await _listener.AcceptNextAsync(_log, ct).ConfigureAwait(false) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // E.g. out of file descriptors: pause instead of spinning, then keep accepting.
-                TransportLog.AcceptFailed(_log, e);
-                try { await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false); }
-                catch (OperationCanceledException) { return; }
-                continue;
-            }
-
             if (Interlocked.Increment(ref _pendingCount) > _options.MaxPending)
             {
                 Interlocked.Decrement(ref _pendingCount);
@@ -105,15 +86,8 @@ public sealed class SharedPeerListener : IAsyncDisposable
                 socket.Dispose();
                 continue;
             }
-            PeerConnection peer;
-            try
+            if (TcpPeerListener.TryWrapInbound(socket, _connectionOptions, _log) is not { } peer)
             {
-                peer = TcpPeerListener.Wrap(socket, isInitiator: false, _connectionOptions, address: null);
-            }
-            catch (Exception e)
-            {
-                TransportLog.AcceptFailed(_log, e); // the socket died between accept and wrap
-                socket.Dispose();
                 Interlocked.Decrement(ref _pendingCount);
                 continue;
             }

@@ -3,11 +3,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Cabal.Net.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace Cabal.Net.Transport;
 
 public sealed class TcpPeerListener : IDisposable
 {
+    private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
+
     private readonly Socket _socket;
 
     private TcpPeerListener(Socket socket)
@@ -55,6 +58,47 @@ public sealed class TcpPeerListener : IDisposable
         var socket = await _socket.AcceptAsync(ct).ConfigureAwait(false);
         TcpSockets.Configure(socket);
         return socket;
+    }
+
+    /// <summary>
+    /// For accept loops: the next socket, or null once <paramref name="ct"/> is cancelled. A failed
+    /// accept (e.g. out of file descriptors) is logged and followed by a short pause instead of a spin.
+    /// </summary>
+    internal async Task<Socket?> AcceptNextAsync(ILogger log, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                return await AcceptSocketAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && ct.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception e)
+            {
+                TransportLog.AcceptFailed(log, e);
+                try { await Task.Delay(AcceptErrorPause, ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return null; }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Wraps an accepted socket; null (logged, socket closed) if it died between accept and wrap.</summary>
+    internal static PeerConnection? TryWrapInbound(Socket socket, ProtocolConnectionOptions options, ILogger log)
+    {
+        try
+        {
+            return Wrap(socket, isInitiator: false, options, address: null);
+        }
+        catch (Exception e)
+        {
+            TransportLog.AcceptFailed(log, e); // no remote endpoint any more
+            socket.Dispose();
+            return null;
+        }
     }
 
     internal static PeerConnection Wrap(Socket socket, bool isInitiator, ProtocolConnectionOptions? options, PeerAddress? address)
