@@ -122,6 +122,14 @@ public sealed partial class CabalCore : IAsyncDisposable
     /// <summary>Completes when every entry held locally (contiguously) has been indexed.</summary>
     public Task WaitForIndexAsync(CancellationToken cancellationToken = default) => _indexer.WaitForIdleAsync(cancellationToken);
 
+    /// <summary>
+    /// Completes when everything this cabal's local writer has published so far is indexed, so a
+    /// query made afterwards sees it. Unlike <see cref="WaitForIndexAsync"/>, a sync in progress with
+    /// peers does not hold it up.
+    /// </summary>
+    public Task WaitForOwnEntriesAsync(CancellationToken cancellationToken = default)
+        => _indexer.WaitForFeedAsync(LocalFeed, (long)LocalFeed.Length, cancellationToken);
+
     /// <summary>Indexer counters. EntriesIndexed counts since this open: 0 after a warm start with nothing new.</summary>
     public IndexStatistics Statistics
     {

@@ -34,6 +34,27 @@ public class ModerationTests
     }
 
     [Fact]
+    public async Task WaitingForOwnEntriesMakesAFlagChangeVisibleToTheNextQuery()
+    {
+        await using var fx = new ChatFixture();
+        var core = await fx.OpenAsync();
+        var spammer = await fx.AddUserAsync();
+        await Sync(core);
+        // No WaitForIndexAsync: only the local writer's entries are waited for, each time at once.
+        for (var i = 0; i < 20; i++)
+        {
+            if (i % 2 == 0) await core.HideAsync(spammer.KeyHex); else await core.UnhideAsync(spammer.KeyHex);
+            await core.WaitForOwnEntriesAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(i % 2 == 0, core.IsHidden(spammer.KeyHex));
+        }
+
+        // Once the cabal is closed, a wait ends with an error instead of never.
+        await core.DisposeAsync();
+        await core.LocalFeed.AppendAsync("written after the close"u8.ToArray());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => core.WaitForOwnEntriesAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task AuthorityComesFromUrlKeysAndRoleMessagesAtIndexTime()
     {
         await using var fx = new ChatFixture();

@@ -28,6 +28,9 @@ public sealed partial class ChatViewModel
         var (core, note) = (s.Core, s.Current);
         s.Background(async () =>
         {
+            // The checks read the views: my own earlier commands must be applied first, or a quick
+            // second /hide would not see the first and would publish it again.
+            await core.WaitForOwnEntriesAsync().ConfigureAwait(false);
             if (channel != CabalWide && !core.GetChannels().Contains(channel, StringComparer.Ordinal))
             {
                 Ui.Post(() => s.AddNote($"channel {channel} does not exist", note));
@@ -38,6 +41,7 @@ public sealed partial class ChatViewModel
             var group = channel == CabalWide ? null : channel;
             var r = reason.Length == 0 ? null : reason;
             _ = remove ? await core.RemoveFlagsAsync(key, [flag], group, r).ConfigureAwait(false) : await core.AddFlagsAsync(key, [flag], group, r).ConfigureAwait(false);
+            await core.WaitForOwnEntriesAsync().ConfigureAwait(false); // the confirmation means applied: /hides after it lists the change
             // A new or removed mod/admin changes whose archives count; the session re-reads the archived
             // channels when the moderation event arrives, which is cabal-cli's "recompute archives".
             Ui.Post(() => s.AddNote($"{ModerationVerb(flag, remove, name)} ({key[..8]}) {Place(channel)}", note));
@@ -91,6 +95,7 @@ public sealed partial class ChatViewModel
         var (core, note) = (s.Core, s.Current);
         s.Background(async () =>
         {
+            await core.WaitForOwnEntriesAsync().ConfigureAwait(false); // see Moderate
             string? refusal = null;
             var archived = core.GetArchivedChannels().Contains(channel, StringComparer.Ordinal);
             if (!core.GetChannels().Contains(channel, StringComparer.Ordinal)) refusal = $"{channel} does not exist";
@@ -98,6 +103,7 @@ public sealed partial class ChatViewModel
             else if (!archive && !archived) refusal = $"channel {channel} is not archived";
             if (refusal is not null) { Ui.Post(() => s.AddNote(refusal, note)); return; }
             _ = archive ? await core.ArchiveAsync(channel, reason).ConfigureAwait(false) : await core.UnarchiveAsync(channel, reason).ConfigureAwait(false);
+            await core.WaitForOwnEntriesAsync().ConfigureAwait(false);
             Ui.Post(() => s.AddNote($"{(archive ? "archived" : "restored")} {channel}", note));
         });
     }

@@ -43,6 +43,7 @@ internal sealed class Indexer : IAsyncDisposable
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
     private long _indexed, _malformed, _malformedTotal, _commits;
+    private int _disposed;
 
     public Indexer(FeedStore store, ReadOnlyMemory<byte> group, ViewStore views, EntryApplier applier, EventHub events, ILogger logger, int maxPerCommit)
     {
@@ -126,6 +127,24 @@ internal sealed class Indexer : IAsyncDisposable
             var progress = Volatile.Read(ref _progress);
             var (indexed, available) = Progress();
             if (indexed >= available) return;
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (_loop.IsFaulted) await _loop.ConfigureAwait(false);
+            await progress.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Completes once <paramref name="feed"/> is indexed up to <paramref name="length"/> entries: what
+    /// one writer just published is applied, however many other feeds are still waiting.
+    /// </summary>
+    public async Task WaitForFeedAsync(Feed feed, long length, CancellationToken ct)
+    {
+        if (!_feeds.TryGetValue(feed.KeyHex, out var state)) return;
+        while (true)
+        {
+            var progress = Volatile.Read(ref _progress);
+            if (Volatile.Read(ref state.Indexed) >= length) return;
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             if (_loop.IsFaulted) await _loop.ConfigureAwait(false);
             await progress.Task.WaitAsync(ct).ConfigureAwait(false);
         }
@@ -243,9 +262,11 @@ internal sealed class Indexer : IAsyncDisposable
         _store.FeedAppended -= OnFeedGrew;
         _store.FeedDownloaded -= OnFeedGrew;
         _signals.Writer.TryComplete();
+        Volatile.Write(ref _disposed, 1);
         _stop.Cancel();
         try { await _loop.ConfigureAwait(false); }
         catch (OperationCanceledException) { }
+        Pulse(); // wakes waiters, which then see the indexer is gone instead of waiting forever
         _stop.Dispose();
     }
 }
