@@ -70,6 +70,26 @@ public sealed class ClientScreenTests
     }
 
     [Fact]
+    public async Task Commands_typed_in_quick_succession_apply_in_order()
+    {
+        await using var ui = await TuiHarness.StartAsync();
+        await ui.WaitForTextAsync("[alice:default]");
+        // Typed (or pasted) faster than storage and the index keep up: each command's work runs after
+        // the one before and sees its result.
+        ui.Enter("/join quick");
+        ui.Enter("/leave");
+        ui.Enter("/join quick");
+        for (var i = 1; i <= 8; i++) ui.Enter($"line {i}");
+        ui.Enter("/channels");
+        await ui.WaitForTextAsync("* quick (1)");
+
+        await ui.Core.WaitForIndexAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(ui.Core.IsMember(ui.Core.LocalKey, "quick"));
+        var lines = ui.Core.GetMessages("quick").Where(m => m.Text.StartsWith("line ", StringComparison.Ordinal)).OrderBy(m => m.Seq).Select(m => m.Text);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => $"line {i}"), lines);
+    }
+
+    [Fact]
     public async Task Unread_counts_and_mentions_then_ctrl_r_jumps_there()
     {
         await using var ui = await TuiHarness.StartAsync(async (_, core) => await core.JoinAsync("dev"));

@@ -15,6 +15,7 @@ public sealed partial class CabalSession : IAsyncDisposable
     private readonly UiQueue _ui;
     private readonly CabalSubscription _subscription;
     private readonly CancellationTokenSource _stop = new();
+    private Task _commands = Task.CompletedTask; // the last command's work (UI thread only)
     private readonly HashSet<(string, ulong)> _loaded = [];
     private readonly Dictionary<ChannelRef, List<ChatLine>> _notes = [];
     private readonly SemaphoreSlim _statusWake = new(0, 1);
@@ -229,6 +230,21 @@ public sealed partial class CabalSession : IAsyncDisposable
     {
         NotesOf(channel).Clear();
         Changed();
+    }
+
+    /// <summary>
+    /// Runs a command's storage work off the UI thread, after the work of the commands typed before
+    /// it: two lines pasted at once are published in order, and /join, /leave, /join ends joined.
+    /// Call on the UI thread.
+    /// </summary>
+    public Task Command(Func<Task> work)
+    {
+        var previous = _commands;
+        return _commands = Background(async () =>
+        {
+            await previous.ConfigureAwait(false); // never faults: Background turns failures into notes
+            await work().ConfigureAwait(false);
+        });
     }
 
     /// <summary>Runs storage work off the UI thread; a failure becomes a note in !status rather than a crash.</summary>

@@ -95,7 +95,7 @@ public sealed partial class ChatViewModel
     {
         var target = s.Current;
         if (target.Kind == ChannelKind.Status) { s.AddNote("this is the status channel: /join a channel to talk"); return; }
-        s.Background(async () =>
+        s.Command(async () =>
         {
             var seq = target.Kind == ChannelKind.Private
                 ? await s.Core.PublishPrivateAsync(target.Name, text, emote).ConfigureAwait(false)
@@ -109,7 +109,7 @@ public sealed partial class ChatViewModel
     private void Act(CabalSession s, Func<CancellationToken, Task> action, string? done)
     {
         var channel = s.Current;
-        s.Background(async () =>
+        s.Command(async () =>
         {
             await action(CancellationToken.None).ConfigureAwait(false);
             if (done is not null) Ui.Post(() => s.AddNote(done, channel));
@@ -120,8 +120,9 @@ public sealed partial class ChatViewModel
     {
         if (!s.Joined.Contains(channel)) s.Joined = [.. s.Joined.Append(channel).Order(StringComparer.Ordinal)];
         SwitchTo(ChannelRef.Channel(channel));
-        s.Background(async () =>
+        s.Command(async () =>
         {
+            await s.Core.WaitForOwnEntriesAsync().ConfigureAwait(false); // a /leave just before must be applied, or this join is skipped
             if (!s.Core.IsMember(s.Core.LocalKey, channel)) await s.Core.JoinAsync(channel).ConfigureAwait(false);
         });
     }
@@ -139,15 +140,16 @@ public sealed partial class ChatViewModel
         s.Joined = [.. s.Joined.Where(c => c != channel)];
         if (s.Current == ChannelRef.Channel(channel)) SwitchTo(s.Joined.Count > 0 ? ChannelRef.Channel(s.Joined[0]) : ChannelRef.Status);
         s.Changed();
-        s.Background(() => s.Core.LeaveAsync(channel));
+        s.Command(() => s.Core.LeaveAsync(channel));
     }
 
     private void ListChannels(CabalSession s)
     {
         var me = s.Core.LocalKey;
         var channel = s.Current;
-        s.Background(() =>
+        s.Command(async () =>
         {
+            await s.Core.WaitForOwnEntriesAsync().ConfigureAwait(false); // /join x then /channels lists x
             var rows = s.Core.GetChannels().Select(c =>
             {
                 var topic = s.Core.GetTopic(c) ?? "";
@@ -159,7 +161,6 @@ public sealed partial class ChatViewModel
                 if (rows.Count == 0) s.AddNote("no channels yet", channel);
                 foreach (var r in rows) s.AddNote(r, channel);
             });
-            return Task.CompletedTask;
         });
     }
 
@@ -197,7 +198,7 @@ public sealed partial class ChatViewModel
     private void OpenCabal(CabalSession s, CabalUrl url)
     {
         s.AddNote($"opening {url}…");
-        s.Background(async () =>
+        s.Command(async () =>
         {
             var core = await Host.OpenCabalAsync(url, CancellationToken.None).ConfigureAwait(false);
             Host.RememberCabal(core);

@@ -26,7 +26,7 @@ public sealed partial class ChatViewModel
         var flag = remove ? command[2..] : command;
         var name = s.DisplayName(key);
         var (core, note) = (s.Core, s.Current);
-        s.Background(async () =>
+        s.Command(async () =>
         {
             // The checks read the views: my own earlier commands must be applied first, or a quick
             // second /hide would not see the first and would publish it again.
@@ -93,7 +93,7 @@ public sealed partial class ChatViewModel
         if (channel == ChannelRef.StatusName) { s.AddNote($"the !status channel cannot be {name}d"); return; }
         if (CabalKeys.IsHexKey(channel)) { s.AddNote($"private message channels cannot be {name}d"); return; }
         var (core, note) = (s.Core, s.Current);
-        s.Background(async () =>
+        s.Command(async () =>
         {
             await core.WaitForOwnEntriesAsync().ConfigureAwait(false); // see Moderate
             string? refusal = null;
@@ -210,11 +210,15 @@ public sealed partial class ChatViewModel
 
     private static string Reason(string? reason) => string.IsNullOrEmpty(reason) ? "" : " " + reason;
 
-    /// <summary>Runs a query off the UI thread and shows its result on it.</summary>
-    private void Query<T>(CabalSession s, Func<T> query, Action<T> show) => s.Background(() =>
+    /// <summary>
+    /// Runs a query off the UI thread and shows its result on it. Like cabal-core's queries it first
+    /// waits for the views, but only for my own entries: /hides right after /hide lists the hide, and a
+    /// sync with peers in progress does not hold it up.
+    /// </summary>
+    private void Query<T>(CabalSession s, Func<T> query, Action<T> show) => s.Command(async () =>
     {
+        await s.Core.WaitForOwnEntriesAsync().ConfigureAwait(false);
         var result = query();
         Ui.Post(() => show(result));
-        return Task.CompletedTask;
     });
 }
