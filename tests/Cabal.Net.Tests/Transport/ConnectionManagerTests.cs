@@ -54,19 +54,27 @@ public sealed class ConnectionManagerTests
             int closed = 0, established = 0;
             a.ConnectionClosed += _ => Interlocked.Increment(ref closed);
             b.ConnectionClosed += _ => Interlocked.Increment(ref closed);
-            a.ConnectionEstablished += _ => Interlocked.Increment(ref established);
-            b.ConnectionEstablished += _ => Interlocked.Increment(ref established);
+            var announced = new ConcurrentDictionary<PeerConnection, byte>();
+            void OnEstablished(PeerConnection pc)
+            {
+                announced.TryAdd(pc, 0);
+                Interlocked.Increment(ref established);
+            }
+            a.ConnectionEstablished += OnEstablished;
+            b.ConnectionEstablished += OnEstablished;
             a.Start();
             b.Start();
             a.AddPeer(Loopback(b.ListenPort));
             b.AddPeer(Loopback(a.ListenPort));
 
             // Settled: both ends hold the connection the smaller key initiated, as each computed
-            // independently, and a replaced duplicate has finished closing (its event comes after it
-            // ends). Without the initiator check, the moment when both ends briefly held the larger
-            // key's connection, before the other handshake finished, passed for settled.
+            // independently, its "established" events have been raised, and a replaced duplicate has
+            // finished closing (its event comes after it ends). Without the initiator check, the moment
+            // when both ends briefly held the larger key's connection passed for settled; without the
+            // event check, the moment between a replacement and its events did.
             bool Settled() => a.Connections is [var x] && b.Connections is [var y] && x.IsInitiator && !y.IsInitiator
                 && x.Connection.HandshakeHash!.AsSpan().SequenceEqual(y.Connection.HandshakeHash)
+                && announced.ContainsKey(x) && announced.ContainsKey(y)
                 && Volatile.Read(ref established) - Volatile.Read(ref closed) == 2;
             Assert.True(await EventuallyAsync(Settled), log.ToString());
             var kept = a.Connections[0];
