@@ -62,7 +62,7 @@ public sealed partial class CabalNode
         try
         {
             if (_network is not null) return;
-            if (settings.ListenPort is { } port || settings.Lan)
+            if (settings.ListenPort is not null || settings.Lan)
             {
                 _listener = SharedPeerListener.Start(new SharedPeerListenerOptions
                 {

@@ -120,30 +120,22 @@ internal sealed class Indexer : IAsyncDisposable
     }
 
     /// <summary>Completes once every block held contiguously at the time of each check is indexed.</summary>
-    public async Task WaitForIdleAsync(CancellationToken ct)
-    {
-        while (true)
-        {
-            var progress = Volatile.Read(ref _progress);
-            var (indexed, available) = Progress();
-            if (indexed >= available) return;
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            if (_loop.IsFaulted) await _loop.ConfigureAwait(false);
-            await progress.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
-    }
+    public Task WaitForIdleAsync(CancellationToken ct) => WaitUntilAsync(() => Progress() is var (indexed, available) && indexed >= available, ct);
 
     /// <summary>
     /// Completes once <paramref name="feed"/> is indexed up to <paramref name="length"/> entries: what
     /// one writer just published is applied, however many other feeds are still waiting.
     /// </summary>
-    public async Task WaitForFeedAsync(Feed feed, long length, CancellationToken ct)
+    public Task WaitForFeedAsync(Feed feed, long length, CancellationToken ct)
+        => _feeds.TryGetValue(feed.KeyHex, out var state) ? WaitUntilAsync(() => Volatile.Read(ref state.Indexed) >= length, ct) : Task.CompletedTask;
+
+    /// <summary>Checks <paramref name="done"/> after every commit; ObjectDisposedException once the indexer is gone.</summary>
+    private async Task WaitUntilAsync(Func<bool> done, CancellationToken ct)
     {
-        if (!_feeds.TryGetValue(feed.KeyHex, out var state)) return;
         while (true)
         {
             var progress = Volatile.Read(ref _progress);
-            if (Volatile.Read(ref state.Indexed) >= length) return;
+            if (done()) return;
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             if (_loop.IsFaulted) await _loop.ConfigureAwait(false);
             await progress.Task.WaitAsync(ct).ConfigureAwait(false);

@@ -39,8 +39,9 @@ public sealed partial class ConnectionManager : IAsyncDisposable
     /// outbound, right before its handshake starts, so handlers and extensions registered there see the
     /// remote's first frames. For one from a <see cref="ConnectionManagerOptions.SharedListener"/> it
     /// runs after the handshake, on the receive loop while the remote's first Open (for the route key)
-    /// is processed: opening that feed there accepts it, and the remote's next frames are seen too. The connection may still be closed after the handshake (duplicate,
-    /// self, shutdown): watch <see cref="ProtocolConnection.Completion"/>. It must not block.
+    /// is processed: opening that feed there accepts it, and the remote's next frames are seen too.
+    /// The connection may still be closed after the handshake (duplicate, self, shutdown): watch
+    /// <see cref="ProtocolConnection.Completion"/>. It must not block.
     /// </summary>
     public ConnectionManager(ConnectionManagerOptions? options, Action<PeerConnection> onConnection)
     {

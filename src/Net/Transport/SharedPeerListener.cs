@@ -18,6 +18,7 @@ public sealed class SharedPeerListener : IAsyncDisposable
 {
     private const int Waiting = 0, Routed = 1, Dropped = 2;
 
+    private readonly object _gate = new();
     private readonly SharedPeerListenerOptions _options;
     private readonly ProtocolConnectionOptions _connectionOptions;
     private readonly ILogger _log;
@@ -151,7 +152,7 @@ public sealed class SharedPeerListener : IAsyncDisposable
     /// <summary>Stops accepting and closes connections not routed yet; routed ones belong to their managers. Idempotent.</summary>
     public ValueTask DisposeAsync()
     {
-        lock (_running) _shutdown ??= ShutdownAsync();
+        lock (_gate) _shutdown ??= ShutdownAsync();
         return new ValueTask(_shutdown);
     }
 
