@@ -64,8 +64,10 @@ public sealed partial class MultifeedSession
 
     private void Open(Feed feed)
     {
-        Replication.Replicate(feed);
+        // Counted first: once the Open is out, the remote can answer and data can flow before this
+        // thread runs again, and a reader must not see the feed replicated yet not counted.
         Interlocked.Increment(ref _active);
+        Replication.Replicate(feed);
     }
 
     private void Wake(Feed feed)
