@@ -106,7 +106,9 @@ public sealed class MultifeedInteropTests : JsInteropTest
 
         var set = await OpenSet(key, "c0");
         var listener = Loopback.Listen();
-        var a2 = Js("--connect", $"127.0.0.1:{listener.Port()}", "--key", key, "--storage", storage, "--expect", "1");
+        // It stays 10 s after it has our block: by default it left 0.5 s later, and on a loaded machine
+        // that could be before we had fetched its feeds, so the wait below timed out.
+        var a2 = Js("--connect", $"127.0.0.1:{listener.Port()}", "--key", key, "--storage", storage, "--expect", "1", "--linger", "10000");
         var connection = await listener.AcceptAsync();
         listener.Stop();
         var session = Track(set.Replicate(connection));
