@@ -32,6 +32,21 @@ internal sealed class TestChatHost : IChatHost, IAsyncDisposable
 
     public Task<CabalCore> OpenCabalAsync(CabalUrl url, CancellationToken cancellationToken) => Client.OpenAsync(url, cancellationToken);
 
+    /// <summary>
+    /// What every client test starts from: a new host with one cabal where alice has joined #default,
+    /// plus whatever <paramref name="seed"/> adds, all indexed.
+    /// </summary>
+    public static async Task<(TestChatHost Host, CabalCore Core)> SeededAsync(Func<TestChatHost, CabalCore, Task>? seed)
+    {
+        var host = new TestChatHost();
+        var core = await host.OpenCabalAsync(CabalUrl.Generate(), CancellationToken.None);
+        await core.SetNickAsync("alice");
+        await core.JoinAsync("default");
+        if (seed is not null) await seed(host, core);
+        await core.WaitForIndexAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        return (host, core);
+    }
+
     public SyncStatus GetSyncStatus(CabalCore cabal) => new(Peers, Store.List(cabal.Url.Key).Count(), 0, 0, cabal.Statistics.EntriesIndexed);
 
     public int AckCount(CabalCore cabal, ulong seq) => _acks.GetValueOrDefault((cabal.KeyHex, seq));

@@ -32,12 +32,7 @@ internal sealed class TuiHarness : IAsyncDisposable
 
     public static async Task<TuiHarness> StartAsync(Func<TestChatHost, CabalCore, Task>? seed = null, int cols = 120, int rows = 40)
     {
-        var host = new TestChatHost();
-        var core = await host.OpenCabalAsync(CabalUrl.Generate(), CancellationToken.None);
-        await core.SetNickAsync("alice");
-        await core.JoinAsync("default");
-        if (seed is not null) await seed(host, core);
-        await core.WaitForIndexAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        var (host, core) = await TestChatHost.SeededAsync(seed);
 
         // No real terminal in a test run: Terminal.Gui's drivers then read injected input only.
         Environment.SetEnvironmentVariable("DisableRealDriverIO", "1");

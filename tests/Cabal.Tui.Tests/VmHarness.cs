@@ -20,12 +20,7 @@ internal sealed class VmHarness : IAsyncDisposable
 
     public static async Task<VmHarness> StartAsync(Func<TestChatHost, CabalCore, Task>? seed = null)
     {
-        var host = new TestChatHost();
-        var core = await host.OpenCabalAsync(CabalUrl.Generate(), CancellationToken.None);
-        await core.SetNickAsync("alice");
-        await core.JoinAsync("default");
-        if (seed is not null) await seed(host, core);
-        await core.WaitForIndexAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        var (host, core) = await TestChatHost.SeededAsync(seed);
         var vm = new ChatViewModel(host);
         vm.AddSession(core, "default");
         var h = new VmHarness(host, core, vm);
