@@ -1,3 +1,4 @@
+using Cabal.Chat.Keys;
 using Cabal.Chat.Messages;
 using Microsoft.Extensions.Logging;
 using static Cabal.Chat.Tests.ChatFixture;

@@ -1,6 +1,7 @@
 using System.Text;
 using Cabal.Chat;
-using Cabal.Chat.Tui;
+using Cabal.Cli.Client;
+using Cabal.Cli.Tui;
 using Terminal.Gui.App;
 using Terminal.Gui.Drivers;
 using Terminal.Gui.Input;

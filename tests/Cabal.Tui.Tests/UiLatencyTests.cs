@@ -1,4 +1,4 @@
-using Cabal.Chat.Tui;
+using Cabal.Cli.Tui;
 
 namespace Cabal.Tui.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Cabal.Chat;
-using Cabal.Chat.Tui;
+using Cabal.Cli.Client;
 
 namespace Cabal.Tui.Tests;
 
