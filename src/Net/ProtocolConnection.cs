@@ -20,7 +20,6 @@
 using System.IO.Pipelines;
 using Cabal.Net.Internal;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net;
 
@@ -53,7 +52,7 @@ public sealed partial class ProtocolConnection : IAsyncDisposable
         _ownedPipe = pipe as StreamDuplexPipe;
         _options = options ?? new ProtocolConnectionOptions();
         if (_options.MaxQueuedSendBytes <= 0) throw new ArgumentException("MaxQueuedSendBytes must be positive.", nameof(options));
-        _log = _options.Logger ?? NullLogger.Instance;
+        _log = _options.LoggerFactory.CreateLogger<ProtocolConnection>();
         IsInitiator = isInitiator;
         _handshake = new Noise.NoiseHandshake(isInitiator, _options.StaticKeyPair, _options.EphemeralKeyPair, _options.PayloadNonce);
     }

@@ -201,7 +201,7 @@ public class ProtocolConnectionTests
         var fast = new ProtocolConnectionOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(100), IdleTimeout = TimeSpan.FromMilliseconds(1500) };
         var la = new TestLogger("a");
         var lb = new TestLogger("b");
-        var (a, b) = TestKit.StartPair(fast with { Logger = la }, fast with { Logger = lb });
+        var (a, b) = TestKit.StartPair(fast with { LoggerFactory = la }, fast with { LoggerFactory = lb });
         await using var _ = a;
         await using var __ = b;
         Assert.True(await a.HandshakeCompleted.Within());

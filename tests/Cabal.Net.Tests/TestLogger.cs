@@ -3,9 +3,18 @@ using Microsoft.Extensions.Logging;
 
 namespace Cabal.Net.Tests;
 
-/// <summary>Collects log lines (with event ids) for assertions and for diagnosing failures.</summary>
-internal sealed class TestLogger(string name = "") : ILogger
+/// <summary>
+/// Collects log lines (with event ids) for assertions and for diagnosing failures. It is its own
+/// factory, so options take it as their LoggerFactory and every category lands here.
+/// </summary>
+internal sealed class TestLogger(string name = "") : ILogger, ILoggerFactory
 {
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider) { }
+
+    public void Dispose() { }
+
     public ConcurrentQueue<(EventId Id, LogLevel Level, string Text)> Entries { get; } = new();
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;

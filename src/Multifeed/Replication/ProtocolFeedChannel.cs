@@ -22,7 +22,7 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSe
 
     public void Close(string reason)
     {
-        logger.LogDebug(new EventId(3010, "ChannelClosedByReplication"), "Closing channel {Channel}: {Reason}", channel.LocalId, reason);
+        ReplicationLog.ChannelClosed(logger, channel.LocalId, reason);
         channel.Close();
     }
 

@@ -49,5 +49,6 @@ public sealed record MultifeedOptions
     /// <summary>Hypercore replication settings for the feeds; null: the replicator's own.</summary>
     public ReplicationOptions? Replication { get; init; }
 
+    /// <summary>Where the set and its sessions log, their replication included. Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

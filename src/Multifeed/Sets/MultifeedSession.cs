@@ -40,8 +40,8 @@ public sealed partial class MultifeedSession : IAsyncDisposable
     {
         _set = set;
         Connection = connection;
-        _logger = set.Options.LoggerFactory.CreateLogger("Cabal.Multifeed.Sets.MultifeedSession");
-        Replication = new ReplicationSession(set.Replicator, connection, set.Options.Replication, acceptRemoteFeeds: false, set.Options.LoggerFactory);
+        _logger = set.Options.LoggerFactory.CreateLogger<MultifeedSession>();
+        Replication = new ReplicationSession(set.Replicator, connection, (set.Options.Replication ?? set.Replicator.Options) with { LoggerFactory = set.Options.LoggerFactory }, acceptRemoteFeeds: false);
     }
 
     public MultifeedSet Set => _set;

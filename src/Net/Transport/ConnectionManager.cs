@@ -13,7 +13,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Transport;
 
@@ -49,10 +48,10 @@ public sealed partial class ConnectionManager : IAsyncDisposable
         _options = options ?? new ConnectionManagerOptions();
         _options.Validate();
         _onConnection = onConnection;
-        _log = _options.Logger ?? NullLogger.Instance;
+        _log = _options.LoggerFactory.CreateLogger<ConnectionManager>();
         var keyPair = _options.StaticKeyPair ?? NoiseKeyPair.Generate();
         var template = _options.ConnectionOptions ?? new ProtocolConnectionOptions();
-        _connectionOptions = template with { StaticKeyPair = keyPair, Logger = template.Logger ?? _options.Logger };
+        _connectionOptions = template with { StaticKeyPair = keyPair, LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, _options.LoggerFactory) };
         LocalStaticKey = keyPair.PublicKey;
         _retry = BuildRetryPipeline();
     }

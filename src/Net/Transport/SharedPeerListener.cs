@@ -10,7 +10,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Transport;
 
@@ -35,9 +34,9 @@ public sealed class SharedPeerListener : IAsyncDisposable
     {
         _options = options;
         _listener = listener;
-        _log = options.Logger ?? NullLogger.Instance;
+        _log = options.LoggerFactory.CreateLogger<SharedPeerListener>();
         var template = options.ConnectionOptions ?? new ProtocolConnectionOptions();
-        _connectionOptions = template with { StaticKeyPair = options.StaticKeyPair, Logger = template.Logger ?? options.Logger };
+        _connectionOptions = template with { StaticKeyPair = options.StaticKeyPair, LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, options.LoggerFactory) };
     }
 
     /// <summary>Binds the port and starts accepting. Connections wait for a route to be added for their first Open.</summary>

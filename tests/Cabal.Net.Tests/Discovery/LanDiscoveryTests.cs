@@ -42,7 +42,7 @@ public sealed class LanDiscoveryTests
         var hub = new MemoryDiscoveryHub();
         var (small, large) = OrderedKeys();
         var log = new TestLogger();
-        await using var a = new LanDiscovery(small.PublicKey, Fast() with { Logger = log }, null, () => hub.Join(IPAddress.Parse("127.0.0.1")), null);
+        await using var a = new LanDiscovery(small.PublicKey, Fast() with { LoggerFactory = log }, null, () => hub.Join(IPAddress.Parse("127.0.0.1")), null);
         await using var b = new LanDiscovery(large.PublicKey, Fast(), null, () => hub.Join(IPAddress.Parse("127.0.0.2")), null);
         var foundByA = new ConcurrentQueue<DiscoveredPeer>();
         var foundByB = new ConcurrentQueue<DiscoveredPeer>();

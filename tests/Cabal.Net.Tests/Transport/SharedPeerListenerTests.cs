@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using Cabal.Net.Crypto;
 using Cabal.Net.Protocol.Messages;
 using Cabal.Net.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static Cabal.Net.Tests.Transport.TransportTestKit;
 
 namespace Cabal.Net.Tests.Transport;
@@ -20,7 +22,7 @@ public sealed class SharedPeerListenerTests
         EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
         RouteTimeout = routeTimeout ?? TimeSpan.FromSeconds(3),
         ShutdownTimeout = TimeSpan.FromSeconds(3),
-        Logger = log,
+        LoggerFactory = (ILoggerFactory?)log ?? NullLoggerFactory.Instance,
     });
 
     private static ConnectionManagerOptions Routed(SharedPeerListener listener, NoiseKeyPair key, byte[] routeKey, TestLogger? log = null)

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Cabal.Net.Crypto;
 using Cabal.Net.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Tests.Transport;
 
@@ -18,7 +20,7 @@ internal static class TransportTestKit
         DialTimeout = TimeSpan.FromSeconds(3),
         HandshakeTimeout = TimeSpan.FromSeconds(3),
         ShutdownTimeout = TimeSpan.FromSeconds(3),
-        Logger = log,
+        LoggerFactory = (ILoggerFactory?)log ?? NullLoggerFactory.Instance,
     };
 
     public static PeerAddress Loopback(int port) => PeerAddress.FromEndPoint(new IPEndPoint(IPAddress.Loopback, port));

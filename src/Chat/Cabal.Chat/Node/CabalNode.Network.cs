@@ -69,7 +69,7 @@ public sealed partial class CabalNode
                 {
                     StaticKeyPair = NetworkKey(),
                     EndPoint = new IPEndPoint(IPAddress.Any, settings.ListenPort ?? 0),
-                    Logger = Options.LoggerFactory.CreateLogger<SharedPeerListener>(),
+                    LoggerFactory = Options.LoggerFactory,
                 });
             }
             _network = settings with { Peers = [.. settings.Peers] };
@@ -92,7 +92,7 @@ public sealed partial class CabalNode
             MaxDelay = TimeSpan.FromSeconds(8),
             // A bot keeps a cabal online: after a failed round it tries a known peer again soon, not in minutes.
             RetryCooldown = TimeSpan.FromSeconds(15),
-            Logger = Options.LoggerFactory.CreateLogger<ConnectionManager>(),
+            LoggerFactory = Options.LoggerFactory,
         }, pc => OnConnection(runtime, pc));
         manager.ConnectionClosed += pc => OnConnectionClosed(runtime, pc);
         runtime.Manager = manager;
@@ -117,7 +117,7 @@ public sealed partial class CabalNode
     // A loopback interface keeps discovery on this host: nothing leaves it (TTL 0).
     private LanDiscoveryOptions LanOptions(NetworkOptions settings)
     {
-        var options = new LanDiscoveryOptions { Logger = Options.LoggerFactory.CreateLogger<LanDiscovery>() };
+        var options = new LanDiscoveryOptions { LoggerFactory = Options.LoggerFactory };
         if (settings.LanInterface is { } address)
             options = options with { InterfaceAddress = address, TimeToLive = IPAddress.IsLoopback(address) ? 0 : options.TimeToLive };
         if (settings.LanPort is { } port) options = options with { Port = port };

@@ -23,7 +23,7 @@ public sealed partial class CabalNode : IAsyncDisposable
         Options = options;
         Store = store;
         _logger = options.LoggerFactory.CreateLogger<CabalNode>();
-        Replicator = new Replicator(store, loggerFactory: options.LoggerFactory);
+        Replicator = new Replicator(store, new ReplicationOptions { LoggerFactory = options.LoggerFactory });
         Client = new CabalClient(store, new CabalOptions { LoggerFactory = options.LoggerFactory });
     }
 
