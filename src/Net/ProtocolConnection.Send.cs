@@ -102,7 +102,7 @@ public sealed partial class ProtocolConnection
     private async ValueTask<bool> FlushAsync(PipeWriter output, long written, CancellationToken ct)
     {
         var result = await output.FlushAsync(ct).ConfigureAwait(false);
-        Volatile.Write(ref _lastSendTick, Environment.TickCount64);
+        Volatile.Write(ref _lastSendTick, Clock);
         Interlocked.Add(ref _queuedBytes, -written);
         SignalSendCapacity();
         if (!result.IsCompleted && !result.IsCanceled) return true;

@@ -34,6 +34,13 @@ public sealed record ProtocolConnectionOptions
     /// <summary>Where the connection logs (category <see cref="ProtocolConnection"/>). Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
+    /// <summary>The clock of keep-alive pings, the idle timeout and the drain on dispose. Default the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The template's clock, or <paramref name="fallback"/> when the template keeps the system clock.</summary>
+    internal static TimeProvider TimeProviderOr(ProtocolConnectionOptions template, TimeProvider fallback)
+        => ReferenceEquals(template.TimeProvider, TimeProvider.System) ? fallback : template.TimeProvider;
+
     /// <summary>The template's logger factory, or <paramref name="fallback"/> when the template sets none.</summary>
     internal static ILoggerFactory LoggerFactoryOr(ProtocolConnectionOptions template, ILoggerFactory fallback)
         => ReferenceEquals(template.LoggerFactory, NullLoggerFactory.Instance) ? fallback : template.LoggerFactory;

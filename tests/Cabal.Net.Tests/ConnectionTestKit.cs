@@ -1,7 +1,7 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
 using Cabal.Net.Crypto;
 using Cabal.Net.Noise;
 using Cabal.Net.Protocol;
@@ -53,19 +53,29 @@ internal static class TestKit
         return (ca, cb);
     }
 
-    /// <summary>A connected TCP socket pair on 127.0.0.1.</summary>
-    public static Task<(NetworkStream Client, NetworkStream Server)> TcpPairAsync() => Cabal.Tests.LoopbackTcp.PairAsync();
-
-    /// <summary>Polls <paramref name="condition"/> every few ms; fails after <see cref="Timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition)
+    /// <summary>Makes <paramref name="side"/> open every feed the remote opens, if it knows the key.</summary>
+    public static ConcurrentQueue<ProtocolChannel> AcceptFeeds(ProtocolConnection side, params byte[][] keys)
     {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
+        var accepted = new ConcurrentQueue<ProtocolChannel>();
+        side.DiscoveryKey += (_, e) =>
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
-            await Task.Delay(5);
-        }
+            foreach (var k in keys)
+                if (HypercoreCrypto.DiscoveryKey(k).AsSpan().SequenceEqual(e.DiscoveryKey))
+                    accepted.Enqueue(side.OpenChannel(k));
+        };
+        return accepted;
     }
+
+    /// <summary>Key pairs in a known order (the duplicate rule and discovery compare public keys).</summary>
+    public static (NoiseKeyPair Smaller, NoiseKeyPair Larger) OrderedKeys()
+    {
+        var a = NoiseKeyPair.Generate();
+        var b = NoiseKeyPair.Generate();
+        return a.PublicKey.AsSpan().SequenceCompareTo(b.PublicKey) < 0 ? (a, b) : (b, a);
+    }
+
+    /// <summary>Polls <paramref name="condition"/>; fails after <see cref="Timeout"/>.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition) => Cabal.Tests.Poll.UntilAsync(condition, "the condition", Timeout);
 }
 
 /// <summary>

@@ -51,7 +51,12 @@ public sealed partial class ConnectionManager : IAsyncDisposable
         _log = _options.LoggerFactory.CreateLogger<ConnectionManager>();
         var keyPair = _options.StaticKeyPair ?? NoiseKeyPair.Generate();
         var template = _options.ConnectionOptions ?? new ProtocolConnectionOptions();
-        _connectionOptions = template with { StaticKeyPair = keyPair, LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, _options.LoggerFactory) };
+        _connectionOptions = template with
+        {
+            StaticKeyPair = keyPair,
+            LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, _options.LoggerFactory),
+            TimeProvider = ProtocolConnectionOptions.TimeProviderOr(template, _options.TimeProvider),
+        };
         LocalStaticKey = keyPair.PublicKey;
         _retry = BuildRetryPipeline();
     }
@@ -144,6 +149,7 @@ public sealed partial class ConnectionManager : IAsyncDisposable
 
         try
         {
+            // A bound on how long disposal holds up the caller: wall time, whatever clock the options use.
             await Task.WhenAll(closing).WaitAsync(_options.ShutdownTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)

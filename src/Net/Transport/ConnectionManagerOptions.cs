@@ -80,6 +80,12 @@ public sealed record ConnectionManagerOptions
     /// </summary>
     public ProtocolConnectionOptions? ConnectionOptions { get; init; }
 
+    /// <summary>
+    /// The clock of retry delays, dial and handshake timeouts, reconnect delays and cool-downs, and of
+    /// connections whose template keeps the system clock. Default the system clock.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Where the manager, and connections whose template sets none, logs (category <see cref="ConnectionManager"/>). Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 

@@ -1,8 +1,10 @@
+using Cabal.Multifeed;
 using Cabal.Multifeed.Replication;
+using Cabal.Multifeed.Tests.Replication;
 using Cabal.Net;
 using Cabal.Tests;
 
-namespace Cabal.Multifeed.Tests.Replication;
+namespace Cabal.Interop.Tests.Multifeed;
 
 // Two peers that each upload to the other over one TCP connection on 127.0.0.1, with send queues
 // far smaller than what they have to send. Messages that would make a peer send more wait while its

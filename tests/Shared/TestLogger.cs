@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Cabal.Net.Tests;
+namespace Cabal.Tests;
 
 /// <summary>
 /// Collects log lines (with event ids) for assertions and for diagnosing failures. It is its own

@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Cabal.Net;
 using Cabal.Net.Crypto;
 using Cabal.Net.Protocol.Messages;
+using Cabal.Net.Tests;
 using Cabal.Net.Transport;
+using Cabal.Tests;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using static Cabal.Net.Tests.Transport.TransportTestKit;
+using static Cabal.Interop.Tests.Net.Transport.TransportTestKit;
 
-namespace Cabal.Net.Tests.Transport;
+namespace Cabal.Interop.Tests.Net.Transport;
 
 // One port for several managers: a connection goes to the manager of the feed the remote opens first.
 // Loopback only; every wait is bounded; listeners and managers are disposed.

@@ -1,8 +1,11 @@
 using System.Net;
 using Cabal.Net.Crypto;
+using Cabal.Net;
+using Cabal.Net.Tests;
 using Cabal.Net.Transport;
+using Cabal.Tests;
 
-namespace Cabal.Net.Tests.Transport;
+namespace Cabal.Interop.Tests.Net.Transport;
 
 public sealed class TcpTransportTests
 {

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Cabal.Net.Crypto;
+using Cabal.Net.Tests;
 using Cabal.Net.Transport;
+using Cabal.Tests;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Cabal.Net.Tests.Transport;
+namespace Cabal.Interop.Tests.Net.Transport;
 
 internal static class TransportTestKit
 {
@@ -34,34 +36,5 @@ internal static class TransportTestKit
     }
 
     /// <summary>Polls <paramref name="condition"/> until true or the (bounded) timeout.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TestKit.Timeout);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition()) return true;
-            await Task.Delay(10);
-        }
-        return condition();
-    }
-
-    /// <summary>Key pairs in a known order (the duplicate rule and discovery compare public keys).</summary>
-    public static (NoiseKeyPair Smaller, NoiseKeyPair Larger) OrderedKeys()
-    {
-        var a = NoiseKeyPair.Generate();
-        var b = NoiseKeyPair.Generate();
-        return a.PublicKey.AsSpan().SequenceCompareTo(b.PublicKey) < 0 ? (a, b) : (b, a);
-    }
-}
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualTimeProvider : TimeProvider
-{
-    private long _ticks = 1_000_000;
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+    public static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan? timeout = null) => Cabal.Tests.Poll.UntilAsync(condition, timeout ?? TestKit.Timeout);
 }

@@ -1,14 +1,14 @@
 using System.Diagnostics;
+using Cabal.Tests;
 
-namespace Cabal.Tui.Tests;
+namespace Cabal.Interop.Tests.Program;
 
 /// <summary>Runs tests/smoke/tui-smoke.sh against the built program when tmux is installed.</summary>
 public sealed class SmokeScriptTests
 {
-    [Fact]
+    [FactNeedsTools("tmux", "bash")]
     public async Task Real_program_in_tmux_echoes_a_typed_message()
     {
-        if (!File.Exists("/usr/bin/tmux") && !File.Exists("/usr/local/bin/tmux")) return; // the script would skip too
         var script = Path.Combine(AppContext.BaseDirectory, "smoke", "tui-smoke.sh");
         var dll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
         Assert.True(File.Exists(dll), dll);

@@ -2,10 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Cabal.Net.Tests;
 using Cabal.Net.Transport;
-using static Cabal.Net.Tests.Transport.TransportTestKit;
+using Cabal.Tests;
+using static Cabal.Interop.Tests.Net.Transport.TransportTestKit;
 
-namespace Cabal.Net.Tests.Transport;
+namespace Cabal.Interop.Tests.Net.Transport;
 
 // Managers on 127.0.0.1 only, with millisecond delays. Every wait is bounded; every manager is disposed.
 public sealed class ConnectionManagerTests
@@ -47,7 +49,7 @@ public sealed class ConnectionManagerTests
     {
         for (var round = 0; round < 5; round++)
         {
-            var (small, large) = OrderedKeys();
+            var (small, large) = TestKit.OrderedKeys();
             var log = new TestLogger();
             await using var a = new ConnectionManager(FastOptions(log, small), _ => { });
             await using var b = new ConnectionManager(FastOptions(log, large), _ => { });
@@ -95,25 +97,36 @@ public sealed class ConnectionManagerTests
         var port = FreePort();
         var address = Loopback(port);
         var failures = new ConcurrentQueue<(DialFailure Failure, long At)>();
-        var clock = Stopwatch.StartNew();
-        var options = FastOptions() with { ListenEndPoint = null, MaxAttempts = 4, UseJitter = false, RetryCooldown = Timeout.InfiniteTimeSpan };
+        var time = new ManualTimeProvider();
+        var options = FastOptions() with { ListenEndPoint = null, MaxAttempts = 4, UseJitter = false, RetryCooldown = Timeout.InfiniteTimeSpan, TimeProvider = time };
         await using var dialer = new ConnectionManager(options, _ => { });
-        dialer.DialFailed += f => failures.Enqueue((f, clock.ElapsedMilliseconds));
+        dialer.DialFailed += f => failures.Enqueue((f, time.GetTimestamp()));
         dialer.Start();
         dialer.AddPeer(address);
 
+        // The clock moves only here: each retry waits exactly its delay, and not a tick less.
+        for (var attempt = 1; attempt < 4; attempt++)
+        {
+            Assert.True(await EventuallyAsync(() => failures.Count == attempt));
+            var delay = failures.Last().Failure.NextDelay!.Value;
+            Assert.True(await EventuallyAsync(() => time.UntilNextTimer == delay), $"retry {attempt} is not scheduled {delay} ahead");
+            time.Advance(delay - TimeSpan.FromTicks(1));
+            Assert.Equal(attempt, dialer.GetAttemptCount(address));
+            time.Advance(TimeSpan.FromTicks(1));
+        }
         Assert.True(await EventuallyAsync(() => failures.Any(f => f.Failure.NextDelay is null)));
         Assert.Equal(4, dialer.GetAttemptCount(address));
         var list = failures.ToArray();
         Assert.Equal([1, 2, 3, 4], list.Select(f => f.Failure.Attempt));
         Assert.Equal(new TimeSpan?[] { TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(80), null }, list.Select(f => f.Failure.NextDelay));
         for (var i = 1; i < list.Length; i++)
-            Assert.True(list[i].At - list[i - 1].At >= list[i - 1].Failure.NextDelay!.Value.TotalMilliseconds - 5, $"gap {i}: {list[i].At - list[i - 1].At} ms");
+            Assert.True(list[i].At - list[i - 1].At >= list[i - 1].Failure.NextDelay!.Value.Ticks, $"gap {i}: {TimeSpan.FromTicks(list[i].At - list[i - 1].At)}");
         Assert.All(list, f => Assert.IsType<SocketException>(f.Failure.Error));
-        Assert.Empty(dialer.Peers);
+        Assert.True(await EventuallyAsync(() => dialer.Peers.Count == 0));
 
-        // Bounded: nothing more happens on its own.
-        await Task.Delay(200);
+        // Bounded: nothing more is scheduled, and a day later nothing more has happened.
+        Assert.True(await EventuallyAsync(() => time.UntilNextTimer is null));
+        time.Advance(TimeSpan.FromDays(1));
         Assert.Equal(4, dialer.GetAttemptCount(address));
 
         await using var listener = new ConnectionManager(FastOptions() with { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port) }, _ => { });
@@ -256,7 +269,8 @@ public sealed class ConnectionManagerTests
     [Fact]
     public async Task ShutdownClosesEverythingWithinTheBound()
     {
-        var a = new ConnectionManager(FastOptions(), _ => { });
+        var time = new ManualTimeProvider(); // a's retries of the dead address wait on it
+        var a = new ConnectionManager(FastOptions() with { TimeProvider = time }, _ => { });
         await using var b = new ConnectionManager(FastOptions(), _ => { });
         var bClosed = new ConcurrentQueue<PeerConnection>();
         var aClosed = new ConcurrentQueue<PeerConnection>();
@@ -281,9 +295,10 @@ public sealed class ConnectionManagerTests
         await a.DisposeAsync(); // idempotent
         Assert.Throws<ObjectDisposedException>(() => a.AddPeer(dead));
 
-        // Nothing keeps dialling and the port is free again.
+        // Nothing keeps dialling (no timer is left, and a day later the count is the same) and the port is free again.
         var attempts = a.GetAttemptCount(dead);
-        await Task.Delay(150);
+        Assert.True(await EventuallyAsync(() => time.UntilNextTimer is null), $"a timer is left {time.UntilNextTimer} ahead");
+        time.Advance(TimeSpan.FromDays(1));
         Assert.Equal(attempts, a.GetAttemptCount(dead));
         using var rebind = new TcpListener(IPAddress.Loopback, port);
         rebind.Start();
