@@ -120,9 +120,8 @@ public sealed partial class CabalCore
     /// </summary>
     public Task<ulong> PublishRawAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken = default)
     {
-        var parsed = EntryParser.Parse(json, Options.Limits);
-        if (parsed.Skip is SkipReason.InvalidJson or SkipReason.NotAnObject or SkipReason.NullContent or SkipReason.Oversized)
-            throw new ArgumentException($"Refusing to publish: {parsed.Skip} ({parsed.Detail}).", nameof(json));
+        if (EntryParser.Parse(json, Options.Limits) is SkippedEntry { Reason: SkipReason.InvalidJson or SkipReason.NotAnObject or SkipReason.NullContent or SkipReason.Oversized } refused)
+            throw new ArgumentException($"Refusing to publish: {refused.Reason} ({refused.Detail}).", nameof(json));
         return AppendAsync(json, cancellationToken);
     }
 

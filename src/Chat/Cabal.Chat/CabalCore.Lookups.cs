@@ -38,9 +38,8 @@ public sealed partial class CabalCore
 
     private ModerationAction? ToAction(string authorHex, ulong seq, byte[] block)
     {
-        var e = EntryParser.Parse(block, Options.Limits);
-        return e.Kind == EntryKind.Flags
-            ? new ModerationAction(authorHex, seq, e.Type, e.TargetId!, e.Group, e.Flags, e.Reason, e.Timestamp == 0 ? null : e.Timestamp)
+        return EntryParser.Parse(block, Options.Limits) is FlagsEntry e
+            ? new ModerationAction(authorHex, seq, e.Type, e.TargetId, e.Group, e.Flags, e.Reason, e.Timestamp == 0 ? null : e.Timestamp)
             : null;
     }
 

@@ -41,9 +41,8 @@ public sealed partial class CabalCore
             var (ts, author, seq) = ViewKeys.ReadPosition(k, ViewKeys.ChannelSize);
             var authorHex = Convert.ToHexStringLower(author);
             if (!query.IncludeHidden && IsHidden(tx, hidden, authorHex, author, channel)) continue;
-            var e = EntryParser.Parse(v, Options.Limits);
-            if (e.Kind != EntryKind.Chat) continue;
-            result.Add(new ChatMessage(channel, authorHex, seq, e.Type, e.Text!, e.Timestamp, ts));
+            if (EntryParser.Parse(v, Options.Limits) is not ChatEntry e) continue;
+            result.Add(new ChatMessage(channel, authorHex, seq, e.Type, e.Text, e.Timestamp, ts));
             if (result.Count >= query.Limit) break;
         }
         return result;
@@ -256,9 +255,8 @@ public sealed partial class CabalCore
         foreach (var (k, v) in Range(tx, _views.Private, peer, query))
         {
             var (ts, author, seq) = ViewKeys.ReadPosition(k, ViewKeys.UserSize);
-            var e = EntryParser.ParsePrivatePlaintext(v, Options.Limits);
-            if (e is null) continue;
-            result.Add(new PrivateMessage(peerHex, Convert.ToHexStringLower(author), seq, e.Type, e.Text!, e.Timestamp, ts));
+            if (EntryParser.ParsePrivatePlaintext(v, Options.Limits) is not { } e) continue;
+            result.Add(new PrivateMessage(peerHex, Convert.ToHexStringLower(author), seq, e.Type, e.Text, e.Timestamp, ts));
             if (result.Count >= query.Limit) break;
         }
         return result;

@@ -18,27 +18,25 @@ internal sealed class EntryApplier(ViewStore views, AuthTable auth, ChatLimits l
     private static readonly byte[] Empty = [];
     private readonly string _localHex = Convert.ToHexStringLower(localKey);
 
-    /// <summary>Indexes the block; returns the parse result (Skip != None means malformed).</summary>
+    /// <summary>Indexes the block; returns the parse result (a <see cref="SkippedEntry"/> when malformed).</summary>
     public ParsedEntry Apply(LightningTransaction tx, byte[] author, string authorHex, ulong seq, ReadOnlyMemory<byte> block, List<CabalEvent> events)
     {
         var e = EntryParser.Parse(block, limits);
         // users view: any entry passing S0 makes its author a known user, even if its type-specific
         // fields are wrong (JS behaves the same way, view by view).
-        if (e.KnownUser && e.Kind != EntryKind.About && !tx.Has(views.Users, author)) tx.Set(views.Users, author, Empty);
+        if (e.KnownUser && e is not AboutEntry && !tx.Has(views.Users, author)) tx.Set(views.Users, author, Empty);
 
-        switch (e.Kind)
+        switch (e)
         {
-            case EntryKind.Chat: ApplyChat(tx, e, author, authorHex, seq, block.Span, events); break;
-            case EntryKind.About:
-                tx.Set(views.Users, author, Encoding.UTF8.GetBytes(e.AboutJson!));
-                events.Add(new UserUpdated(authorHex, e.Name));
+            case ChatEntry chat: ApplyChat(tx, chat, author, authorHex, seq, block.Span, events); break;
+            case AboutEntry about:
+                tx.Set(views.Users, author, Encoding.UTF8.GetBytes(about.Json));
+                events.Add(new UserUpdated(authorHex, about.Name));
                 break;
-            case EntryKind.Join:
-            case EntryKind.Leave: ApplyMembership(tx, e, author, authorHex, events); break;
-            case EntryKind.Archive:
-            case EntryKind.Unarchive: ApplyArchive(tx, e, author, authorHex, seq, events); break;
-            case EntryKind.Flags: ApplyFlags(tx, e, author, authorHex, seq, events); break;
-            case EntryKind.Encrypted: ApplyPrivate(tx, e, author, authorHex, seq, events); break;
+            case MembershipEntry membership: ApplyMembership(tx, membership, author, authorHex, events); break;
+            case ArchiveEntry archive: ApplyArchive(tx, archive, author, authorHex, seq, events); break;
+            case FlagsEntry flags: ApplyFlags(tx, flags, author, authorHex, seq, events); break;
+            case EncryptedEntry encrypted: ApplyPrivate(tx, encrypted, author, authorHex, seq, events); break;
         }
         return e;
     }
@@ -53,9 +51,9 @@ internal sealed class EntryApplier(ViewStore views, AuthTable auth, ChatLimits l
         return k;
     }
 
-    private void ApplyChat(LightningTransaction tx, ParsedEntry e, byte[] author, string authorHex, ulong seq, ReadOnlySpan<byte> block, List<CabalEvent> events)
+    private void ApplyChat(LightningTransaction tx, ChatEntry e, byte[] author, string authorHex, ulong seq, ReadOnlySpan<byte> block, List<CabalEvent> events)
     {
-        var channel = e.Channel!;
+        var channel = e.Channel;
         var ck = ChannelKey(tx, channel);
         if (!tx.Has(views.Channels, ck))
         {
@@ -68,7 +66,7 @@ internal sealed class EntryApplier(ViewStore views, AuthTable auth, ChatLimits l
         // Unique key (channel, ts, author, seq): equal timestamps never overwrite each other.
         var key = ViewKeys.Positioned(ck, ts, author, seq);
         tx.Set(views.Messages, key, block);
-        events.Add(new MessageReceived(new ChatMessage(channel, authorHex, seq, e.Type, e.Text!, e.Timestamp, ts)));
+        events.Add(new MessageReceived(new ChatMessage(channel, authorHex, seq, e.Type, e.Text, e.Timestamp, ts)));
 
         if (e.Type == MessageTypes.Topic) ApplyTopic(tx, ck, key.AsSpan(ViewKeys.ChannelSize), e, authorHex, events);
     }
@@ -77,63 +75,63 @@ internal sealed class EntryApplier(ViewStore views, AuthTable auth, ChatLimits l
     // the topic with the greatest (index timestamp, author key, seq) wins. The index timestamp is
     // the claimed one unless it was in the future (then arrival time), so a forged far-future
     // topic cannot pin itself forever. Every peer holding the same entries shows the same topic.
-    private void ApplyTopic(LightningTransaction tx, byte[] ck, ReadOnlySpan<byte> position, ParsedEntry e, string authorHex, List<CabalEvent> events)
+    private void ApplyTopic(LightningTransaction tx, byte[] ck, ReadOnlySpan<byte> position, ChatEntry e, string authorHex, List<CabalEvent> events)
     {
         var current = tx.Read(views.Topics, ck);
         if (current is not null && current.AsSpan(0, ViewKeys.PositionSize).SequenceCompareTo(position) >= 0) return;
-        var text = Encoding.UTF8.GetBytes(e.Text!);
+        var text = Encoding.UTF8.GetBytes(e.Text);
         var v = new byte[ViewKeys.PositionSize + text.Length];
         position.CopyTo(v);
         text.CopyTo(v, ViewKeys.PositionSize);
         tx.Set(views.Topics, ck, v);
-        events.Add(new TopicChanged(e.Channel!, e.Text!, authorHex));
+        events.Add(new TopicChanged(e.Channel, e.Text, authorHex));
     }
 
     // A user writes only to their own feed and feeds are indexed in seq order, so the latest
     // join/leave of each user wins. join alone does not create the channel (JS, spec §4.5).
-    private void ApplyMembership(LightningTransaction tx, ParsedEntry e, byte[] author, string authorHex, List<CabalEvent> events)
+    private void ApplyMembership(LightningTransaction tx, MembershipEntry e, byte[] author, string authorHex, List<CabalEvent> events)
     {
-        var ck = ChannelKey(tx, e.Channel!);
+        var ck = ChannelKey(tx, e.Channel);
         var member = ViewKeys.Concat(ck, author);
         var memberOf = ViewKeys.Concat(author, ck);
         var was = tx.Has(views.Members, member);
-        if (e.Kind == EntryKind.Join)
+        if (e.Joined)
         {
             tx.Set(views.Members, member, Empty);
             tx.Set(views.MemberOf, memberOf, Empty);
-            if (!was) events.Add(new MembershipChanged(e.Channel!, authorHex, true));
+            if (!was) events.Add(new MembershipChanged(e.Channel, authorHex, true));
         }
         else
         {
             tx.Remove(views.Members, member);
             tx.Remove(views.MemberOf, memberOf);
-            if (was) events.Add(new MembershipChanged(e.Channel!, authorHex, false));
+            if (was) events.Add(new MembershipChanged(e.Channel, authorHex, false));
         }
     }
 
-    private void ApplyArchive(LightningTransaction tx, ParsedEntry e, byte[] author, string authorHex, ulong seq, List<CabalEvent> events)
+    private void ApplyArchive(LightningTransaction tx, ArchiveEntry e, byte[] author, string authorHex, ulong seq, List<CabalEvent> events)
     {
-        var ck = ChannelKey(tx, e.Channel!);
-        var reason = Encoding.UTF8.GetBytes(e.Reason ?? "");
+        var ck = ChannelKey(tx, e.Channel);
+        var reason = Encoding.UTF8.GetBytes(e.Reason);
         var v = new byte[9 + reason.Length];
-        v[0] = e.Kind == EntryKind.Archive ? (byte)1 : (byte)2;
+        v[0] = e.Archived ? (byte)1 : (byte)2;
         BinaryPrimitives.WriteUInt64BigEndian(v.AsSpan(1), seq);
         reason.CopyTo(v, 9);
         tx.Set(views.Archives, ViewKeys.Concat(ck, author), v);
-        events.Add(new ArchiveChanged(e.Channel!, authorHex, e.Kind == EntryKind.Archive, e.Reason ?? ""));
+        events.Add(new ArchiveChanged(e.Channel, authorHex, e.Archived, e.Reason));
     }
 
-    private void ApplyFlags(LightningTransaction tx, ParsedEntry e, byte[] author, string authorHex, ulong seq, List<CabalEvent> events)
+    private void ApplyFlags(LightningTransaction tx, FlagsEntry e, byte[] author, string authorHex, ulong seq, List<CabalEvent> events)
     {
         if (ModerationRules.Apply(tx, auth, e, author, authorHex, seq, _localHex) is { } outcome)
             events.Add(new ModerationChanged(outcome.Entry, authorHex, outcome.Applied));
     }
 
-    private void ApplyPrivate(LightningTransaction tx, ParsedEntry e, byte[] author, string authorHex, ulong seq, List<CabalEvent> events)
+    private void ApplyPrivate(LightningTransaction tx, EncryptedEntry e, byte[] author, string authorHex, ulong seq, List<CabalEvent> events)
     {
         if (curveSecretKey is null) return;
         byte[] box;
-        try { box = Convert.FromBase64String(e.Ciphertext!); }
+        try { box = Convert.FromBase64String(e.Ciphertext); }
         catch (FormatException) { return; } // JS's Buffer.from(…, 'base64') is lenient; such a box would not open anyway
         var plaintext = PrivateBox.Decrypt(box, curveSecretKey);
         if (plaintext is null) return; // not for us: normal, not malformed
@@ -142,12 +140,12 @@ internal sealed class EntryApplier(ViewStore views, AuthTable auth, ChatLimits l
 
         // Index under the other party: the claimed recipient when we sent it, else the sender's feed key.
         var fromMe = authorHex == _localHex;
-        if (fromMe && !CabalKeys.IsHexKey(pm.Channel!)) return;
-        var peerHex = fromMe ? pm.Channel!.ToLowerInvariant() : authorHex;
+        if (fromMe && !CabalKeys.IsHexKey(pm.Channel)) return;
+        var peerHex = fromMe ? pm.Channel.ToLowerInvariant() : authorHex;
         var peer = Convert.FromHexString(peerHex);
         var ts = IndexTime(pm.Timestamp);
         tx.Set(views.Private, ViewKeys.Positioned(peer, ts, author, seq), plaintext);
         tx.Set(views.PrivatePeers, peer, Empty);
-        events.Add(new PrivateMessageReceived(new PrivateMessage(peerHex, authorHex, seq, pm.Type, pm.Text!, pm.Timestamp, ts)));
+        events.Add(new PrivateMessageReceived(new PrivateMessage(peerHex, authorHex, seq, pm.Type, pm.Text, pm.Timestamp, ts)));
     }
 }

@@ -206,13 +206,13 @@ internal sealed class Indexer : IAsyncDisposable
                     catch (Exception ex) when (ex is not LightningException)
                     {
                         // A bug must not stall the cabal on one entry: count it and move on.
-                        e = ParsedEntry.Skipped(SkipReason.WrongTypes, ex.GetType().Name + ": " + ex.Message);
+                        e = SkippedEntry.Unreadable(SkipReason.WrongTypes, ex.GetType().Name + ": " + ex.Message);
                     }
-                    if (e.Skip != SkipReason.None)
+                    if (e is SkippedEntry skipped)
                     {
                         malformed++;
-                        IndexingLog.Malformed(_logger, feed.KeyHex, (ulong)i, e.Skip, e.Detail ?? "");
-                        events.Add(new MalformedEntry(feed.KeyHex, (ulong)i, e.Skip, e.Detail ?? ""));
+                        IndexingLog.Malformed(_logger, feed.KeyHex, (ulong)i, skipped.Reason, skipped.Detail);
+                        events.Add(new MalformedEntry(feed.KeyHex, (ulong)i, skipped.Reason, skipped.Detail));
                     }
                     i++;
                     count++;

@@ -42,10 +42,10 @@ internal static class ModerationRules
     /// write transaction. Null when it changes nothing (an add of flags the user already holds, which
     /// JS skips before the authority check); otherwise the entry written, or refused for lack of authority.
     /// </summary>
-    public static ModerationOutcome? Apply(LightningTransaction tx, AuthTable auth, ParsedEntry e, byte[] author, string authorHex, ulong seq, string localHex)
+    public static ModerationOutcome? Apply(LightningTransaction tx, AuthTable auth, FlagsEntry e, byte[] author, string authorHex, ulong seq, string localHex)
     {
         auth.RecordAction(tx, author, seq);
-        var id = e.TargetId!;
+        var id = e.TargetId;
         var group = e.Group;
         // mauth rejects ids and groups containing its separator; target ids must be user keys for us to store them.
         if (id.Contains('!') || group.Contains('!') || !CabalKeys.IsHexKey(id)) return Refused(e, authorHex, seq);
@@ -67,6 +67,6 @@ internal static class ModerationRules
         return new ModerationOutcome(new ModerationEntry(id.ToLowerInvariant(), group, next, authorHex + "@" + seq), Applied: true);
     }
 
-    private static ModerationOutcome Refused(ParsedEntry e, string authorHex, ulong seq)
-        => new(new ModerationEntry(e.TargetId!, e.Group, e.Flags, authorHex + "@" + seq), Applied: false);
+    private static ModerationOutcome Refused(FlagsEntry e, string authorHex, ulong seq)
+        => new(new ModerationEntry(e.TargetId, e.Group, e.Flags, authorHex + "@" + seq), Applied: false);
 }
