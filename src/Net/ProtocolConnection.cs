@@ -27,7 +27,7 @@ public sealed partial class ProtocolConnection : IAsyncDisposable
 {
     private static readonly TimeSpan GracefulDrainTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly IDuplexPipe _pipe;
     private readonly StreamDuplexPipe? _ownedPipe;
     private readonly ProtocolConnectionOptions _options;

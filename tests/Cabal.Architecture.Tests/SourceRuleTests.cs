@@ -79,4 +79,30 @@ public sealed partial class SourceRuleTests
         }
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
+
+    [GeneratedRegex(@"\bLock\s+(\w+)\s*(=|\{|;)")]
+    private static partial Regex LockDeclaration();
+
+    [GeneratedRegex(@"\block\s*\(\s*([^)]*?)\s*\)")]
+    private static partial Regex LockStatement();
+
+    [Fact]
+    public void Every_lock_is_a_dedicated_Lock()
+    {
+        // One idiom: lock a private System.Threading.Lock made for it, never `this`, a type, a
+        // collection or anything a caller could lock too.
+        var wrong = new List<string>();
+        foreach (var (dir, _, _) in Assemblies.Sources)
+        {
+            var files = Assemblies.SourceFiles(dir).ToList();
+            var locks = files.SelectMany(f => LockDeclaration().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
+            foreach (var (file, line, text) in Matches(files, LockStatement()))
+            {
+                var target = LockStatement().Match(LineComment().Replace(text, "")).Groups[1].Value;
+                var name = target[(target.LastIndexOf('.') + 1)..];
+                if (!locks.Contains(name)) wrong.Add($"{file}:{line}: lock ({target})");
+            }
+        }
+        Assert.True(wrong.Count == 0, "Locks on something other than a dedicated Lock:\n" + string.Join("\n", wrong));
+    }
 }

@@ -34,7 +34,7 @@ public class ProtocolConnectionTests
         Assert.Equal([1UL, 2UL, 3UL], new[] { c1.LocalId, c2.LocalId, c3.LocalId });
         Assert.True(await c3.RemoteOpened.Within());
 
-        var b2 = accepted.Single(c => c.DiscoveryKey.SequenceEqual(c2.DiscoveryKey));
+        var b2 = accepted.Single(c => c.DiscoveryKey.Span.SequenceEqual(c2.DiscoveryKey.Span));
         Assert.True(await b2.RemoteOpened.Within());
         Assert.Equal(c2.LocalId, b2.RemoteId);
 
@@ -141,8 +141,8 @@ public class ProtocolConnectionTests
         var c2 = a.OpenChannel(k2);
         Assert.True(await c1.RemoteOpened.Within());
         Assert.True(await c2.RemoteOpened.Within());
-        var b1 = accepted.Single(c => c.DiscoveryKey.SequenceEqual(c1.DiscoveryKey));
-        var b2 = accepted.Single(c => c.DiscoveryKey.SequenceEqual(c2.DiscoveryKey));
+        var b1 = accepted.Single(c => c.DiscoveryKey.Span.SequenceEqual(c1.DiscoveryKey.Span));
+        var b2 = accepted.Single(c => c.DiscoveryKey.Span.SequenceEqual(c2.DiscoveryKey.Span));
         Assert.True(await b1.RemoteOpened.Within());
 
         b1.Close();

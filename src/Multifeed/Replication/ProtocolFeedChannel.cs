@@ -12,7 +12,7 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSe
     private FeedPeer? _peer;
 
     // Known only after the handshake; channels may be opened before it completes.
-    public string RemoteId => _remoteId ?? (channel.Connection.RemoteStaticKey is { } k ? _remoteId = Convert.ToHexStringLower(k) : "unknown");
+    public string RemoteId => _remoteId ?? (channel.Connection.RemoteStaticKey is { } k ? _remoteId = Convert.ToHexStringLower(k.Span) : "unknown");
 
     public bool RemoteAck => channel.RemoteOptions is { HasAck: true, Ack: true };
 

@@ -68,7 +68,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         Replicate(feed);
     }
 
-    private string RemoteIdHex => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k) : "unknown";
+    private string RemoteIdHex => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k.Span) : "unknown";
 
     public ValueTask DisposeAsync()
     {

@@ -60,7 +60,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
     /// <summary>Why this side ended the session, if it did (a protocol violation by the remote).</summary>
     public string? EndReason => Volatile.Read(ref _endReason);
 
-    private string PeerLabel => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k)[..16] : "(handshaking)";
+    private string PeerLabel => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k.Span)[..16] : "(handshaking)";
 
     /// <summary>Registers extensions and opens the root channel, before the connection starts (mux.js order).</summary>
     internal void Begin()

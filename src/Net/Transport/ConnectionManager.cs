@@ -18,7 +18,7 @@ namespace Cabal.Net.Transport;
 
 public sealed partial class ConnectionManager : IAsyncDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly ConnectionManagerOptions _options;
     private readonly ProtocolConnectionOptions _connectionOptions;
     private readonly Action<PeerConnection> _onConnection;

@@ -18,9 +18,9 @@ public sealed class ProtocolConnectionLoopbackTests
         b.Start();
         Assert.True(await a.HandshakeCompleted.Within());
         Assert.True(await b.HandshakeCompleted.Within());
-        Assert.Equal(a.LocalStaticKey, b.RemoteStaticKey);
-        Assert.Equal(b.LocalStaticKey, a.RemoteStaticKey);
-        Assert.Equal(a.HandshakeHash, b.HandshakeHash);
+        Assert.Equal(a.LocalStaticKey.ToArray(), b.RemoteStaticKey?.ToArray());
+        Assert.Equal(b.LocalStaticKey.ToArray(), a.RemoteStaticKey?.ToArray());
+        Assert.Equal(a.HandshakeHash?.ToArray(), b.HandshakeHash?.ToArray());
 
         var key = TestKit.FeedKey(1);
         TestKit.AcceptFeeds(b, key);

@@ -9,6 +9,7 @@ public sealed class NodeChatHost : IChatHost, IDisposable
 {
     private readonly CabalNode _node;
     private readonly HashSet<string> _hooked = new(StringComparer.Ordinal);
+    private readonly Lock _hookedLock = new();
 
     public NodeChatHost(CabalNode node)
     {
@@ -28,7 +29,7 @@ public sealed class NodeChatHost : IChatHost, IDisposable
     /// <summary>Starts watching acks of a cabal opened before the client started.</summary>
     public void Hook(CabalCore core)
     {
-        lock (_hooked) if (!_hooked.Add(core.KeyHex)) return;
+        lock (_hookedLock) if (!_hooked.Add(core.KeyHex)) return;
         _node.Replicator.Hub(core.LocalFeed).AckReceived += (_, _) => NetworkChanged?.Invoke(core.KeyHex);
     }
 

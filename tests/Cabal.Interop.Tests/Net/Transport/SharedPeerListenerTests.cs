@@ -65,14 +65,14 @@ public sealed class SharedPeerListenerTests
         {
             var theirs = Assert.Single(routed);
             var ours = Assert.Single(dialled);
-            Assert.Equal(ours.DiscoveryKey, theirs.DiscoveryKey);
+            Assert.Equal(ours.DiscoveryKey.ToArray(), theirs.DiscoveryKey.ToArray());
             Assert.True(await ours.RemoteOpened.Within());
             Assert.True(await theirs.RemoteOpened.Within());
             // The Status sent right behind the Open, before the listener could route the connection,
             // is not lost: the manager's callback accepted the channel while the Open was processed.
             var status = Assert.IsType<Status>(await theirs.NextAsync());
             Assert.True(status.Uploading);
-            Assert.Equal(key.PublicKey, Assert.Single(remote.Connections).RemoteStaticKey);
+            Assert.Equal(key.PublicKey, Assert.Single(remote.Connections).RemoteStaticKey?.ToArray());
         }
         Assert.Equal(0, listener.UnroutedCount);
         Assert.True(await EventuallyAsync(() => listener.PendingCount == 0));

@@ -33,9 +33,9 @@ public sealed class TcpTransportTests
         s.Start();
         Assert.True(await c.HandshakeCompleted.Within());
         Assert.True(await s.HandshakeCompleted.Within());
-        Assert.Equal(serverKey.PublicKey, client.RemoteStaticKey);
-        Assert.Equal(clientKey.PublicKey, server.RemoteStaticKey);
-        Assert.Equal(c.HandshakeHash, s.HandshakeHash);
+        Assert.Equal(serverKey.PublicKey, client.RemoteStaticKey?.ToArray());
+        Assert.Equal(clientKey.PublicKey, server.RemoteStaticKey?.ToArray());
+        Assert.Equal(c.HandshakeHash?.ToArray(), s.HandshakeHash?.ToArray());
 
         // The byte stream works end to end: a feed opened on both sides becomes open both ways.
         var feed = TestKit.FeedKey(7);
