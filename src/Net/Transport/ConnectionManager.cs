@@ -249,6 +249,11 @@ public sealed partial class ConnectionManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Dials waiting for a free connection slot right now (tests watch it instead of sleeping).</summary>
+    internal int DialsWaitingForSlot => Volatile.Read(ref _waitingForSlot);
+
+    private int _waitingForSlot;
+
     private async Task WaitForSlotAsync(CancellationToken ct)
     {
         while (true)
@@ -264,7 +269,9 @@ public sealed partial class ConnectionManager : IAsyncDisposable
                 _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 freed = _slotFreed.Task;
             }
-            await freed.WaitAsync(ct).ConfigureAwait(false);
+            Interlocked.Increment(ref _waitingForSlot);
+            try { await freed.WaitAsync(ct).ConfigureAwait(false); }
+            finally { Interlocked.Decrement(ref _waitingForSlot); }
         }
     }
 

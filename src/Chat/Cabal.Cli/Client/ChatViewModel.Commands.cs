@@ -1,4 +1,5 @@
 using Cabal.Chat.Keys;
+using Cabal.Chat.Moderation;
 
 namespace Cabal.Cli.Client;
 
@@ -57,10 +58,10 @@ public sealed partial class ChatViewModel
             case "hide" or "unhide" or "block" or "unblock" or "mod" or "unmod" or "admin" or "unadmin": Moderate(s, command.Name, arg); break;
             case "archive" or "unarchive": Archive(s, command.Name == "archive", arg); break;
             case "archives": Archives(s); break;
-            case "hides": ListFlag(s, "hide"); break;
-            case "blocks": ListFlag(s, "block"); break;
-            case "mods": ListFlag(s, "mod"); break;
-            case "admins": ListFlag(s, "admin"); break;
+            case "hides": ListFlag(s, ModerationFlags.Hide); break;
+            case "blocks": ListFlag(s, ModerationFlags.Block); break;
+            case "mods": ListFlag(s, ModerationFlags.Mod); break;
+            case "admins": ListFlag(s, ModerationFlags.Admin); break;
             case "roles": Roles(s); break;
             case "actions": Actions(s); break;
             case "inspect": Inspect(s, arg); break;

@@ -59,23 +59,23 @@ public sealed partial class ChatViewModel
     /// </summary>
     public static string? ModerationRefusal(string flag, bool remove, bool has, string name, string channel) => (flag, remove, has) switch
     {
-        ("mod", true, false) => $"{name} is not a mod {Place(channel)}",
-        ("mod", false, true) => $"{name} is already a mod {Place(channel)}",
-        ("admin", true, false) => $"{name} is not an admin {Place(channel)}",
-        ("admin", false, true) => $"{name} is already an admin {Place(channel)}",
-        ("hide", true, false) => $"cannot unhide {name}: they are not hidden",
-        ("hide", false, true) => $"{name} is already hidden",
-        ("block", true, false) => $"cannot unblock {name}: they are not blocked",
-        ("block", false, true) => $"{name} is already blocked",
+        (ModerationFlags.Mod, true, false) => $"{name} is not a mod {Place(channel)}",
+        (ModerationFlags.Mod, false, true) => $"{name} is already a mod {Place(channel)}",
+        (ModerationFlags.Admin, true, false) => $"{name} is not an admin {Place(channel)}",
+        (ModerationFlags.Admin, false, true) => $"{name} is already an admin {Place(channel)}",
+        (ModerationFlags.Hide, true, false) => $"cannot unhide {name}: they are not hidden",
+        (ModerationFlags.Hide, false, true) => $"{name} is already hidden",
+        (ModerationFlags.Block, true, false) => $"cannot unblock {name}: they are not blocked",
+        (ModerationFlags.Block, false, true) => $"{name} is already blocked",
         _ => null,
     };
 
     private static string ModerationVerb(string flag, bool remove, string name) => (flag, remove) switch
     {
-        ("hide", false) => $"hid {name}",
-        ("hide", true) => $"unhid {name}",
-        ("block", false) => $"blocked {name}",
-        ("block", true) => $"unblocked {name}",
+        (ModerationFlags.Hide, false) => $"hid {name}",
+        (ModerationFlags.Hide, true) => $"unhid {name}",
+        (ModerationFlags.Block, false) => $"blocked {name}",
+        (ModerationFlags.Block, true) => $"unblocked {name}",
         (_, false) => $"made {name} {Article(flag)} {flag}",
         (_, true) => $"removed {name} as {Article(flag)} {flag}",
     };
@@ -175,8 +175,8 @@ public sealed partial class ChatViewModel
         var add = a.Type == MessageTypes.FlagsAdd;
         var role = a.Flags.Count > 0 ? a.Flags[0] : "";
         var what = a.Type == MessageTypes.FlagsSet ? $"set the flags of {target} to [{string.Join(",", a.Flags)}]"
-            : role == "hide" ? $"{(add ? "hid" : "unhid")} {target}"
-            : role == "block" ? $"{(add ? "blocked" : "unblocked")} {target}"
+            : role == ModerationFlags.Hide ? $"{(add ? "hid" : "unhid")} {target}"
+            : role == ModerationFlags.Block ? $"{(add ? "blocked" : "unblocked")} {target}"
             : $"{(add ? "added" : "removed")} {target} as {string.Join(",", a.Flags)}";
         return $"{When(a.Timestamp).TrimStart()}{(a.Timestamp is null ? "" : " ")}{by} {what}{(a.Channel == CabalWide ? "" : " in " + a.Channel)}{Reason(a.Reason)}";
     }

@@ -222,7 +222,8 @@ public sealed class ConnectionManagerTests
         dialer.AddPeer(Loopback(p1.ListenPort));
         Assert.True(await EventuallyAsync(() => dialer.ConnectionCount == 1));
         dialer.AddPeer(Loopback(p2.ListenPort));
-        await Task.Delay(200);
+        // The second dial has reached the slot and waits there: no sleeping to give it a chance to misbehave.
+        Assert.True(await EventuallyAsync(() => dialer.DialsWaitingForSlot == 1));
         Assert.Equal(1, dialer.ConnectionCount);
         Assert.Equal(0, dialer.GetAttemptCount(Loopback(p2.ListenPort)));
 
