@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using Cabal.Net.Crypto;
+using Cabal.Net.Discovery;
 using Cabal.Net.Noise;
 using Cabal.Net.Protocol;
 using Google.Protobuf;
@@ -65,6 +66,23 @@ internal static class TestKit
         };
         return accepted;
     }
+
+    /// <summary>A cabal key for LAN discovery tests.</summary>
+    public static readonly byte[] LanCabalKey = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 1)).ToArray();
+
+    /// <summary>LAN discovery confined to this host (127.0.0.1, TTL 0, loopback on) with short intervals.</summary>
+    public static LanDiscoveryOptions FastLan(int port = 49252) => new()
+    {
+        Port = port,
+        InterfaceAddress = IPAddress.Loopback,
+        TimeToLive = 0,
+        MulticastLoopback = true,
+        AnnounceInterval = TimeSpan.FromMilliseconds(200),
+        MinAnnounceInterval = TimeSpan.FromMilliseconds(50),
+        DialGrace = TimeSpan.FromMilliseconds(600),
+        RedialInterval = TimeSpan.FromSeconds(5),
+        TickInterval = TimeSpan.FromMilliseconds(20),
+    };
 
     /// <summary>Key pairs in a known order (the duplicate rule and discovery compare public keys).</summary>
     public static (NoiseKeyPair Smaller, NoiseKeyPair Larger) OrderedKeys()

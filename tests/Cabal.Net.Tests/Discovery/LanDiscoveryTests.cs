@@ -12,35 +12,20 @@ namespace Cabal.Net.Tests.Discovery;
 // (on 127.0.0.1 only) is tested in Cabal.Interop.Tests (LanDiscoveryLoopbackTests).
 public sealed class LanDiscoveryTests
 {
-    private static readonly byte[] CabalKey = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 1)).ToArray();
-
-    private static LanDiscoveryOptions Fast(int port = 49252) => new()
-    {
-        Port = port,
-        InterfaceAddress = IPAddress.Loopback,
-        TimeToLive = 0,
-        MulticastLoopback = true,
-        AnnounceInterval = TimeSpan.FromMilliseconds(200),
-        MinAnnounceInterval = TimeSpan.FromMilliseconds(50),
-        DialGrace = TimeSpan.FromMilliseconds(600),
-        RedialInterval = TimeSpan.FromSeconds(5),
-        TickInterval = TimeSpan.FromMilliseconds(20),
-    };
-
     [Fact]
     public async Task TwoInstancesFindEachOtherThroughAFakeTransport()
     {
         var hub = new MemoryDiscoveryHub();
         var (small, large) = OrderedKeys();
         var log = new TestLogger();
-        await using var a = new LanDiscovery(small.PublicKey, Fast() with { LoggerFactory = log }, null, () => hub.Join(IPAddress.Parse("127.0.0.1")), null);
-        await using var b = new LanDiscovery(large.PublicKey, Fast(), null, () => hub.Join(IPAddress.Parse("127.0.0.2")), null);
+        await using var a = new LanDiscovery(small.PublicKey, FastLan() with { LoggerFactory = log }, null, () => hub.Join(IPAddress.Parse("127.0.0.1")), null);
+        await using var b = new LanDiscovery(large.PublicKey, FastLan(), null, () => hub.Join(IPAddress.Parse("127.0.0.2")), null);
         var foundByA = new ConcurrentQueue<DiscoveredPeer>();
         var foundByB = new ConcurrentQueue<DiscoveredPeer>();
         a.PeerDiscovered += foundByA.Enqueue;
         b.PeerDiscovered += foundByB.Enqueue;
-        a.JoinCabal(CabalKey, 1111);
-        b.JoinCabal(CabalKey, 2222);
+        a.JoinCabal(LanCabalKey, 1111);
+        b.JoinCabal(LanCabalKey, 2222);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         a.Start();
         b.Start();
@@ -58,7 +43,7 @@ public sealed class LanDiscoveryTests
         var peer = foundByA.First();
         Assert.Equal(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 2222), peer.EndPoint);
         Assert.Equal(large.PublicKey, peer.PeerId);
-        Assert.Equal(HypercoreCrypto.DiscoveryKey(CabalKey), peer.Topic);
+        Assert.Equal(HypercoreCrypto.DiscoveryKey(LanCabalKey), peer.Topic);
         Assert.Contains(log.Entries, e => e.Id.Id == 5002);
 
         // The larger id holds back during the grace period (nobody reports a connection here, so it dials after it).
@@ -70,7 +55,7 @@ public sealed class LanDiscoveryTests
         byte[][] sent;
         lock (hub.Sent) sent = [.. hub.Sent];
         Assert.NotEmpty(sent);
-        Assert.All(sent, d => Assert.Equal(-1, d.AsSpan().IndexOf(CabalKey)));
-        Assert.All(sent, d => Assert.NotEqual(-1, d.AsSpan().IndexOf(HypercoreCrypto.DiscoveryKey(CabalKey))));
+        Assert.All(sent, d => Assert.Equal(-1, d.AsSpan().IndexOf(LanCabalKey)));
+        Assert.All(sent, d => Assert.NotEqual(-1, d.AsSpan().IndexOf(HypercoreCrypto.DiscoveryKey(LanCabalKey))));
     }
 }

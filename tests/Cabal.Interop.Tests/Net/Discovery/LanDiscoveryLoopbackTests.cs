@@ -16,21 +16,6 @@ namespace Cabal.Interop.Tests.Net.Discovery;
 // discovery logic with its loops over an in-memory hub is in Cabal.Net.Tests (LanDiscoveryTests).
 public sealed class LanDiscoveryLoopbackTests
 {
-    private static readonly byte[] CabalKey = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 1)).ToArray();
-
-    private static LanDiscoveryOptions Fast(int port = 49252) => new()
-    {
-        Port = port,
-        InterfaceAddress = IPAddress.Loopback,
-        TimeToLive = 0,
-        MulticastLoopback = true,
-        AnnounceInterval = TimeSpan.FromMilliseconds(200),
-        MinAnnounceInterval = TimeSpan.FromMilliseconds(50),
-        DialGrace = TimeSpan.FromMilliseconds(600),
-        RedialInterval = TimeSpan.FromSeconds(5),
-        TickInterval = TimeSpan.FromMilliseconds(20),
-    };
-
     private static int FreeUdpPort()
     {
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -44,12 +29,12 @@ public sealed class LanDiscoveryLoopbackTests
         var port = FreeUdpPort();
         var (small, large) = OrderedKeys();
         using var sniffer = JoinGroup(port);
-        await using var a = new LanDiscovery(small.PublicKey, Fast(port));
-        await using var b = new LanDiscovery(large.PublicKey, Fast(port));
+        await using var a = new LanDiscovery(small.PublicKey, FastLan(port));
+        await using var b = new LanDiscovery(large.PublicKey, FastLan(port));
         var foundByA = new ConcurrentQueue<DiscoveredPeer>();
         a.PeerDiscovered += foundByA.Enqueue;
-        a.JoinCabal(CabalKey, 1111);
-        b.JoinCabal(CabalKey, 2222);
+        a.JoinCabal(LanCabalKey, 1111);
+        b.JoinCabal(LanCabalKey, 2222);
         a.Start();
         b.Start();
 
@@ -62,8 +47,8 @@ public sealed class LanDiscoveryLoopbackTests
         var r = await sniffer.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cts.Token);
         var datagram = buffer.AsSpan(0, r.ReceivedBytes);
         Assert.True(DiscoveryCodec.TryDecode(datagram, out var packet));
-        Assert.Equal(HypercoreCrypto.DiscoveryKey(CabalKey), Assert.Single(packet!.Topics));
-        Assert.Equal(-1, datagram.IndexOf(CabalKey));
+        Assert.Equal(HypercoreCrypto.DiscoveryKey(LanCabalKey), Assert.Single(packet!.Topics));
+        Assert.Equal(-1, datagram.IndexOf(LanCabalKey));
         Assert.Equal(IPAddress.Loopback, ((IPEndPoint)r.RemoteEndPoint).Address);
     }
 
@@ -76,10 +61,10 @@ public sealed class LanDiscoveryLoopbackTests
         await using var mb = new ConnectionManager(FastOptions(log), _ => { });
         ma.Start();
         mb.Start();
-        await using var da = LanDiscovery.ForManager(ma, Fast(port));
-        await using var db = LanDiscovery.ForManager(mb, Fast(port));
-        da.JoinCabal(CabalKey, ma.ListenPort);
-        db.JoinCabal(CabalKey, mb.ListenPort);
+        await using var da = LanDiscovery.ForManager(ma, FastLan(port));
+        await using var db = LanDiscovery.ForManager(mb, FastLan(port));
+        da.JoinCabal(LanCabalKey, ma.ListenPort);
+        db.JoinCabal(LanCabalKey, mb.ListenPort);
         da.Start();
         db.Start();
 
@@ -97,12 +82,12 @@ public sealed class LanDiscoveryLoopbackTests
     public async Task ADifferentCabalIsIgnored()
     {
         var port = FreeUdpPort();
-        await using var a = new LanDiscovery(NoiseKeyPair.Generate().PublicKey, Fast(port));
-        await using var b = new LanDiscovery(NoiseKeyPair.Generate().PublicKey, Fast(port));
+        await using var a = new LanDiscovery(NoiseKeyPair.Generate().PublicKey, FastLan(port));
+        await using var b = new LanDiscovery(NoiseKeyPair.Generate().PublicKey, FastLan(port));
         var found = 0;
         a.PeerDiscovered += _ => Interlocked.Increment(ref found);
         b.PeerDiscovered += _ => Interlocked.Increment(ref found);
-        a.JoinCabal(CabalKey, 1111);
+        a.JoinCabal(LanCabalKey, 1111);
         b.JoinCabal(TestKit.FeedKey(3), 2222);
         a.Start();
         b.Start();
