@@ -15,11 +15,17 @@ public sealed partial class DhtNode
     private readonly Queue<PendingRequest> _deferred = new();
     private readonly CongestionWindow _congestion;
     private readonly AdaptiveTimeouts _timeouts;
-    private readonly WriteTokens _tokens;
+    private WriteTokens _tokens;
     private readonly List<(long Due, Action Action)> _delayed = [];
     private ushort _tid;
     private int _rotateSecrets = 10;
     private long _nextDrainAt;
+
+    /// <summary>Fixes the token secrets (test vectors).</summary>
+    internal void SetTokenSecrets(byte[] secret0, byte[] secret1)
+    {
+        lock (_gate) _tokens = new WriteTokens(secret0, secret1);
+    }
 
     /// <summary>Requests in flight.</summary>
     public int InflightCount { get { lock (_gate) return _inflight.Count; } }
