@@ -8,17 +8,8 @@ namespace Cabal.Net.HyperDht;
 public static class HyperDhtKeys
 {
     /// <summary>Key pair from a 32-byte seed; random when <paramref name="seed"/> is empty.</summary>
-    public static HyperDhtKeyPair KeyPair(ReadOnlySpan<byte> seed = default)
-    {
-        var kp = seed.IsEmpty ? Ed25519.NewKeyPair() : Ed25519.KeyPairFromSeed(seed);
-        return new HyperDhtKeyPair(kp.PublicKey, kp.SecretKey!);
-    }
+    public static KeyPair KeyPair(ReadOnlySpan<byte> seed = default)
+        => seed.IsEmpty ? Ed25519.NewKeyPair() : Ed25519.KeyPairFromSeed(seed);
 
     public static byte[] Hash(ReadOnlySpan<byte> data) => Blake2b.Hash256(data);
-}
-
-/// <summary>An Ed25519 key pair as hyperdht uses it (secret key = seed || public key, 64 bytes).</summary>
-public sealed record HyperDhtKeyPair(byte[] PublicKey, byte[] SecretKey)
-{
-    public override string ToString() => $"HyperDhtKeyPair({Convert.ToHexStringLower(PublicKey)})";
 }

@@ -73,7 +73,7 @@ public class HyperDhtVectorTests
     {
         var kp = HyperDhtKeys.KeyPair(Hex(seed));
         Assert.Equal(publicKey, ToHex(kp.PublicKey));
-        Assert.Equal(secretKey, ToHex(kp.SecretKey));
+        Assert.Equal(secretKey, ToHex(kp.SecretKey!));
         Assert.Equal(target, ToHex(HyperDhtKeys.Hash(kp.PublicKey)));
     }
 
@@ -214,8 +214,8 @@ public class HyperDhtVectorTests
         var server = HyperDhtKeys.KeyPair(Hex(Section.GetProperty("keyPairs").GetProperty("cases")[1].GetProperty("seed").GetString()!));
         Assert.Equal(s.GetProperty("publicKey").GetString(), ToHex(server.PublicKey));
         var signature = c.GetProperty("namespace").GetString() == "ANNOUNCE"
-            ? AnnounceSignature.SignAnnounce(target, nodeId, token, peer, refresh, server.SecretKey)
-            : AnnounceSignature.SignUnannounce(target, nodeId, token, peer, server.SecretKey);
+            ? AnnounceSignature.SignAnnounce(target, nodeId, token, peer, refresh, server.SecretKey!)
+            : AnnounceSignature.SignUnannounce(target, nodeId, token, peer, server.SecretKey!);
         Assert.Equal(c.GetProperty("signature").GetString(), ToHex(signature));
 
         Assert.True(AnnounceMessage.TryDecode(Hex(c.GetProperty("announceMessage").GetString()!), out var message));
@@ -236,7 +236,7 @@ public class HyperDhtVectorTests
         var seq = m.GetProperty("seq").GetUInt64();
         Assert.Equal(m.GetProperty("mutableSignable").GetString(), ToHex(new MutableSignable(seq, value).Encode()));
         Assert.Equal(m.GetProperty("signable").GetString(), ToHex(AnnounceSignature.MutableSignable(seq, value)));
-        Assert.Equal(m.GetProperty("signature").GetString(), ToHex(AnnounceSignature.SignMutable(seq, value, kp.SecretKey)));
+        Assert.Equal(m.GetProperty("signature").GetString(), ToHex(AnnounceSignature.SignMutable(seq, value, kp.SecretKey!)));
         Assert.True(AnnounceSignature.VerifyMutable(Hex(m.GetProperty("signature").GetString()!), seq, value, kp.PublicKey));
         Assert.Equal(m.GetProperty("target").GetString(), ToHex(HyperDhtKeys.Hash(kp.PublicKey)));
     }
