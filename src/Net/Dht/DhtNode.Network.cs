@@ -174,6 +174,7 @@ public sealed partial class DhtNode
         else _tick++;
         _lastTickAt = now;
         _rateLimiter.Prune(NowMs);
+        if (Ticked is { } ticked) SafeInvoke(() => ticked(gap));
 
         if (!Bootstrapped) return;
 

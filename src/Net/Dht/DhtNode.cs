@@ -124,8 +124,11 @@ public sealed partial class DhtNode : IAsyncDisposable
     /// <summary>Raised (under the lock) once when the node becomes persistent.</summary>
     public event Action? BecamePersistent;
 
-    /// <summary>Raised (under the lock) when the node's table id changes to its persistent id.</summary>
+    /// <summary>Raised (under the lock) once bootstrapping is done.</summary>
     public event Action? Ready;
+
+    /// <summary>Raised (under the lock) on every tick with the time since the previous one (caches sweep on it).</summary>
+    public event Action<TimeSpan>? Ticked;
 
     /// <summary>Binds the sockets, starts the timers and bootstraps in the background.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)

@@ -51,6 +51,7 @@ public sealed class DhtQuery
     private readonly List<(Ipv4EndPoint EndPoint, byte[] Id)> _pending = [];
     private readonly HashSet<PendingRequest> _requests = [];
     private readonly List<DhtReply> _closest = [];
+    private readonly List<Ipv4EndPoint> _committed = [];
     private int _inflight;
     private int _slow;
     private bool _slowdown;
@@ -85,8 +86,18 @@ public sealed class DhtQuery
     public int Successes { get; private set; }
     public int Errors { get; private set; }
 
+    /// <summary>Nodes whose commit request was answered without error.</summary>
+    public IReadOnlyList<Ipv4EndPoint> CommittedNodes { get { lock (_node.Gate) return [.. _committed]; } }
+
     /// <summary>Every reply with error 0, as it arrives. Completes when the query ends.</summary>
     public ChannelReader<DhtReply> Replies => _replies.Reader;
+
+    /// <summary>Awaits the end of the query; cancelling <paramref name="cancellationToken"/> cancels the query.</summary>
+    public async Task WaitAsync(CancellationToken cancellationToken = default)
+    {
+        using var registration = cancellationToken.Register(Cancel);
+        await Completion.ConfigureAwait(false);
+    }
 
     /// <summary>Completes when the query (and its commit phase) ends; faults if the commit phase failed entirely.</summary>
     public Task Completion => _completion.Task;
@@ -308,6 +319,7 @@ public sealed class DhtQuery
             {
                 _requests.Remove(req);
                 if (r.Error != 0) lastError = new DhtErrorReplyException(r);
+                else _committed.Add(r.From);
                 Settle(r.Error == 0);
             };
             req.OnError = e =>

@@ -35,20 +35,35 @@ public sealed class VectorNodes : IAsyncDisposable
 
     public static Ipv4EndPoint Address(string text) => Ipv4EndPoint.Parse(text.Trim());
 
-    /// <summary>Starts A; <paramref name="configure"/> may attach more (hyperdht) before it bootstraps.</summary>
-    public static async Task<VectorNodes> StartNodeAAsync(Func<DhtNode, IAsyncDisposable?>? attach = null)
+    /// <summary>
+    /// Starts A, as a plain dht-rpc node or with hyperdht's commands. Like the JS generator (which stubs
+    /// _addNodeFromNetwork), A does not learn nodes from the traffic, so its table stays the vectors' four.
+    /// </summary>
+    public static async Task<VectorNodes> StartNodeAAsync(bool withHyperDht = false)
     {
         var network = new MemoryNetwork(deliver: false);
         var a = AddressOf("A");
-        var node = new DhtNode(new DhtNodeOptions
+        var options = new DhtNodeOptions
         {
             Host = a.ToIPEndPoint().Address,
             Port = a.Port,
             IsBootstrapNode = true,
             PortRange = 1,
             SocketFactory = network,
-        });
-        var extra = attach?.Invoke(node);
+            FilterNode = _ => false,
+        };
+        Cabal.Net.HyperDht.HyperDht? hyper = null;
+        DhtNode node;
+        if (withHyperDht)
+        {
+            hyper = new Cabal.Net.HyperDht.HyperDht(new Cabal.Net.HyperDht.HyperDhtOptions { NodeOptions = options });
+            node = hyper.Node;
+        }
+        else
+        {
+            node = new DhtNode(options);
+        }
+        IAsyncDisposable? extra = hyper;
         await node.StartAsync();
         await node.WaitBootstrappedAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(node.Ephemeral);
@@ -58,10 +73,12 @@ public sealed class VectorNodes : IAsyncDisposable
         foreach (var t in Nodes.GetProperty("tableOfA").EnumerateArray())
             node.AddNode(Ipv4EndPoint.Parse(t.GetProperty("host").GetString() + ":" + t.GetProperty("port").GetInt32()));
         network.ClearSent();
-        return new VectorNodes(network, node) { _extra = extra };
+        return new VectorNodes(network, node) { _extra = extra, HyperDht = hyper };
     }
 
     private IAsyncDisposable? _extra;
+
+    public Cabal.Net.HyperDht.HyperDht? HyperDht { get; private init; }
 
     /// <summary>Waits (bounded) until the node has sent <paramref name="hex"/> to <paramref name="to"/>, and nothing else.</summary>
     public async Task ExpectSentAsync(string hex, Ipv4EndPoint to)
@@ -77,7 +94,7 @@ public sealed class VectorNodes : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_extra is not null) await _extra.DisposeAsync();
-        await Node.DisposeAsync();
+        else await Node.DisposeAsync();
         await Network.DisposeAsync();
     }
 }
