@@ -27,6 +27,18 @@ public sealed class MemoryNetwork : IDatagramSocketFactory, IAsyncDisposable
 
     public bool Deliver { get; set; }
 
+    /// <summary>Keep a copy of every datagram sent (off for floods).</summary>
+    public bool RecordSent { get; set; } = true;
+
+    /// <summary>Exceptions a socket's handler let escape (a node must never let one through).</summary>
+    public long DeliveryFaults => Interlocked.Read(ref _faults);
+
+    /// <summary>Datagrams handed to sockets so far.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    private long _faults;
+    private long _delivered;
+
     /// <summary>Returns true to drop a datagram (from, to, bytes).</summary>
     public Func<IPEndPoint, IPEndPoint, byte[], bool>? Drop { get; set; }
 
@@ -43,7 +55,7 @@ public sealed class MemoryNetwork : IDatagramSocketFactory, IAsyncDisposable
 
     internal void Send(MemorySocket from, byte[] data, IPEndPoint to)
     {
-        _sent.Enqueue(new SentDatagram(from.LocalEndPoint, to, data));
+        if (RecordSent) _sent.Enqueue(new SentDatagram(from.LocalEndPoint, to, data));
         if (!Deliver || Drop?.Invoke(from.LocalEndPoint, to, data) == true) return;
         if (_bound.TryGetValue(to, out var target)) _queue.Writer.TryWrite((target, data, from.LocalEndPoint));
     }
@@ -63,7 +75,8 @@ public sealed class MemoryNetwork : IDatagramSocketFactory, IAsyncDisposable
         await foreach (var (to, data, from) in _queue.Reader.ReadAllAsync())
         {
             try { to.OnDatagram?.Invoke(data, from); }
-            catch (Exception) { }
+            catch (Exception) { Interlocked.Increment(ref _faults); }
+            Interlocked.Increment(ref _delivered);
         }
     }
 

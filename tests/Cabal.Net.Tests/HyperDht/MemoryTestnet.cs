@@ -18,14 +18,15 @@ public sealed class MemoryTestnet : IAsyncDisposable
 
     public string Bootstrap => "127.0.0.1:" + _nodes[0].Node.ServerAddress.Port;
 
-    public static async Task<MemoryTestnet> StartAsync(int persistent = 3)
+    public static async Task<MemoryTestnet> StartAsync(int persistent = 3, int requestsPerSecondPerHost = 500)
     {
-        var t = new MemoryTestnet();
+        var t = new MemoryTestnet { RequestsPerSecondPerHost = requestsPerSecondPerHost };
         try
         {
             var first = new Cabal.Net.HyperDht.HyperDht(new Cabal.Net.HyperDht.HyperDhtOptions
             {
                 Host = IPAddress.Loopback, Port = 0, Bootstrap = [], IsBootstrapNode = true, SocketFactory = t.Network,
+                RequestsPerSecondPerHost = requestsPerSecondPerHost,
             });
             t._nodes.Add(first);
             await first.StartAsync();
@@ -40,9 +41,12 @@ public sealed class MemoryTestnet : IAsyncDisposable
         }
     }
 
+    public int RequestsPerSecondPerHost { get; private init; } = 500;
+
     public Cabal.Net.HyperDht.HyperDhtOptions Options(bool? ephemeral) => new()
     {
         Host = IPAddress.Loopback, Port = 0, Bootstrap = [Bootstrap], Ephemeral = ephemeral, SocketFactory = Network,
+        RequestsPerSecondPerHost = RequestsPerSecondPerHost,
     };
 
     public async Task<Cabal.Net.HyperDht.HyperDht> AddNodeAsync(bool? ephemeral = true, Cabal.Net.HyperDht.HyperDhtOptions? options = null)
