@@ -11,9 +11,7 @@ public sealed class GenerationalCache<TKey, TValue>(int maxSize, TimeSpan maxAge
     private Dictionary<TKey, TValue> _latest = [];
     private Dictionary<TKey, TValue> _oldest = [];
     private readonly Dictionary<TKey, TValue> _retained = [];
-    private readonly TimeSpan _sweepInterval = TimeSpan.FromMilliseconds(Math.Ceiling(maxAge.TotalMilliseconds * 2 / 3));
-    private TimeSpan _sinceSweep;
-    private bool _swapped;
+    private GenerationSchedule _schedule = new(maxAge);
 
     public int Count => _latest.Count + _oldest.Count + _retained.Count;
 
@@ -47,19 +45,38 @@ public sealed class GenerationalCache<TKey, TValue>(int maxSize, TimeSpan maxAge
     /// <summary>Advances the cache's clock by <paramref name="elapsed"/>; swaps generations when due.</summary>
     public void Sweep(TimeSpan elapsed)
     {
-        _sinceSweep += elapsed;
-        if (_sinceSweep < _sweepInterval) return;
-        _sinceSweep = TimeSpan.Zero;
-        if (!_swapped) Swap();
-        _swapped = false;
+        if (_schedule.IsDue(elapsed)) Swap();
     }
 
     private void Swap()
     {
-        _swapped = true;
+        _schedule.Swapped();
         _oldest = _latest;
         _latest = [];
     }
+}
+
+/// <summary>
+/// When a two-generation cache swaps: every ceil(2/3 × maxAge) of elapsed time, unless a swap (for
+/// size) already happened in that period — hyperdht's _gcAuto.
+/// </summary>
+internal struct GenerationSchedule(TimeSpan maxAge)
+{
+    private readonly TimeSpan _interval = TimeSpan.FromMilliseconds(Math.Ceiling(maxAge.TotalMilliseconds * 2 / 3));
+    private TimeSpan _since;
+    private bool _swapped;
+
+    public bool IsDue(TimeSpan elapsed)
+    {
+        _since += elapsed;
+        if (_since < _interval) return false;
+        _since = TimeSpan.Zero;
+        var due = !_swapped;
+        _swapped = false;
+        return due;
+    }
+
+    public void Swapped() => _swapped = true;
 }
 
 /// <summary>
@@ -128,9 +145,7 @@ public sealed class RecordCache(int maxSize, int maxPerTopic, TimeSpan maxAge, R
 
     private Store _fresh = new();
     private Store _stale = new();
-    private readonly TimeSpan _sweepInterval = TimeSpan.FromMilliseconds(Math.Ceiling(maxAge.TotalMilliseconds * 2 / 3));
-    private TimeSpan _sinceSweep;
-    private bool _swapped;
+    private GenerationSchedule _schedule = new(maxAge);
 
     public int Count => _fresh.Size + _stale.Size;
 
@@ -184,16 +199,12 @@ public sealed class RecordCache(int maxSize, int maxPerTopic, TimeSpan maxAge, R
 
     public void Sweep(TimeSpan elapsed)
     {
-        _sinceSweep += elapsed;
-        if (_sinceSweep < _sweepInterval) return;
-        _sinceSweep = TimeSpan.Zero;
-        if (!_swapped) Swap();
-        _swapped = false;
+        if (_schedule.IsDue(elapsed)) Swap();
     }
 
     private void Swap()
     {
-        _swapped = true;
+        _schedule.Swapped();
         _stale = _fresh;
         _fresh = new Store();
     }

@@ -21,18 +21,24 @@ public class HandshakeFlowTests
         }
     }
 
-    private static NoisePayload ClientPayload(uint udxId) => new() { Firewall = FirewallType.Unknown, Udx = new UdxInfo(udxId), SecretStream = 1 };
-
-    [Fact]
-    public async Task ClientReachesAListeningServerThroughItsRelays()
+    private static async Task<(Cabal.Net.HyperDht.HyperDht ServerNode, Cabal.Net.HyperDht.HyperDht ClientNode, KeyPair ServerKeys, FakeTransport Transport, HyperDhtServer Server)> ListeningServerAsync(MemoryTestnet net)
     {
-        await using var net = await MemoryTestnet.StartAsync(persistent: 3);
         var serverNode = await net.AddNodeAsync();
         var clientNode = await net.AddNodeAsync();
         var serverKeys = HyperDhtKeys.KeyPair();
         var transport = new FakeTransport();
         var server = serverNode.Listen(serverKeys, transport);
         await MemoryTestnet.EventuallyAsync(() => server.Relays.Count > 0, "the server's self-announce");
+        return (serverNode, clientNode, serverKeys, transport, server);
+    }
+
+    private static NoisePayload ClientPayload(uint udxId) => new() { Firewall = FirewallType.Unknown, Udx = new UdxInfo(udxId), SecretStream = 1 };
+
+    [Fact]
+    public async Task ClientReachesAListeningServerThroughItsRelays()
+    {
+        await using var net = await MemoryTestnet.StartAsync(persistent: 3);
+        var (serverNode, clientNode, serverKeys, transport, server) = await ListeningServerAsync(net);
         Assert.All(server.RelayAddresses, a => Assert.Contains(net.Nodes, n => n.Node.ServerAddress == a));
 
         var clientKeys = HyperDhtKeys.KeyPair();
@@ -57,12 +63,7 @@ public class HandshakeFlowTests
     public async Task RetransmittedMessage1GetsTheSameReplyAndOneStream()
     {
         await using var net = await MemoryTestnet.StartAsync(persistent: 3);
-        var serverNode = await net.AddNodeAsync();
-        var clientNode = await net.AddNodeAsync();
-        var serverKeys = HyperDhtKeys.KeyPair();
-        var transport = new FakeTransport();
-        var server = serverNode.Listen(serverKeys, transport);
-        await MemoryTestnet.EventuallyAsync(() => server.Relays.Count > 0, "the server's self-announce");
+        var (serverNode, clientNode, serverKeys, transport, server) = await ListeningServerAsync(net);
 
         using var handshake = new ClientHandshake(HyperDhtKeys.KeyPair(), serverKeys.PublicKey, ClientPayload(5));
         var replies = new List<byte[]>();

@@ -12,18 +12,7 @@ public class SecretStreamPipeTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
-    }
-
-    private static (IDuplexPipe A, IDuplexPipe B) Transport()
-    {
-        var ab = new Pipe();
-        var ba = new Pipe();
-        return (new Duplex(ba.Reader, ab.Writer), new Duplex(ab.Reader, ba.Writer));
-    }
+    private static (IDuplexPipe A, IDuplexPipe B) Transport() => DuplexPipe.CreatePair();
 
     private static (NoiseIkResult Client, NoiseIkResult Server) Handshake()
     {
@@ -81,7 +70,7 @@ public class SecretStreamPipeTests
         var (c, s) = Handshake();
         var raw = new Pipe();
         var back = new Pipe();
-        await using var b = new SecretStreamPipe(new Duplex(raw.Reader, back.Writer), s);
+        await using var b = new SecretStreamPipe(new DuplexPipe(raw.Reader, back.Writer), s);
         await b.StartAsync();
         using var codec = new SecretStreamCodec(true, c.Tx, c.Rx, c.HandshakeHash);
         await raw.Writer.WriteAsync(codec.HeaderFrame);
@@ -97,13 +86,38 @@ public class SecretStreamPipeTests
     {
         var (c, s) = Handshake();
         var raw = new Pipe();
-        await using var b = new SecretStreamPipe(new Duplex(raw.Reader, new Pipe().Writer), s);
+        await using var b = new SecretStreamPipe(new DuplexPipe(raw.Reader, new Pipe().Writer), s);
         await b.StartAsync();
         using var codec = new SecretStreamCodec(true, c.Tx, c.Rx, c.HandshakeHash);
         await raw.Writer.WriteAsync(codec.HeaderFrame);
         await raw.Writer.WriteAsync(codec.EncodeFrame("hello"u8).AsMemory(0, 10));
         await raw.Writer.CompleteAsync();
         await Assert.ThrowsAsync<SecretStreamException>(async () => await ReadAllAsync(b.Input).WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task HypercoreProtocolRunsInsideUnchanged()
+    {
+        var (c, s) = Handshake();
+        var (ta, tb) = Transport();
+        await using var sa = new SecretStreamPipe(ta, c);
+        await using var sb = new SecretStreamPipe(tb, s);
+        await sa.StartAsync();
+        await sb.StartAsync();
+        await using var a = new ProtocolConnection(sa, isInitiator: true);
+        await using var b = new ProtocolConnection(sb, isInitiator: false);
+        a.Start();
+        b.Start();
+        Assert.True(await a.HandshakeCompleted.Within());
+        Assert.True(await b.HandshakeCompleted.Within());
+        var key = TestKit.FeedKey(3);
+        b.DiscoveryKey += (_, e) => b.OpenChannel(key);
+        var ch = a.OpenChannel(key);
+        Assert.True(await ch.RemoteOpened.Within());
+        Assert.True(ch.Send(Cabal.Net.Protocol.WireMessages.Status(true, false)));
+        var bch = b.Channels.Single();
+        Assert.Equal(Cabal.Net.Protocol.WireMessages.Status(true, false), await bch.NextAsync());
+        Assert.True(sb.RawBytesRead > SecretStreamCodec.HeaderFrameLength);
     }
 
     private static async Task<byte[]> ReadAllAsync(PipeReader reader)
