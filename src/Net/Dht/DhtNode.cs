@@ -203,23 +203,15 @@ public sealed partial class DhtNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        List<PendingRequest> pending;
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
-            pending = [.. _inflight.Values];
-            _inflight.Clear();
-            _deferred.Clear();
             foreach (var q in _queries.ToList()) q.Cancel(new ObjectDisposedException(nameof(DhtNode)));
+            foreach (var p in _inflight.Values.ToList()) Destroy(p);
+            _deferred.Clear();
         }
         _stop.Cancel();
-        foreach (var p in pending)
-        {
-            p.Done = true;
-            try { p.OnError?.Invoke(DhtRequestException.Destroyed()); }
-            catch (Exception e) { DhtLog.CallbackFailed(_log, e); }
-        }
         if (_pollLoop is not null) await _pollLoop.ConfigureAwait(false);
         if (_bootstrapping is not null)
         {

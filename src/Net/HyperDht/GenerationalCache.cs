@@ -20,7 +20,11 @@ public sealed class GenerationalCache<TKey, TValue>(int maxSize, TimeSpan maxAge
         if (_retained.ContainsKey(key)) return;
         _latest[key] = value;
         _oldest.Remove(key);
-        if (_latest.Count >= maxSize) Swap();
+        if (_latest.Count >= maxSize)
+        {
+            _schedule.Swapped();
+            Swap();
+        }
     }
 
     public void Retain(TKey key, TValue value)
@@ -50,15 +54,14 @@ public sealed class GenerationalCache<TKey, TValue>(int maxSize, TimeSpan maxAge
 
     private void Swap()
     {
-        _schedule.Swapped();
         _oldest = _latest;
         _latest = [];
     }
 }
 
 /// <summary>
-/// When a two-generation cache swaps: every ceil(2/3 × maxAge) of elapsed time, unless a swap (for
-/// size) already happened in that period — hyperdht's _gcAuto.
+/// When a two-generation cache swaps: every ceil(2/3 × maxAge) of elapsed time, unless a swap for size
+/// already happened in that period (Swapped) — hyperdht's _gcAuto.
 /// </summary>
 internal struct GenerationSchedule(TimeSpan maxAge)
 {
@@ -168,7 +171,11 @@ public sealed class RecordCache(int maxSize, int maxPerTopic, TimeSpan maxAge, R
             }
             _stale.Remove(topic, stale.List[random.Next(stale.List.Count)].Key);
         }
-        if (_fresh.Add(topic, key, record) && _fresh.Size > maxSize) Swap();
+        if (_fresh.Add(topic, key, record) && _fresh.Size > maxSize)
+        {
+            _schedule.Swapped();
+            Swap();
+        }
         return true;
     }
 
@@ -204,7 +211,6 @@ public sealed class RecordCache(int maxSize, int maxPerTopic, TimeSpan maxAge, R
 
     private void Swap()
     {
-        _schedule.Swapped();
         _stale = _fresh;
         _fresh = new Store();
     }

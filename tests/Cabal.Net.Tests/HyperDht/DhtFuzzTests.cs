@@ -18,10 +18,16 @@ namespace Cabal.Net.Tests.HyperDht;
 /// handlers and every drop is counted. The per-host rate limit is off here so every datagram reaches
 /// the parsers (RateLimitTests cover the limit).
 /// </summary>
+[Collection(nameof(DhtFuzzTests))]
 public class DhtFuzzTests(ITestOutputHelper output)
 {
     private const int Total = 1_000_000;
     private const int Batch = 20_000;
+
+    // Alone, after the parallel tests: a million datagrams keep a core busy, which timing-sensitive
+    // tests elsewhere in this assembly (LAN discovery grace periods) should not have to share.
+    [CollectionDefinition(nameof(DhtFuzzTests), DisableParallelization = true)]
+    public sealed class Serial;
 
     private sealed class NullTransport : IServerTransport
     {
