@@ -30,7 +30,7 @@ public sealed class VectorNodes : IAsyncDisposable
         return Ipv4EndPoint.Parse(a.GetProperty("host").GetString() + ":" + a.GetProperty("port").GetInt32());
     }
 
-    /// <summary>The host:port inside a vector's "from" text such as "C 203.0.113.7:40000 (client socket)".</summary>
+    /// <summary>The host:port inside a vector's "from" text ("NAME HOST:PORT (which socket)").</summary>
     public static Ipv4EndPoint Source(string text) => Ipv4EndPoint.Parse(text.Split(' ')[1]);
 
     public static Ipv4EndPoint Address(string text) => Ipv4EndPoint.Parse(text.Trim());
