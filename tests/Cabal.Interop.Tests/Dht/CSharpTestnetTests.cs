@@ -11,6 +11,7 @@ namespace Cabal.Interop.Tests.Dht;
 /// on which real JS hyperdht peers announce, look each other up and connect by public key through our
 /// relays. Proves the C# node is a full citizen of the network, not just a client.
 /// </summary>
+[Collection(DhtInteropCollection.Name)]
 public class CSharpTestnetTests : JsInteropTest
 {
     private static readonly TimeSpan Bound = DhtTestnet.Timeout;

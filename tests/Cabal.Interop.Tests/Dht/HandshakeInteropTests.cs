@@ -11,6 +11,7 @@ namespace Cabal.Interop.Tests.Dht;
 /// connection itself needs UDX streams (not in this layer), so these stop once both sides hold the
 /// same handshake result.
 /// </summary>
+[Collection(DhtInteropCollection.Name)]
 public class HandshakeInteropTests : JsInteropTest
 {
     private static readonly TimeSpan Bound = DhtTestnet.Timeout;

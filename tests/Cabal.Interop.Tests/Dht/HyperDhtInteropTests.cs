@@ -6,6 +6,7 @@ using static Cabal.Tests.TestPaths;
 namespace Cabal.Interop.Tests.Dht;
 
 /// <summary>C# HyperDHT nodes against real JS ones on a loopback testnet: lookups and announcements both ways, unannounce.</summary>
+[Collection(DhtInteropCollection.Name)]
 public class HyperDhtInteropTests : JsInteropTest
 {
     private static readonly TimeSpan Bound = DhtTestnet.Timeout;
