@@ -29,7 +29,7 @@ internal sealed class SimEndpoint : IUdxStreamHost
     public bool ReadsImmediately { get; set; } = true;
 
     /// <summary>Bytes written with <see cref="WriteAll"/> that the engine has not accepted yet.</summary>
-    public byte[] Pending { get; private set; } = [];
+    public ReadOnlyMemory<byte> Pending { get; private set; } = Array.Empty<byte>();
     public bool EndWhenWritten { get; set; }
 
     private long _unconsumed;
@@ -61,7 +61,7 @@ internal sealed class SimEndpoint : IUdxStreamHost
     /// <summary>Queues bytes; they are fed into the engine as its send buffer allows (like the pump).</summary>
     public void WriteAll(byte[] data, bool end)
     {
-        Pending = [.. Pending, .. data];
+        Pending = Pending.IsEmpty ? data : (byte[])[.. Pending.Span, .. data];
         EndWhenWritten = end;
         Pump();
     }
@@ -71,7 +71,7 @@ internal sealed class SimEndpoint : IUdxStreamHost
         if (Engine.IsClosed) return;
         if (Pending.Length > 0)
         {
-            var n = Engine.Write(Pending);
+            var n = Engine.Write(Pending.Span);
             Pending = Pending[n..];
         }
         if (Pending.Length == 0 && EndWhenWritten)

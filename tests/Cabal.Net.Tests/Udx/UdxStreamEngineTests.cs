@@ -294,7 +294,7 @@ public sealed class UdxStreamEngineTests
     public void MtuProbingGrowsTheMtuTo1500WithZeroPadding()
     {
         var link = new SimulatedLink();
-        var data = Bytes(3_000_000);
+        var data = Bytes(8_000_000);
         link.A.WriteAll(data, end: true);
         Assert.True(link.RunUntil(() => link.B.RemoteEnded, Minute));
         Assert.Equal(data, link.B.Received.ToArray());
