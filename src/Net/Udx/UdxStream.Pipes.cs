@@ -101,6 +101,7 @@ public sealed partial class UdxStream
                         }
                     }
                     if (wait is null && (result.IsCompleted || result.IsCanceled) && !_engine.IsClosed) _engine.End();
+                    _engine.Flush();
                     AfterWork();
                 }
                 RunPendingCallbacks();
