@@ -222,5 +222,5 @@ public sealed class UdxSocketTests : IAsyncLifetime
         Assert.False(_sa.TrySend([1], _sb.LocalEndPoint!));
     }
 
-    private static Task Loopback(Func<bool> condition, string what) => Js.Loopback.Eventually(condition, what, UdxTestKit.Timeout);
+    private static Task Loopback(Func<bool> condition, string what) => Js.Loopback.Eventually(condition, what, UdxTestKit.Limit);
 }

@@ -15,7 +15,7 @@ public sealed class UdxCollection
 
 internal static class UdxTestKit
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
 
     public static IPEndPoint AnyLoopbackPort => new(IPAddress.Loopback, 0);
 
@@ -36,6 +36,14 @@ internal static class UdxTestKit
             hash.AppendData(chunk, 0, n);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Message i as udx-peer.js makes and checks them: "UDXM" ‖ u32be(i) ‖ 56 pattern bytes from offset 56·i.</summary>
+    public static void Message(int i, Span<byte> destination)
+    {
+        "UDXM"u8.CopyTo(destination);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination[4..], (uint)i);
+        Pattern(56L * i, destination.Slice(8, 56));
     }
 
     /// <summary>Writes <paramref name="length"/> pattern bytes, then completes the writer if asked (END).</summary>
@@ -82,13 +90,13 @@ internal static class UdxTestKit
 
     public static async Task<T> Bounded<T>(Task<T> task, string what, TimeSpan? timeout = null)
     {
-        try { return await task.WaitAsync(timeout ?? Timeout); }
+        try { return await task.WaitAsync(timeout ?? Limit); }
         catch (TimeoutException) { throw new TimeoutException($"Timed out: {what}"); }
     }
 
     public static async Task Bounded(Task task, string what, TimeSpan? timeout = null)
     {
-        try { await task.WaitAsync(timeout ?? Timeout); }
+        try { await task.WaitAsync(timeout ?? Limit); }
         catch (TimeoutException) { throw new TimeoutException($"Timed out: {what}"); }
     }
 }
