@@ -133,6 +133,9 @@ internal static class UdxPeer
             bytesReceived = stream.BytesReceived,
             cpuMs = Math.Round(Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, 1),
             faults = socket.InjectedFaults.Dropped,
+            sendBatches = socket._sendBatches,
+            datagramsSent = socket.DatagramsSent,
+            datagramsReceived = socket.DatagramsReceived,
         });
         return code;
     }

@@ -56,6 +56,7 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
 
     // ---- counters ------------------------------------------------------------------------------------
 
+    internal long _sendBatches;
     internal long _datagramsReceived, _datagramsSent, _streamPackets, _toUnknownStream, _unhandled, _handlerFaults, _firewalled, _sendErrors;
 
     public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
@@ -206,6 +207,31 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
     }
 
     private void SendCore(ReadOnlySpan<byte> datagram, SocketAddress to) => SendCoreChecked(datagram, to);
+
+    /// <summary>Whether streams may queue datagrams for <see cref="SendBatch"/> (Linux, no fault injection).</summary>
+    internal bool CanBatch => _faults is null && LinuxUdp.IsSupported;
+
+    /// <summary>Sends a batch of stream datagrams with one system call (sendmmsg); never throws.</summary>
+    internal unsafe void SendBatch(DatagramBatch batch)
+    {
+        var socket = _socket;
+        if (socket is null || IsClosed || batch.Count == 0) return;
+        _ttlLock.EnterReadLock();
+        try
+        {
+            var sent = LinuxUdp.Send(socket.SafeHandle, batch.Messages, batch.Count, out var failed);
+            Interlocked.Increment(ref _sendBatches);
+            Interlocked.Add(ref _datagramsSent, sent);
+            if (failed > 0) Interlocked.Add(ref _sendErrors, failed);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _ttlLock.ExitReadLock();
+        }
+    }
 
     private bool SendCoreChecked(ReadOnlySpan<byte> datagram, SocketAddress to)
     {

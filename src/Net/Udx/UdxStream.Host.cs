@@ -47,6 +47,7 @@ public sealed partial class UdxStream : IUdxStreamHost
             _engine.OnPacket(datagram);
             if (_engine.DroppedMalformed != malformed) _udx.CountMalformed();
             if (_engine.IsClosed) AfterWork();
+            else FlushSends();
         }
         RunPendingCallbacks();
     }
@@ -78,6 +79,7 @@ public sealed partial class UdxStream : IUdxStreamHost
     /// <summary>Inside the lock, after any engine call: wake the reader, re-arm the timer, release the id once closed.</summary>
     private void AfterWork()
     {
+        FlushSends();
         FlushInput();
         if (_engine.IsReleased)
         {
@@ -85,6 +87,7 @@ public sealed partial class UdxStream : IUdxStreamHost
             {
                 _released = true;
                 _timer.Dispose();
+                _sendBatch = null;
                 _udx.Unregister(this);
             }
             return;
@@ -141,7 +144,38 @@ public sealed partial class UdxStream : IUdxStreamHost
 
     // ---- IUdxStreamHost ---------------------------------------------------------------------------------
 
-    void IUdxStreamHost.Send(UdxRoute route, ReadOnlySpan<byte> datagram) => route.Socket?.Send(datagram, route.Address);
+    // Datagrams are queued per stream and leave in one sendmmsg at the end of each locked section (Linux).
+    private DatagramBatch? _sendBatch;
+    private UdxSocket? _sendBatchSocket;
+    private const int SendBatchSize = 32;
+    private const int SendSlotSize = 2048;
+
+    void IUdxStreamHost.Send(UdxRoute route, ReadOnlySpan<byte> datagram)
+    {
+        var socket = route.Socket;
+        if (socket is null) return;
+        if (!socket.CanBatch || datagram.Length > SendSlotSize)
+        {
+            FlushSends();
+            socket.Send(datagram, route.Address);
+            return;
+        }
+        if (_sendBatchSocket != socket) FlushSends();
+        _sendBatch ??= new DatagramBatch(SendBatchSize, SendSlotSize);
+        _sendBatchSocket = socket;
+        if (_sendBatch.TryAdd(datagram, route.Address)) return;
+        FlushSends();
+        _sendBatchSocket = socket;
+        if (!_sendBatch.TryAdd(datagram, route.Address)) socket.Send(datagram, route.Address);
+    }
+
+    /// <summary>Inside the lock: sends what was queued.</summary>
+    private void FlushSends()
+    {
+        if (_sendBatch is not { Count: > 0 } batch) return;
+        _sendBatchSocket?.SendBatch(batch);
+        batch.Clear();
+    }
 
     void IUdxStreamHost.Deliver(ReadOnlySpan<byte> data)
     {

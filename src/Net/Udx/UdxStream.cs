@@ -129,7 +129,12 @@ public sealed partial class UdxStream : IDuplexPipe, IAsyncDisposable, IDisposab
     public bool SendMessage(ReadOnlySpan<byte> message)
     {
         if (message.Length > UdxSocket.MaxDatagramSize - 29 - UdxPacket.HeaderSize) throw new ArgumentException("The message is larger than a UDP datagram allows.", nameof(message));
-        lock (_gate) return _engine.SendMessage(message);
+        lock (_gate)
+        {
+            var sent = _engine.SendMessage(message);
+            FlushSends();
+            return sent;
+        }
     }
 
     /// <summary>Aborts the stream: sends DESTROY (if connected) and closes at once. Idempotent.</summary>

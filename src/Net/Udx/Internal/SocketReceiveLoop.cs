@@ -12,6 +12,7 @@ namespace Cabal.Net.Udx.Internal;
 internal sealed class SocketReceiveLoop
 {
     private const int MaxBatch = 64;
+    private const int RecvBatch = 16;
 
     private readonly UdxSocket _owner;
     private readonly Socket _socket;
@@ -35,7 +36,13 @@ internal sealed class SocketReceiveLoop
 
     public void Start() => _thread.Start();
 
-    public void Stop() => _stopping = true;
+    public void Stop()
+    {
+        _stopping = true;
+        // Wakes a thread blocked in a receive (Linux: shutdown on a UDP socket wakes its readers).
+        try { _socket.Shutdown(SocketShutdown.Both); }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+    }
 
     public void Join(TimeSpan timeout)
     {
@@ -44,6 +51,11 @@ internal sealed class SocketReceiveLoop
 
     private void Run()
     {
+        if (LinuxUdp.IsSupported)
+        {
+            RunBatched();
+            return;
+        }
         var buffer = GC.AllocateUninitializedArray<byte>(UdxSocket.MaxDatagramSize, pinned: true);
         var address = new SocketAddress(AddressFamily.InterNetwork);
         var faults = _owner.Faults is { AffectsIncoming: true } f ? f : null;
@@ -68,6 +80,42 @@ internal sealed class SocketReceiveLoop
             else faults.Receive(buffer.AsMemory(0, n), address, _dispatch);
 
             if (++_batch >= MaxBatch || Available() == 0)
+            {
+                faults?.ReleaseHeldIncoming(_dispatch);
+                EndBatch();
+            }
+        }
+        EndBatch();
+    }
+
+    /// <summary>Linux: up to <see cref="RecvBatch"/> datagrams per recvmmsg; a short batch means the queue is empty.</summary>
+    private unsafe void RunBatched()
+    {
+        using var batch = new DatagramBatch(RecvBatch, UdxSocket.MaxDatagramSize);
+        var address = new SocketAddress(AddressFamily.InterNetwork);
+        var faults = _owner.Faults is { AffectsIncoming: true } f ? f : null;
+        while (!_stopping)
+        {
+            var n = LinuxUdp.Receive(_socket.SafeHandle, batch.Messages, batch.Capacity, out var errno);
+            if (_stopping) break;
+            if (n <= 0)
+            {
+                // ECONNREFUSED (an ICMP error for an earlier send) and the like are not fatal; EBADF etc. are.
+                if (n < 0 && errno is 111 or 11 or 105 or 90) continue;
+                if (n < 0) Internal.UdxLog.ReceiveFailed(_owner.Log, _owner.LocalEndPoint, new SocketException(errno));
+                break;
+            }
+            for (var i = 0; i < n; i++)
+            {
+                var datagram = batch.Received(i, out var truncated);
+                if (truncated) continue; // impossible with 64 KiB slots
+                batch.SourceOf(i, address);
+                if (faults is null) Dispatch(datagram, address);
+                else faults.Receive(datagram, address, _dispatch);
+            }
+            batch.ResetForReceive(n);
+            _batch += n;
+            if (n < batch.Capacity || _batch >= MaxBatch)
             {
                 faults?.ReleaseHeldIncoming(_dispatch);
                 EndBatch();
