@@ -131,6 +131,26 @@ public sealed partial class UdxStream : IUdxStreamHost
         }
     }
 
+    /// <summary>After an internal fault: destroy without trusting the engine's state to send anything.</summary>
+    internal void Abort()
+    {
+        try
+        {
+            Shutdown();
+        }
+        catch (Exception)
+        {
+            lock (_gate)
+            {
+                _released = true;
+                _timer.Dispose();
+                _udx.Unregister(this);
+                CompleteInput(new UdxException(UdxError.Destroyed));
+                _closed.TrySetResult(new UdxException(UdxError.Destroyed));
+            }
+        }
+    }
+
     /// <summary>The Udx instance is going away: destroy if open, stop lingering.</summary>
     internal void Shutdown()
     {

@@ -134,7 +134,19 @@ internal sealed class SocketReceiveLoop
     {
         _batch = 0;
         // A flush may run user continuations indirectly (pipe readers are woken asynchronously), never inline.
-        foreach (var s in _dirty) s.EndOfBatch();
+        foreach (var s in _dirty)
+        {
+            try
+            {
+                s.EndOfBatch();
+            }
+            catch (Exception e)
+            {
+                Interlocked.Increment(ref _owner._handlerFaults);
+                Internal.UdxLog.StreamFault(_owner.Log, s.LocalId, e);
+                s.Abort();
+            }
+        }
         _dirty.Clear();
     }
 
@@ -152,7 +164,18 @@ internal sealed class SocketReceiveLoop
                     return;
                 }
                 Interlocked.Increment(ref _owner._streamPackets);
-                stream.Receive(datagram);
+                try
+                {
+                    stream.Receive(datagram);
+                }
+                catch (Exception e)
+                {
+                    // A fault in the stream machinery must not take the socket down with it.
+                    Interlocked.Increment(ref _owner._handlerFaults);
+                    Internal.UdxLog.StreamFault(_owner.Log, stream.LocalId, e);
+                    stream.Abort();
+                    return;
+                }
                 if (!stream.InBatch)
                 {
                     stream.InBatch = true;

@@ -35,4 +35,7 @@ internal static partial class UdxLog
 
     [LoggerMessage(7110, LogLevel.Error, "A UDX stream callback threw on stream {LocalId}")]
     public static partial void CallbackFault(ILogger logger, uint localId, Exception error);
+
+    [LoggerMessage(7111, LogLevel.Error, "UDX stream {LocalId} failed internally and was destroyed")]
+    public static partial void StreamFault(ILogger logger, uint localId, Exception error);
 }
