@@ -121,8 +121,8 @@ public sealed class UdxJsInteropTests : JsInteropTest
     [Fact]
     public async Task AJsDestroyIsAResetHere()
     {
-        // udx-peer.js destroys its stream when its --timeout expires.
-        var js = Track(JsPeer.Start("udx-peer.js", "--wait-remote", "--local-id", JsId.ToString(), "--mode", "sink", "--timeout", "2"));
+        // udx-peer.js destroys its stream when its --timeout expires (counted from its start).
+        var js = Track(JsPeer.Start("udx-peer.js", "--wait-remote", "--local-id", JsId.ToString(), "--mode", "sink", "--timeout", "5"));
         var port = (await js.WaitForEventAsync("bound", Limit)).GetProperty("port").GetInt32();
         await using var udx = new UdxInstance();
         var socket = udx.Bind(AnyLoopbackPort);
@@ -130,7 +130,8 @@ public sealed class UdxJsInteropTests : JsInteropTest
         stream.Connect(socket, JsId, new IPEndPoint(IPAddress.Loopback, port));
         await js.StandardInput.WriteLineAsync(JsonSerializer.Serialize(new { remotePort = socket.LocalEndPoint!.Port, remoteId = stream.LocalId }));
         await js.StandardInput.FlushAsync();
-        await stream.Output.WriteAsync("hello"u8.ToArray()); // JS must have seen us for its DESTROY to come here
+        await js.WaitForEventAsync("connected", Limit); // a DESTROY needs a connected stream
+        await stream.Output.WriteAsync("hello"u8.ToArray());
         var error = await Bounded(stream.Closed, "the reset");
         Assert.Equal(UdxError.ConnectionReset, Assert.IsType<UdxException>(error).Error);
         await Assert.ThrowsAsync<UdxException>(async () => await ReadAllAsync(stream.Input));

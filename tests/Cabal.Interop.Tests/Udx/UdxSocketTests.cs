@@ -114,7 +114,7 @@ public sealed class UdxSocketTests : IAsyncLifetime
         Assert.Null(await Bounded(a.Closed, "a closes"));
         Assert.Null(await Bounded(b.Closed, "b closes"));
         Assert.True(a.PacketsSent > size / 1500);
-        Assert.Equal(1500, a.Mtu);
+        Assert.True(a.Mtu > 1200, $"MTU {a.Mtu}: probing found nothing larger on loopback?");
     }
 
     [Fact]
