@@ -25,10 +25,11 @@ public sealed record UdxOptions
     public int ReceiveWindow { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>
-    /// Bytes written to a stream and not yet acknowledged before writers wait. Default 1 MiB: well above the
-    /// bandwidth-delay product of a loopback or LAN path at full speed, small enough for many connections.
+    /// Bytes written to a stream and not yet acknowledged before writers wait, on top of the current send
+    /// window (min(congestion window, peer window)), as libudx's UDX_HIGH_WATERMARK: memory follows what the
+    /// path can carry, and a fast long path is never starved by a fixed buffer. Default 256 KiB.
     /// </summary>
-    public int SendBufferSize { get; init; } = 1024 * 1024;
+    public int SendBufferSize { get; init; } = 256 * 1024;
 
     /// <summary>
     /// Send a HEARTBEAT when a connected stream has nothing in flight for this long (the peer answers with an

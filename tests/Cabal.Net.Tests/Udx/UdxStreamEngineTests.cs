@@ -280,9 +280,9 @@ public sealed class UdxStreamEngineTests
     [Fact]
     public void WritesStopAtTheSendBufferAndResumeWhenAcknowledged()
     {
-        var link = new SimulatedLink(new UdxOptions { SendBufferSize = 64 * 1024 });
+        var link = new SimulatedLink(new UdxOptions { SendBufferSize = 64 * 1024, MaxMtu = 1200 });
         var n = link.A.Engine.Write(new byte[100_000]);
-        Assert.Equal(64 * 1024, n);
+        Assert.Equal(64 * 1024 + 10 * 1152, n); // plus the initial send window (10 packets)
         Assert.Equal(0, link.A.Engine.Write(new byte[10]));
         link.A.Engine.Flush();
         link.RunFor(TimeSpan.FromMilliseconds(200));
@@ -294,9 +294,10 @@ public sealed class UdxStreamEngineTests
     public void MtuProbingGrowsTheMtuTo1500WithZeroPadding()
     {
         var link = new SimulatedLink();
-        var data = Bytes(8_000_000);
+        var data = Bytes(16_000_000);
         link.A.WriteAll(data, end: true);
         Assert.True(link.RunUntil(() => link.B.RemoteEnded, Minute));
+        link.RunFor(TimeSpan.FromMilliseconds(50)); // the last acknowledgements reach A
         Assert.Equal(data, link.B.Received.ToArray());
         Assert.Equal(1500, link.A.Engine.Mtu);
         var probes = link.A.Sent.Where(d => HeaderOf(d).DataOffset > 0).ToList();
@@ -403,5 +404,33 @@ public sealed class UdxStreamEngineTests
         link.Inject(link.B, bad);
         Assert.Equal(2, link.B.Engine.DroppedMalformed);
         Assert.Equal(0u, link.B.Engine.ReceiveNext);
+    }
+
+    [Fact]
+    public void NothingAfterTheEndIsDelivered()
+    {
+        var link = new SimulatedLink();
+        // A forged stream: END at seq 1, then more data at seq 2 (arriving first, out of order).
+        link.Inject(link.B, UdxPacket.Encode(new UdxHeader(UdxPacketType.Data, 0, 2, 1 << 22, 2, 0), "after"u8));
+        link.Inject(link.B, UdxPacket.Encode(new UdxHeader(UdxPacketType.End, 0, 2, 1 << 22, 1, 0), []));
+        link.Inject(link.B, UdxPacket.Encode(new UdxHeader(UdxPacketType.Data, 0, 2, 1 << 22, 0, 0), "before"u8));
+        Assert.Equal("before"u8.ToArray(), link.B.Received.ToArray());
+        Assert.True(link.B.RemoteEnded);
+        link.Inject(link.B, UdxPacket.Encode(new UdxHeader(UdxPacketType.Data, 0, 2, 1 << 22, 3, 0), "late"u8));
+        Assert.Equal("before"u8.ToArray(), link.B.Received.ToArray());
+    }
+
+    [Fact]
+    public void DestroyAfterACleanCloseKeepsTheTimeWait()
+    {
+        var link = new SimulatedLink();
+        link.A.WriteAll(Bytes(100), end: true);
+        link.B.WriteAll([], end: true);
+        Assert.True(link.RunUntil(() => link.A.ClosedCalled && link.B.ClosedCalled, Minute));
+        link.A.Engine.Destroy();
+        Assert.False(link.A.Engine.IsReleased);
+        Assert.DoesNotContain(link.A.Sent, d => HeaderOf(d).Has(UdxPacketType.Destroy));
+        link.A.Engine.Release();
+        Assert.True(link.A.Engine.IsReleased);
     }
 }

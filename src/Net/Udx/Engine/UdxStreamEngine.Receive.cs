@@ -110,6 +110,11 @@ internal sealed partial class UdxStreamEngine
     /// <summary>A DATA/END packet at or above the cumulative ack.</summary>
     private void ReceiveData(UdxPacketType type, uint seq, ReadOnlySpan<byte> payload)
     {
+        if (_remoteEnding && Seq.Gt(seq, _remoteEndSeq))
+        {
+            DroppedMalformed++; // nothing follows an END
+            return;
+        }
         if (seq == _ack)
         {
             if (!CanBuffer(payload.Length))
@@ -148,7 +153,7 @@ internal sealed partial class UdxStreamEngine
     /// <summary>Delivers held packets that the cumulative ack has reached.</summary>
     private void DrainInOrder()
     {
-        while (_incoming.Count > 0 && _incoming.TryTake(_ack, out var type, out var buffer, out var length))
+        while (_incoming.Count > 0 && !(_remoteEnding && Seq.Gt(_ack, _remoteEndSeq)) && _incoming.TryTake(_ack, out var type, out var buffer, out var length))
         {
             _ack++;
             if (length > 0 && type.HasFlag(UdxPacketType.Data)) DeliverToApplication(buffer.AsSpan(0, length));
@@ -299,7 +304,7 @@ internal sealed partial class UdxStreamEngine
             CloseCleanly();
             return;
         }
-        if (_writerBlocked && _bufferedBytes < _options.SendBufferSize)
+        if (_writerBlocked && _bufferedBytes < SendLimit)
         {
             _writerBlocked = false;
             _host.WritableAgain();

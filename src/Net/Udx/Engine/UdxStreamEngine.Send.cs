@@ -54,16 +54,19 @@ internal sealed partial class UdxStreamEngine
 
     // ---- writes ---------------------------------------------------------------------------------------
 
+    /// <summary>Bytes written and unacknowledged at which writes stop: SendBufferSize plus the send window (libudx's rule).</summary>
+    private long SendLimit => _options.SendBufferSize + Math.Min((long)_bbr.Cwnd * MaxPayload, _sendWindow);
+
     /// <summary>
-    /// Queues stream bytes. Accepts at most what fits in the send buffer (<see cref="UdxOptions.SendBufferSize"/>)
-    /// and returns how much; when that is less than offered, <see cref="IUdxStreamHost.WritableAgain"/> follows.
-    /// Nothing leaves until <see cref="Flush"/> (or a timer) runs.
+    /// Queues stream bytes. Accepts at most what fits under <see cref="SendLimit"/> and returns how much; when
+    /// that is less than offered, <see cref="IUdxStreamHost.WritableAgain"/> follows. Nothing leaves until
+    /// <see cref="Flush"/> (or a timer) runs.
     /// </summary>
     public int Write(ReadOnlySpan<byte> data)
     {
         if (_phase != Phase.Open) throw new InvalidOperationException("The stream is closed.");
         if (_endQueued) throw new InvalidOperationException("The stream was ended.");
-        var room = _options.SendBufferSize - _bufferedBytes;
+        var room = SendLimit - _bufferedBytes;
         var n = (int)Math.Clamp(room, 0, data.Length);
         if (n < data.Length) _writerBlocked = true;
         var rest = data[..n];
@@ -99,11 +102,10 @@ internal sealed partial class UdxStreamEngine
 
     /// <summary>
     /// Aborts the stream: one DESTROY packet if connected (sent once, never retransmitted), then closed
-    /// with no error. In TIME_WAIT it just stops answering.
+    /// with no error. A stream that already closed cleanly keeps its TIME_WAIT (see <see cref="Release"/>).
     /// </summary>
     public void Destroy()
     {
-        if (_phase == Phase.Lingering) Release();
         if (_phase != Phase.Open) return;
         if (_route is not null)
         {

@@ -15,7 +15,7 @@
 //
 // Time is kept in microseconds since the engine was created. Memory is bounded: the out-of-order buffer
 // and bytes waiting for the application never exceed the receive window we advertise (plus one packet of
-// slack per in-flight rounding), the send side never holds more than SendBufferSize plus one write.
+// slack per in-flight rounding), the send side never holds more than SendBufferSize plus the send window.
 using System.Net;
 
 namespace Cabal.Net.Udx.Engine;
