@@ -54,8 +54,14 @@ internal sealed partial class UdxStreamEngine
 
     // ---- writes ---------------------------------------------------------------------------------------
 
-    /// <summary>Bytes written and unacknowledged at which writes stop: SendBufferSize plus the send window (libudx's rule).</summary>
-    private long SendLimit => _options.SendBufferSize + Math.Min((long)_bbr.Cwnd * MaxPayload, _sendWindow);
+    /// <summary>
+    /// Bytes written and unacknowledged at which writes stop: SendBufferSize plus the send window (libudx's
+    /// rule), the window counted at most 16 MiB so a peer advertising a huge window and acknowledging fast
+    /// cannot make us buffer without bound.
+    /// </summary>
+    private long SendLimit => _options.SendBufferSize + Math.Min(Math.Min((long)_bbr.Cwnd * MaxPayload, _sendWindow), MaxSendWindowBytes);
+
+    private const long MaxSendWindowBytes = 16L << 20;
 
     /// <summary>
     /// Queues stream bytes. Accepts at most what fits under <see cref="SendLimit"/> and returns how much; when
