@@ -34,13 +34,19 @@ internal sealed class UdxPeerProcess : IAsyncDisposable
 
     public string Label { get; }
 
-    public static UdxPeerProcess Start(bool js, string interopDir, IEnumerable<string> args)
+    /// <param name="csDll">The harness dll to run C# peers from (a ReadyToRun publish), or null for this process's own.</param>
+    public static UdxPeerProcess Start(bool js, string interopDir, string? csDll, IEnumerable<string> args)
     {
         ProcessStartInfo psi;
         if (js)
         {
             psi = new ProcessStartInfo("node") { WorkingDirectory = interopDir };
             psi.ArgumentList.Add(Path.Combine(interopDir, "udx-peer.js"));
+        }
+        else if (csDll is not null)
+        {
+            psi = new ProcessStartInfo("dotnet");
+            foreach (var a in new[] { "exec", csDll, UdxPeer.CommandName }) psi.ArgumentList.Add(a);
         }
         else
         {

@@ -37,9 +37,11 @@ internal static class UdxScenario
         var outOption = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
         var interop = new Option<string>("--interop") { Description = "The JS interop harness (udx-peer.js).", DefaultValueFactory = _ => RepoPaths.DefaultInterop };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the udx section of perf/RESULTS.md and perf/udx.svg." };
+        var r2r = new Option<bool>("--ready-to-run") { Description = "Run the C# peers from a ReadyToRun publish of the harness, as a release build ships (default true).", DefaultValueFactory = _ => true };
+        var cache = new Option<string>("--cache") { Description = "Where the ReadyToRun publish is kept.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "cache") };
         var cmd = new Command("udx", "UDX stream throughput and CPU per GiB on loopback: C#→C#, C#→JS, JS→C#, JS→JS, lossless and lossy.")
         {
-            bytes, loss, runs, timeout, only, outOption, interop, write,
+            bytes, loss, runs, timeout, only, outOption, interop, write, r2r, cache,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -50,6 +52,13 @@ internal static class UdxScenario
             var limit = TimeSpan.FromSeconds(r.GetValue(timeout));
             var interopDir = Path.GetFullPath(r.GetValue(interop)!);
             var selected = Select(r.GetValue(only));
+            string? csDll = null;
+            if (r.GetValue(r2r))
+            {
+                var (dll, error) = await ReadyToRunBuild.EnsureAsync(Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
+                if (dll is null) Console.Error.WriteLine($"perf udx: {error}; C# peers run JIT-compiled");
+                csDll = dll;
+            }
             var all = new List<Run>();
             foreach (var rate in new[] { 0.0, lossRate })
             {
@@ -57,7 +66,7 @@ internal static class UdxScenario
                 {
                     foreach (var p in selected)
                     {
-                        var run = await RunOnceAsync(p.Name, p.SourceJs, p.SinkJs, rate, i, size, limit, interopDir, ct).ConfigureAwait(false);
+                        var run = await RunOnceAsync(p.Name, p.SourceJs, p.SinkJs, rate, i, size, limit, interopDir, csDll, ct).ConfigureAwait(false);
                         Console.WriteLine(JsonSerializer.Serialize(run));
                         all.Add(run);
                     }
@@ -69,10 +78,10 @@ internal static class UdxScenario
             Directory.CreateDirectory(outDir);
             var loadEnd = Machine.LoadAverage();
             await File.WriteAllTextAsync(Path.Combine(outDir, "udx-latest.json"),
-                JsonSerializer.Serialize(new { scenario = "udx", started, bytes = size, loss = lossRate, machine = Machine.Describe(null), loadStart, loadEnd, runs = all, summary }), ct).ConfigureAwait(false);
+                JsonSerializer.Serialize(new { scenario = "udx", started, bytes = size, loss = lossRate, readyToRun = csDll is not null, machine = Machine.Describe(null), loadStart, loadEnd, runs = all, summary }), ct).ConfigureAwait(false);
             if (r.GetValue(write))
             {
-                await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(summary, size, lossRate, r.GetValue(runs), started, loadStart, loadEnd), ct).ConfigureAwait(false);
+                await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(summary, size, lossRate, r.GetValue(runs), csDll is not null, started, loadStart, loadEnd), ct).ConfigureAwait(false);
                 await File.WriteAllTextAsync(Path.Combine(RepoPaths.PerfDir, "udx.svg"), Plot(summary, lossRate), ct).ConfigureAwait(false);
             }
             return 0;
@@ -88,14 +97,14 @@ internal static class UdxScenario
         return [.. Pairings.Where(p => wanted.Contains(p.Name))];
     }
 
-    private static async Task<Run> RunOnceAsync(string name, bool sourceJs, bool sinkJs, double loss, int index, long bytes, TimeSpan limit, string interop, CancellationToken ct)
+    private static async Task<Run> RunOnceAsync(string name, bool sourceJs, bool sinkJs, double loss, int index, long bytes, TimeSpan limit, string interop, string? csDll, CancellationToken ct)
     {
         var cpuBefore = UdxPeerProcess.ChildrenCpuSeconds();
         UdpLossRelay? relay = null;
         UdxPeerProcess? sink = null, source = null;
         try
         {
-            sink = UdxPeerProcess.Start(sinkJs, interop, ["--wait-remote", "--local-id", "2", "--remote-id", "1", "--mode", "sink", "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
+            sink = UdxPeerProcess.Start(sinkJs, interop, csDll, ["--wait-remote", "--local-id", "2", "--remote-id", "1", "--mode", "sink", "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
             var sinkPort = (await sink.WaitForAsync("bound", TimeSpan.FromSeconds(30), ct).ConfigureAwait(false)).GetProperty("port").GetInt32();
             int sourcePort, sourceTarget, sinkTarget;
             if (loss > 0)
@@ -115,7 +124,7 @@ internal static class UdxScenario
             await sink.SendLineAsync($"{{\"remotePort\":{sinkTarget}}}").ConfigureAwait(false);
             await sink.WaitForAsync("connected", TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             var sinkCpu0 = sink.CpuSeconds();
-            source = UdxPeerProcess.Start(sourceJs, interop, ["--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--local-id", "1", "--remote-id", "2",
+            source = UdxPeerProcess.Start(sourceJs, interop, csDll, ["--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--local-id", "1", "--remote-id", "2",
                 "--remote-port", sourceTarget.ToString(CultureInfo.InvariantCulture), "--mode", "source", "--bytes", bytes.ToString(CultureInfo.InvariantCulture),
                 "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
 
@@ -169,7 +178,7 @@ internal static class UdxScenario
         })];
     }
 
-    private static string Render(List<Summary> summary, long bytes, double loss, int runs, DateTimeOffset started, double[] loadStart, double[] loadEnd)
+    private static string Render(List<Summary> summary, long bytes, double loss, int runs, bool readyToRun, DateTimeOffset started, double[] loadStart, double[] loadEnd)
     {
         var inv = CultureInfo.InvariantCulture;
         string N(double? v, string format) => v is { } x ? x.ToString(format, inv) : "—";
@@ -185,7 +194,7 @@ internal static class UdxScenario
         sb.AppendLine("```");
         sb.AppendLine();
         sb.AppendLine(string.Create(inv, $"Each transfer: a source process sends {bytes >> 20} MiB of the harness pattern over one UDX stream to a sink process on 127.0.0.1, then both end. ") +
-                      "C# = `perf udx-peer` (Cabal.Net.Udx), JS = `../shared/interop/udx-peer.js` (udx-native 1.21.3, libudx in C). " +
+                      "C# = `perf udx-peer` (Cabal.Net.Udx" + (readyToRun ? ", from a ReadyToRun publish of the harness as a release build ships" : ", JIT-compiled") + "), JS = `../shared/interop/udx-peer.js` (udx-native 1.21.3, libudx in C). " +
                       "Throughput is the sink's, from its first byte to the source's END. CPU is user + system time of both processes while the data moved " +
                       "(from each one's `connected` event to the sink's `throughput` event, read from /proc; runtime start-up excluded), per GiB; " +
                       "*C# CPU* is the C# processes' share. " +
