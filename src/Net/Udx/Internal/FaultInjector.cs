@@ -50,7 +50,7 @@ internal sealed class FaultInjector : IDisposable
         {
             if (_outRandom.NextDouble() < _faults.LossRate)
             {
-                Dropped++;
+                Interlocked.Increment(ref Dropped);
                 return;
             }
             var duplicate = _outRandom.NextDouble() < _faults.DuplicateRate;
@@ -59,7 +59,7 @@ internal sealed class FaultInjector : IDisposable
                 _heldOut = datagram.ToArray();
                 _heldOutLength = datagram.Length;
                 _heldOutTo = Copy(to);
-                Reordered++;
+                Interlocked.Increment(ref Reordered);
                 _flushTimer.Change(_faults.ReorderDelay, Timeout.InfiniteTimeSpan);
                 return;
             }
@@ -67,7 +67,7 @@ internal sealed class FaultInjector : IDisposable
             if (duplicate)
             {
                 _send(datagram, to);
-                Duplicated++;
+                Interlocked.Increment(ref Duplicated);
             }
             ReleaseHeldOutgoingLocked();
         }
@@ -88,8 +88,8 @@ internal sealed class FaultInjector : IDisposable
     }
 
     /// <summary>
-    /// Incoming side, on the receive loop: dispatches the datagram zero, one or two times, possibly after
-    /// the next one. Returns false when it was held back.
+    /// Incoming side, on the receive loop: dispatches the datagram zero, one or two times, now or (held back)
+    /// after the next one or at the end of the receive batch.
     /// </summary>
     public void Receive(Memory<byte> datagram, SocketAddress from, Action<ReadOnlyMemory<byte>, SocketAddress> dispatch)
     {
