@@ -100,7 +100,7 @@ public sealed partial class UdxStream
                             break;
                         }
                     }
-                    if (wait is null && (result.IsCompleted || result.IsCanceled) && !_engine.IsClosed) _engine.End();
+                    if (wait is null && result.IsCompleted && !_engine.IsClosed) _engine.End();
                     _engine.Flush();
                     AfterWork();
                 }
@@ -111,7 +111,8 @@ public sealed partial class UdxStream
                     await wait.ConfigureAwait(false);
                     continue;
                 }
-                if (result.IsCompleted || result.IsCanceled) return;
+                if (result.IsCompleted) return;
+                // IsCanceled: the stream closed (Closed cancels the pending read); the lock above sees it.
             }
         }
         finally
