@@ -190,6 +190,29 @@ public sealed class UdxSocketTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APacketOnAnotherSocketOfTheInstanceReachesTheStreamOnlyThroughItsFirewall()
+    {
+        var (_, b) = Connect(_sa, _sb, _a, _b);
+        var other = _b.Bind(AnyLoopbackPort);
+        var seen = new List<(UdxSocket, IPEndPoint)>();
+        var heartbeat = UdxPacket.Encode(new UdxHeader(UdxPacketType.Heartbeat, 0, b.LocalId, 0, 0, 0), []);
+
+        _sa.TrySend(heartbeat, other.LocalEndPoint!);
+        await Loopback(() => other.Firewalled == 1, "dropped without a firewall hook");
+        Assert.Equal(0, other.StreamPackets);
+
+        b.Firewall = (socket, from) =>
+        {
+            lock (seen) seen.Add((socket, from));
+            return false;
+        };
+        _sa.TrySend(heartbeat, other.LocalEndPoint!);
+        await Loopback(() => other.StreamPackets == 1, "accepted by the hook");
+        lock (seen) Assert.Equal((other, _sa.LocalEndPoint!), Assert.Single(seen));
+        Assert.Same(_sb, b.Socket); // accepting a packet does not move the stream
+    }
+
+    [Fact]
     public async Task ChangeRemoteMovesAStreamToAnotherSocket()
     {
         var (a, b) = Connect(_sa, _sb, _a, _b);
