@@ -39,6 +39,13 @@ public sealed record HyperDhtOptions
     /// <summary>Assume firewalled until proven otherwise. Default true.</summary>
     public bool Firewalled { get; init; } = true;
 
+    /// <summary>
+    /// Run dht-rpc's quick firewall test while bootstrapping. Default true. On a small loopback testnet a
+    /// C# node usually passes it (and says OPEN in handshakes) where a fresh JS node does not; tests set it
+    /// false to stay firewalled and exercise the relayed paths.
+    /// </summary>
+    public bool QuickFirewall { get; init; } = true;
+
     /// <summary>First node of a network (no bootstrap nodes; its bound address is its public one). Default false.</summary>
     public bool IsBootstrapNode { get; init; }
 
@@ -127,6 +134,7 @@ public sealed record HyperDhtOptions
         Ephemeral = Ephemeral,
         Firewalled = Firewalled,
         IsBootstrapNode = IsBootstrapNode,
+        QuickFirewall = QuickFirewall,
         MaxNodesPerHost = MaxNodesPerHost,
         RequestsPerSecondPerHost = RequestsPerSecondPerHost,
         FilterNode = HyperDhtFilter.Allows,
