@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using Cabal.Interop.Tests.Js;
 using Cabal.Net.HyperDht;
@@ -16,49 +15,10 @@ public class CSharpTestnetTests : JsInteropTest
 {
     private static readonly TimeSpan Bound = DhtTestnet.Timeout;
 
-    private sealed class Testnet(List<HyperDht> nodes) : IAsyncDisposable
-    {
-        public List<HyperDht> Nodes { get; } = nodes;
-        public string Bootstrap => "127.0.0.1:" + Nodes[0].Node.ServerAddress.Port;
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var n in Nodes) await n.DisposeAsync();
-        }
-    }
-
-    private static async Task<Testnet> StartTestnetAsync(int size)
-    {
-        var first = new HyperDht(new HyperDhtOptions { Host = IPAddress.Loopback, Port = 0, Bootstrap = [], IsBootstrapNode = true });
-        var nodes = new List<HyperDht> { first };
-        var testnet = new Testnet(nodes);
-        try
-        {
-            await first.StartAsync();
-            await first.WaitReadyAsync().WaitAsync(Bound);
-            Assert.False(first.Node.Ephemeral);
-            for (var i = 1; i < size; i++)
-            {
-                var node = new HyperDht(DhtTestnet.Options(testnet.Bootstrap, ephemeral: false));
-                nodes.Add(node);
-                await node.StartAsync();
-            }
-            foreach (var n in nodes) await n.WaitReadyAsync().WaitAsync(Bound);
-            Assert.All(nodes, n => Assert.False(n.Node.Ephemeral, "every C# testnet node became persistent"));
-            Assert.All(nodes, n => Assert.NotNull(n.Storage));
-            return testnet;
-        }
-        catch
-        {
-            await testnet.DisposeAsync();
-            throw;
-        }
-    }
-
     [Fact]
     public async Task JsPeersAnnounceAndLookUpOnCSharpNodes()
     {
-        var testnet = Track(await StartTestnetAsync(5));
+        var testnet = Track(await CSharpTestnet.StartAsync(5));
         var topic = RandomNumberGenerator.GetBytes(32);
         var seed = RandomNumberGenerator.GetBytes(32);
         var announcer = Track(DhtTestnet.Peer(testnet.Bootstrap, "--announce-only", ToHex(topic), "--seed", ToHex(seed), "--timeout", "120"));
@@ -74,7 +34,7 @@ public class CSharpTestnetTests : JsInteropTest
     [Fact]
     public async Task JsPeersConnectByPublicKeyThroughCSharpRelays()
     {
-        var testnet = Track(await StartTestnetAsync(5));
+        var testnet = Track(await CSharpTestnet.StartAsync(5));
         var seed = RandomNumberGenerator.GetBytes(32);
         var publicKey = HyperDhtKeys.KeyPair(seed).PublicKey;
         var server = Track(DhtTestnet.Peer(testnet.Bootstrap, "--serve", "--seed", ToHex(seed), "--mode", "echo", "--timeout", "120"));
