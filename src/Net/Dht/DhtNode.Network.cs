@@ -44,7 +44,7 @@ public sealed partial class DhtNode
     private long _lastTickAt;
     private int _downHintsSentThisTick;
 
-    internal object Gate => _gate;
+    internal Lock Gate => _gate;
 
     internal ReadOnlySpan<byte> TableId => Table.Id;
 

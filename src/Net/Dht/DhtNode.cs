@@ -21,7 +21,7 @@ namespace Cabal.Net.Dht;
 
 public sealed partial class DhtNode : IAsyncDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly DhtNodeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -40,7 +40,7 @@ public sealed partial class DhtNode : IAsyncDisposable
         _options = options ?? new DhtNodeOptions();
         _options.Validate();
         _time = _options.Time;
-        _log = _options.LoggerFactory?.CreateLogger("Cabal.Net.Dht") ?? NullLogger.Instance;
+        _log = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DhtNode>();
         _random = random ?? Random.Shared;
         _sockets = _options.SocketFactory ?? new Internal.UdpDatagramSocketFactory(_log);
 

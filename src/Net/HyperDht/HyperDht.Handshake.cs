@@ -24,12 +24,14 @@ public sealed partial class HyperDht
         using var handshake = new ClientHandshake(keyPair, publicKey, payload);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tried = new HashSet<Ipv4EndPoint>();
+        Lock triedGate = new();
+        Lock handshakeGate = new();
         var attempts = new List<Task<ClientHandshakeResult?>>();
         Exception? lastError = null;
 
         Task<ClientHandshakeResult?> Attempt(Ipv4EndPoint to)
         {
-            lock (tried)
+            lock (triedGate)
                 if (!tried.Add(to)) return Task.FromResult<ClientHandshakeResult?>(null);
             return AttemptAsync(to);
         }
@@ -44,7 +46,7 @@ public sealed partial class HyperDht
                     Target = handshake.Target,
                     Value = handshake.RequestValue(),
                 }, done.Token).ConfigureAwait(false);
-                lock (handshake) return handshake.OnReply(reply, to);
+                lock (handshakeGate) return handshake.OnReply(reply, to);
             }
             catch (Exception e) when (e is HyperDhtException or DhtRequestException)
             {

@@ -20,6 +20,7 @@ public sealed partial class HyperDht
     private const int PingRoundsPerAnnounce = 100;
 
     private readonly List<(HyperDhtServer Server, CancellationTokenSource Stop, Task Loop)> _servers = [];
+    private readonly Lock _serversGate = new();
 
     internal ILogger Logger => _log;
 
@@ -58,7 +59,7 @@ public sealed partial class HyperDht
         });
         var stop = new CancellationTokenSource();
         var loop = Task.Run(() => AnnounceLoopAsync(server, stop.Token));
-        lock (_servers) _servers.Add((server, stop, loop));
+        lock (_serversGate) _servers.Add((server, stop, loop));
         return server;
     }
 
@@ -135,7 +136,7 @@ public sealed partial class HyperDht
     internal async Task StopServerAsync(HyperDhtServer server)
     {
         (HyperDhtServer Server, CancellationTokenSource Stop, Task Loop) entry;
-        lock (_servers)
+        lock (_serversGate)
         {
             var i = _servers.FindIndex(e => e.Server == server);
             if (i < 0) return;
@@ -166,7 +167,7 @@ public sealed partial class HyperDht
     private async Task StopListeningAsync()
     {
         List<HyperDhtServer> servers;
-        lock (_servers) servers = _servers.ConvertAll(e => e.Server);
+        lock (_serversGate) servers = _servers.ConvertAll(e => e.Server);
         await Task.WhenAll(servers.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 }

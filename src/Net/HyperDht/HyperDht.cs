@@ -12,10 +12,11 @@
 // sockets) is a UdxSocket of the node's one Udx instance, so connection streams share them (§0).
 using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
+using Cabal.Net.HyperDht.Transport;
 using Cabal.Net.Udx;
-using UdxInstance = Cabal.Net.Udx.Udx;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using UdxInstance = Cabal.Net.Udx.Udx;
 
 namespace Cabal.Net.HyperDht;
 
@@ -30,7 +31,7 @@ public sealed partial class HyperDht : IAsyncDisposable
     {
         _options = options ?? new HyperDhtOptions();
         _options.Validate();
-        _log = _options.LoggerFactory?.CreateLogger("Cabal.Net.HyperDht") ?? NullLogger.Instance;
+        _log = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HyperDht>();
         _random = random ?? Random.Shared;
         var nodeOptions = _options.ToNodeOptions();
         if (nodeOptions.SocketFactory is null)

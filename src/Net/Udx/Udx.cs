@@ -53,6 +53,7 @@ public sealed class Udx : IDisposable, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<uint, UdxStream> _streams = new();
     private readonly List<UdxSocket> _sockets = [];
+    private readonly Lock _socketsGate = new();
     private long _droppedMalformed;
     private int _disposed;
 
@@ -69,7 +70,7 @@ public sealed class Udx : IDisposable, IAsyncDisposable
 
     public IReadOnlyCollection<UdxSocket> Sockets
     {
-        get { lock (_sockets) return [.. _sockets]; }
+        get { lock (_socketsGate) return [.. _sockets]; }
     }
 
     internal long DroppedMalformed => Interlocked.Read(ref _droppedMalformed);
@@ -81,7 +82,7 @@ public sealed class Udx : IDisposable, IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var socket = new UdxSocket(this);
-        lock (_sockets) _sockets.Add(socket);
+        lock (_socketsGate) _sockets.Add(socket);
         return socket;
     }
 
@@ -135,7 +136,7 @@ public sealed class Udx : IDisposable, IAsyncDisposable
     {
         foreach (var s in _streams.Values)
             if (s.IsBoundTo(socket)) s.OnSocketClosed();
-        lock (_sockets) _sockets.Remove(socket);
+        lock (_socketsGate) _sockets.Remove(socket);
     }
 
     /// <summary>Destroys every stream and closes every socket.</summary>

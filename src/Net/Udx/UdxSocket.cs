@@ -20,7 +20,7 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
     private readonly Udx _udx;
     private readonly ILogger _log;
     private readonly ReaderWriterLockSlim _ttlLock = new(LockRecursionPolicy.NoRecursion);
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private Socket? _socket;
     private SocketReceiveLoop? _loop;
     private FaultInjector? _faults;

@@ -18,7 +18,7 @@ namespace Cabal.Net.Udx;
 
 public sealed partial class UdxStream : IDuplexPipe, IAsyncDisposable, IDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly Udx _udx;
     private readonly UdxStreamEngine _engine;
     private readonly ILogger _log;

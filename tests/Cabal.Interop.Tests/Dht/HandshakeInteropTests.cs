@@ -1,8 +1,8 @@
-using Cabal.Tests;
 using System.Security.Cryptography;
 using Cabal.Interop.Tests.Js;
 using Cabal.Net.Crypto;
 using Cabal.Net.HyperDht;
+using Cabal.Tests;
 using static Cabal.Tests.TestPaths;
 
 namespace Cabal.Interop.Tests.Dht;

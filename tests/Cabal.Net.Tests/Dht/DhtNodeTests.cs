@@ -87,7 +87,7 @@ public class DhtNodeTests
     [Fact]
     public async Task TokensAreCheckedAndRotateOut()
     {
-        var time = new Cabal.Net.Tests.Transport.ManualTimeProvider();
+        var time = new Cabal.Tests.ManualTimeProvider();
         await using var network = new MemoryNetwork();
         await using var node = await StartAsync(network, new DhtNodeOptions { IsBootstrapNode = true, Time = time });
         var client = Ipv4EndPoint.Loopback(4444);

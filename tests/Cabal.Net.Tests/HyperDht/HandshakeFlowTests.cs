@@ -1,8 +1,8 @@
-using Cabal.Tests;
 using Cabal.Net.Compact;
 using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
 using Cabal.Net.HyperDht;
+using Cabal.Tests;
 
 namespace Cabal.Net.Tests.HyperDht;
 

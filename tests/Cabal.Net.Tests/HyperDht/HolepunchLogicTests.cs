@@ -1,6 +1,7 @@
 using Cabal.Net.Compact;
+using Cabal.Net.HyperDht.Holepunch;
 using Cabal.Net.HyperDht;
-using Cabal.Net.Tests.Transport;
+using Cabal.Tests;
 
 namespace Cabal.Net.Tests.HyperDht;
 

@@ -1,7 +1,7 @@
 using System.Net;
-using Cabal.Net.Tests.Transport;
 using Cabal.Net.Udx;
 using Cabal.Net.Udx.Engine;
+using Cabal.Tests;
 
 namespace Cabal.Net.Tests.Udx;
 

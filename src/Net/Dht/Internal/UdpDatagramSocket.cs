@@ -14,7 +14,7 @@ internal sealed class UdpDatagramSocket : IDatagramSocket
     private readonly Socket _socket;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
-    private readonly object _ttlGate = new();
+    private readonly Lock _ttlGate = new();
     private int _started;
     private long _handlerFaults;
 

@@ -15,6 +15,7 @@ using System.Net;
 using Cabal.Net.Compact;
 using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
+using Cabal.Net.HyperDht.Holepunch;
 using Cabal.Net.SecretStream;
 using Cabal.Net.Udx;
 
@@ -30,7 +31,7 @@ internal sealed class ClientConnector
     private readonly KeyPair _keyPair;
     private readonly ConnectOptions _options;
     private readonly bool _lan;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly TaskCompletionSource<HyperDhtConnection> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _name;
     private UdxStream? _stream;

@@ -49,7 +49,7 @@ public sealed class PunchStats
 /// <summary>hyperdht's limit on punches involving a randomising NAT: one at a time, RandomPunchInterval apart.</summary>
 internal sealed class RandomPunchGate(TimeProvider time, TimeSpan interval)
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private int _active;
     private long? _last;
 

@@ -10,6 +10,7 @@
 using Cabal.Net.Compact;
 using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
+using Cabal.Net.HyperDht.Holepunch;
 
 namespace Cabal.Net.HyperDht;
 

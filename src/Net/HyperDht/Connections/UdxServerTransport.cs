@@ -16,6 +16,8 @@
 using System.Net;
 using Cabal.Net.Compact;
 using Cabal.Net.Dht;
+using Cabal.Net.HyperDht.Holepunch;
+using Cabal.Net.HyperDht.Transport;
 using Cabal.Net.SecretStream;
 using Cabal.Net.Udx;
 
@@ -23,7 +25,7 @@ namespace Cabal.Net.HyperDht;
 
 internal sealed class UdxServerTransport(HyperDhtServer server) : IServerTransport
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly Dictionary<uint, UdxStream> _created = [];
     private readonly Dictionary<ServerHandshake, ServerAttempt> _attempts = [];
     private bool _closed;
@@ -93,7 +95,7 @@ internal sealed class ServerAttempt
     private readonly UdxServerTransport _transport;
     private readonly HyperDhtServer _server;
     private readonly UdxStream _stream;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private Holepuncher? _puncher;
     private ITimer? _prepunch;
     private bool _claimed;

@@ -11,7 +11,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Cabal.Net.Compact;
 
-namespace Cabal.Net.HyperDht;
+namespace Cabal.Net.HyperDht.Holepunch;
 
 public static class AddressClasses
 {

@@ -12,9 +12,10 @@
 using System.Net;
 using Cabal.Net.Compact;
 using Cabal.Net.Dht;
+using Cabal.Net.HyperDht.Transport;
 using Cabal.Net.Udx;
 
-namespace Cabal.Net.HyperDht;
+namespace Cabal.Net.HyperDht.Holepunch;
 
 /// <summary>An address of the remote to punch to; verified when the remote proved it receives there.</summary>
 public readonly record struct PunchAddress(Ipv4EndPoint Address, bool Verified);
@@ -25,7 +26,7 @@ internal sealed class Holepuncher
     private static readonly byte[] Probe = [0];
 
     private readonly HyperDht _dht;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<UdxDatagramSocket> _sockets = [];
     private readonly HashSet<Ipv4EndPoint> _pinged = [];

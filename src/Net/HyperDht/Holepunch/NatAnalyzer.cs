@@ -10,7 +10,7 @@
 // samples arrived, or the sampler gave up.
 using Cabal.Net.Compact;
 
-namespace Cabal.Net.HyperDht;
+namespace Cabal.Net.HyperDht.Holepunch;
 
 public sealed class NatAnalyzer
 {

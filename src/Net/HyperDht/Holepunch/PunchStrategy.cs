@@ -7,7 +7,7 @@
 //                                       the remote's verified address, then 0x00 from each in turn every 20 ms
 //   otherwise (both RANDOM, UNKNOWN)  → nothing to do
 // The randomised strategies need a verified remote address (the peer echoed our token for it).
-namespace Cabal.Net.HyperDht;
+namespace Cabal.Net.HyperDht.Holepunch;
 
 public enum PunchKind
 {

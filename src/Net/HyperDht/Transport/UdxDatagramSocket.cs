@@ -7,7 +7,7 @@ using Cabal.Net.Dht;
 using Cabal.Net.Udx;
 using UdxInstance = Cabal.Net.Udx.Udx;
 
-namespace Cabal.Net.HyperDht;
+namespace Cabal.Net.HyperDht.Transport;
 
 /// <summary>A UdxSocket seen as dht-rpc's datagram socket.</summary>
 public sealed class UdxDatagramSocket(UdxSocket socket) : IDatagramSocket

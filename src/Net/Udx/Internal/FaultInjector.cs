@@ -10,7 +10,7 @@ internal sealed class FaultInjector : IDisposable
     internal delegate void SendAction(ReadOnlySpan<byte> datagram, SocketAddress to);
 
     private readonly UdxFaultInjection _faults;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly Random _outRandom;
     private readonly Random _inRandom;
     private readonly ITimer _flushTimer;

@@ -63,7 +63,6 @@ internal static unsafe partial class LinuxUdp
     {
         if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess) return false;
         if (sizeof(MMsgHdr) != 64 || sizeof(MsgHdr) != 56 || sizeof(IoVec) != 16) return false;
-        if (Environment.GetEnvironmentVariable("CABAL_UDX_NO_MMSG") is "1") return false;
         try
         {
             // A zero-length call on an invalid descriptor: fails with EBADF if the function exists.
