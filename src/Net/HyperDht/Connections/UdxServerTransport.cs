@@ -285,7 +285,11 @@ internal sealed class ServerAttempt
             {
                 stable = await p.AnalyzeAsync(true, bound.Token).ConfigureAwait(false);
                 if (p.Destroyed) return null;
-                if (!stable) return AbortAnswer(PayloadError.Aborted);
+                // Both sides randomising (fresh sockets did not help): unlike server.js, which aborts here
+                // and leaves the client with REMOTE_ABORTED, answer with our firewall and no punch, so the
+                // client (JS or ours) can tell HOLEPUNCH_DOUBLE_RANDOMIZED_NATS. Our side unknown: abort.
+                if (!stable && !(p.Nat.Firewall >= FirewallType.Random && p.RemoteFirewall >= FirewallType.Random))
+                    return AbortAnswer(PayloadError.Aborted);
             }
         }
         catch (OperationCanceledException)
