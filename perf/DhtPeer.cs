@@ -25,8 +25,6 @@ internal static class DhtPeer
 {
     public const string CommandName = "dht-peer";
 
-    private static readonly long s_start = Stopwatch.GetTimestamp();
-    private static readonly Lock s_out = new();
 
     private sealed record Options(string Mode, string Bootstrap, int Runs, long Bytes, string? Topic, string? Connect, string? Seed,
         string? Target, int Rate, int Seconds, int TimeoutSeconds);
@@ -74,19 +72,7 @@ internal static class DhtPeer
         return cmd;
     }
 
-    private static void Emit(string name, object? fields = null)
-    {
-        var map = new Dictionary<string, object?> { ["event"] = name };
-        if (fields is not null)
-            foreach (var p in fields.GetType().GetProperties()) map[p.Name] = p.GetValue(fields);
-        map["t"] = Math.Round(Stopwatch.GetElapsedTime(s_start).TotalMilliseconds, 1);
-        var line = JsonSerializer.Serialize(map);
-        lock (s_out)
-        {
-            Console.Out.WriteLine(line);
-            Console.Out.Flush();
-        }
-    }
+    private static void Emit(string name, object? fields = null) => EventLines.Emit(name, fields);
 
     private static HyperDhtOptions NodeOptions(Options o, bool persistent) => new()
     {
