@@ -132,6 +132,7 @@ internal static class DhtPeer
         }
         var connectMs = new List<double>();
         var echoMbps = new List<double>();
+        var paths = new List<string>();
         if (o.Connect is { } keyHex)
         {
             var key = Convert.FromHexString(keyHex);
@@ -140,10 +141,11 @@ internal static class DhtPeer
                 var t0 = Stopwatch.GetTimestamp();
                 await using var connection = await dht.ConnectAsync(key, null, ct).ConfigureAwait(false);
                 connectMs.Add(Ms(t0));
+                paths.Add(connection.Path.ToString());
                 if (o.Bytes > 0) echoMbps.Add(await EchoThroughAsync(connection, o.Bytes, ct).ConfigureAwait(false));
             }
         }
-        Emit("result", new { announceMs, lookupMs, lookupPeers, connectMs, echoMbps });
+        Emit("result", new { announceMs, lookupMs, lookupPeers, connectMs, echoMbps, paths });
     }
 
     /// <summary>Writes <paramref name="bytes"/> of the harness pattern and reads as many back; Mbit/s of payload one way.</summary>

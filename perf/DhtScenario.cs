@@ -184,7 +184,8 @@ internal static class DhtScenario
                       (readyToRun ? ", from a ReadyToRun publish" : ", JIT-compiled") + "; JS: `perf/js/dht-client.js`, hyperdht 6) " +
                       string.Create(inv, $"times {runs} announces of fresh topics, {runs} lookups of the servers' topic and {runs} connections by public key to each server ") +
                       string.Create(inv, $"(from `connect` until the secret-stream is open), echoing {bytes >> 20} MiB through each (throughput = payload one way over the round trip). ") +
-                      "Each client is a fresh ephemeral node, so its first announce, lookup and connection include warming up (its table, and for C# without ReadyToRun the JIT).");
+                      "Each client is a fresh ephemeral node, so its first announce, lookup and connection include warming up (its table, and for C# without ReadyToRun the JIT). " +
+                      "The path is each stack's own choice: a client that passes its quick firewall test says OPEN and the server connects to it (C# clients list their paths in the JSON).");
         sb.AppendLine();
         sb.AppendLine("| client | announce median / p95 (ms) | lookup median / p95 (ms) | peers found |");
         sb.AppendLine("|---|---:|---:|---:|");
