@@ -20,8 +20,6 @@ internal static class UdxPeer
     private sealed record Options(int Port, uint LocalId, uint RemoteId, int? RemotePort, bool WaitRemote, string Mode, long Bytes, int Chunk,
         int Messages, int MessageDelayMs, int TimeoutSeconds, double Loss);
 
-    private static readonly long s_start = Stopwatch.GetTimestamp();
-    private static readonly object s_out = new();
 
     public static Command BuildCommand()
     {
@@ -54,21 +52,9 @@ internal static class UdxPeer
         return cmd;
     }
 
-    private static void Emit(string name, object? fields = null)
-    {
-        var map = new Dictionary<string, object?> { ["event"] = name };
-        if (fields is not null)
-            foreach (var p in fields.GetType().GetProperties()) map[p.Name] = p.GetValue(fields);
-        map["t"] = Math.Round(Stopwatch.GetElapsedTime(s_start).TotalMilliseconds, 1);
-        var line = JsonSerializer.Serialize(map);
-        lock (s_out)
-        {
-            Console.Out.WriteLine(line);
-            Console.Out.Flush();
-        }
-    }
+    private static void Emit(string name, object? fields = null) => EventLines.Emit(name, fields);
 
-    private static double ElapsedMs => Stopwatch.GetElapsedTime(s_start).TotalMilliseconds;
+    private static double ElapsedMs => EventLines.ElapsedMs;
 
     private static async Task<int> RunAsync(Options o)
     {

@@ -99,12 +99,12 @@ internal static class UdxScenario
 
     private static async Task<Run> RunOnceAsync(string name, bool sourceJs, bool sinkJs, double loss, int index, long bytes, TimeSpan limit, string interop, string? csDll, CancellationToken ct)
     {
-        var cpuBefore = UdxPeerProcess.ChildrenCpuSeconds();
+        var cpuBefore = PeerProcess.ChildrenCpuSeconds();
         UdpLossRelay? relay = null;
-        UdxPeerProcess? sink = null, source = null;
+        PeerProcess? sink = null, source = null;
         try
         {
-            sink = UdxPeerProcess.Start(sinkJs, interop, csDll, ["--wait-remote", "--local-id", "2", "--remote-id", "1", "--mode", "sink", "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
+            sink = PeerProcess.Start(sinkJs, interop, csDll, ["--wait-remote", "--local-id", "2", "--remote-id", "1", "--mode", "sink", "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
             var sinkPort = (await sink.WaitForAsync("bound", TimeSpan.FromSeconds(30), ct).ConfigureAwait(false)).GetProperty("port").GetInt32();
             int sourcePort, sourceTarget, sinkTarget;
             if (loss > 0)
@@ -116,7 +116,7 @@ internal static class UdxScenario
             }
             else
             {
-                sourcePort = UdxPeerProcess.FreeUdpPort();
+                sourcePort = PeerProcess.FreeUdpPort();
                 sourceTarget = sinkPort;
                 sinkTarget = sourcePort;
             }
@@ -124,7 +124,7 @@ internal static class UdxScenario
             await sink.SendLineAsync($"{{\"remotePort\":{sinkTarget}}}").ConfigureAwait(false);
             await sink.WaitForAsync("connected", TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             var sinkCpu0 = sink.CpuSeconds();
-            source = UdxPeerProcess.Start(sourceJs, interop, csDll, ["--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--local-id", "1", "--remote-id", "2",
+            source = PeerProcess.Start(sourceJs, interop, csDll, ["--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--local-id", "1", "--remote-id", "2",
                 "--remote-port", sourceTarget.ToString(CultureInfo.InvariantCulture), "--mode", "source", "--bytes", bytes.ToString(CultureInfo.InvariantCulture),
                 "--timeout", ((int)limit.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
 
@@ -138,7 +138,7 @@ internal static class UdxScenario
             var sinkClosed = await sink.WaitForAsync("closed", TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
             await source.WaitForExitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             await sink.WaitForExitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
-            var cpuAfter = UdxPeerProcess.ChildrenCpuSeconds();
+            var cpuAfter = PeerProcess.ChildrenCpuSeconds();
 
             string? error = null;
             if (received.GetProperty("bytes").GetInt64() != bytes) error = "short transfer";

@@ -1,5 +1,6 @@
 // Being reachable by public key (hyperdht lib/server.js listen, lib/announcer.js; spec/hyperswarm.md
-// §3.4). Listen registers the server's route on this node's router and starts the announcer:
+// §3.4). Listen registers the server's route on this node's router and starts the announcer
+// (disposing the server stops it and unannounces the route from the relays):
 //   1. FIND_PEER query for hash(publicKey); the first 3 closest replies become our relays, each sent a
 //      signed self-ANNOUNCE (peer{publicKey, relayAddresses: []}) with its token;
 //   2. relays that accepted: (relay address, our address as it sees us) go into handshake payloads; our
@@ -24,17 +25,36 @@ public sealed partial class HyperDht
     internal ILogger Logger => _log;
 
     /// <summary>
-    /// Listens on <paramref name="keyPair"/>: handshakes for it are answered by this node, and its route
-    /// is kept on the closest DHT nodes. <paramref name="transport"/> supplies the UDX streams.
+    /// Listens on <paramref name="keyPair"/> (default: the node's key pair): handshakes for it are answered by
+    /// this node, its route is kept on the closest DHT nodes, and every client that gets through raises
+    /// <paramref name="onConnection"/> (and the server's Connection event) with the connection.
+    /// <paramref name="firewall"/> may refuse a client by its key, payload and address (true = refuse).
+    /// Dispose the server to stop: it unannounces itself. Throws ALREADY_LISTENING if the key is in use here.
     /// </summary>
+    public HyperDhtServer Listen(KeyPair? keyPair = null, Action<HyperDhtConnection>? onConnection = null,
+        Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall = null)
+    {
+        if (Udx is null) throw new InvalidOperationException("Accepting connections needs UDX sockets; this node was given its own SocketFactory.");
+        var server = Listen(keyPair ?? DefaultKeyPair, s => new UdxServerTransport(s), firewall);
+        if (onConnection is not null) server.Connection += onConnection;
+        return server;
+    }
+
+    /// <summary>Listens with a transport of the caller's (tests of the DHT alone, on in-memory sockets).</summary>
     public HyperDhtServer Listen(KeyPair keyPair, IServerTransport transport, Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall = null)
     {
-        CheckKeyPair(keyPair);
         ArgumentNullException.ThrowIfNull(transport);
+        return Listen(keyPair, _ => transport, firewall);
+    }
+
+    private HyperDhtServer Listen(KeyPair keyPair, Func<HyperDhtServer, IServerTransport> transport, Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall)
+    {
+        CheckKeyPair(keyPair);
         var server = new HyperDhtServer(this, keyPair, transport, firewall);
         Node.Invoke(() =>
         {
-            if (Router.Get(server.Target)?.Server is not null) throw new InvalidOperationException("ALREADY_LISTENING: this key pair is already listening on this node.");
+            if (Router.Get(server.Target)?.Server is not null)
+                throw new HyperDhtException("ALREADY_LISTENING", "This key pair is already listening on this node.");
             Router.Set(server.Target, new RouteEntry(null, new PeerRecord(keyPair.PublicKey, []).Encode(), server));
         });
         var stop = new CancellationTokenSource();
@@ -112,20 +132,42 @@ public sealed partial class HyperDht
         }
     }
 
-    private async Task StopListeningAsync()
+    /// <summary>Stops a server: its announcer, its route here, and its route on the relays (UNANNOUNCE, as hyperdht's announcer.stop).</summary>
+    internal async Task StopServerAsync(HyperDhtServer server)
     {
-        List<(HyperDhtServer Server, CancellationTokenSource Stop, Task Loop)> servers;
+        (HyperDhtServer Server, CancellationTokenSource Stop, Task Loop) entry;
         lock (_serversGate)
         {
-            servers = [.. _servers];
-            _servers.Clear();
+            var i = _servers.FindIndex(e => e.Server == server);
+            if (i < 0) return;
+            entry = _servers[i];
+            _servers.RemoveAt(i);
         }
-        foreach (var (server, stop, loop) in servers)
+        entry.Stop.Cancel();
+        try { await entry.Loop.ConfigureAwait(false); } catch (Exception) { }
+        entry.Stop.Dispose();
+        Node.Invoke(() => Router.Remove(server.Target));
+        await Task.WhenAll(server.Relays.Select(r => UnannounceSelfAsync(server, r.RelayAddress))).ConfigureAwait(false);
+    }
+
+    /// <summary>A FIND_PEER to the relay for a fresh token, then a signed UNANNOUNCE of our route there.</summary>
+    private async Task UnannounceSelfAsync(HyperDhtServer server, Ipv4EndPoint relay)
+    {
+        try
         {
-            stop.Cancel();
-            try { await loop.ConfigureAwait(false); } catch (Exception) { }
-            stop.Dispose();
-            Node.Invoke(() => Router.Remove(server.Target));
+            var reply = await Node.RequestAsync(relay, new DhtRequestOptions { Command = HyperDhtCommand.FindPeer, Target = server.Target }).ConfigureAwait(false);
+            if (reply.Token is null || reply.FromId is null || reply.Value is null) return;
+            var peer = new PeerRecord(server.KeyPair.PublicKey, []);
+            var value = new AnnounceMessage(peer, null, AnnounceSignature.SignUnannounce(server.Target, reply.FromId, reply.Token, peer, server.KeyPair.SecretKey!)).Encode();
+            await RequestOkAsync(relay, new DhtRequestOptions { Command = HyperDhtCommand.Unannounce, Target = server.Target, Token = reply.Token, Value = value }).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is DhtRequestException or ObjectDisposedException or InvalidOperationException) { }
+    }
+
+    private async Task StopListeningAsync()
+    {
+        List<HyperDhtServer> servers;
+        lock (_serversGate) servers = _servers.ConvertAll(e => e.Server);
+        await Task.WhenAll(servers.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 }

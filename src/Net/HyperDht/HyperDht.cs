@@ -2,15 +2,21 @@
 // commands. Split by concern:
 //   HyperDht.cs          construction, start/stop, dispatch of incoming commands (this file)
 //   HyperDht.Queries.cs  lookup, announce, unannounce, find-peer
-//   HyperDht.Listen.cs   being reachable by key: the announcer that keeps our route on the closest nodes
+//   HyperDht.Listen.cs   being reachable by key: servers, the announcer that keeps our route on the closest nodes
+//   HyperDht.Handshake.cs  PEER_HANDSHAKE through relays found by FIND_PEER
+//   HyperDht.Connect.cs  connecting by public key: handshake, path selection, holepunching, secret-stream
 // Every node relays PEER_HANDSHAKE/PEER_HOLEPUNCH (Router); once the DHT node becomes persistent it
 // also stores announcements and routes and answers LOOKUP/FIND_PEER/ANNOUNCE/UNANNOUNCE and the
 // mutable/immutable commands (PersistentStore). Ephemeral nodes answer those with UNKNOWN_COMMAND.
-// Not here yet (they need UDX streams): connecting by public key and accepting connections —
-// ConnectAsync and the handshake/holepunch servers plug in through IRouteServer and ClientHandshake.
+// Sockets: unless a test substitutes its own, every socket (dht-rpc server and client sockets, holepunch
+// sockets) is a UdxSocket of the node's one Udx instance, so connection streams share them (§0).
+using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
-using Microsoft.Extensions.Logging;
+using Cabal.Net.HyperDht.Transport;
+using Cabal.Net.Udx;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using UdxInstance = Cabal.Net.Udx.Udx;
 
 namespace Cabal.Net.HyperDht;
 
@@ -27,7 +33,15 @@ public sealed partial class HyperDht : IAsyncDisposable
         _options.Validate();
         _log = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HyperDht>();
         _random = random ?? Random.Shared;
-        Node = new DhtNode(_options.ToNodeOptions(), random);
+        var nodeOptions = _options.ToNodeOptions();
+        if (nodeOptions.SocketFactory is null)
+        {
+            Udx = new UdxInstance(_options.Udx ?? new UdxOptions { LoggerFactory = _options.LoggerFactory });
+            nodeOptions = nodeOptions with { SocketFactory = new UdxDatagramSocketFactory(Udx) };
+        }
+        DefaultKeyPair = _options.KeyPair ?? HyperDhtKeys.KeyPair();
+        RandomPunches = new RandomPunchGate(_options.Time, _options.RandomPunchInterval);
+        Node = new DhtNode(nodeOptions, random);
         Router = new Router(_options.MaxRoutes, _options.RecordMaxAge);
         Node.RequestHandler = OnRequest;
         Node.BecamePersistent += () =>
@@ -51,6 +65,16 @@ public sealed partial class HyperDht : IAsyncDisposable
 
     /// <summary>Storage, once the node is persistent; null while ephemeral.</summary>
     public PersistentStore? Storage => _persistent;
+
+    /// <summary>The UDX instance every socket and connection stream of this node belongs to; null when the options substituted the sockets.</summary>
+    public UdxInstance? Udx { get; }
+
+    /// <summary>The key pair connections use when a call names none.</summary>
+    public KeyPair DefaultKeyPair { get; }
+
+    public PunchStats PunchStats { get; } = new();
+
+    internal RandomPunchGate RandomPunches { get; }
 
     public Task StartAsync(CancellationToken cancellationToken = default) => Node.StartAsync(cancellationToken);
 
@@ -76,5 +100,6 @@ public sealed partial class HyperDht : IAsyncDisposable
     {
         await StopListeningAsync().ConfigureAwait(false);
         await Node.DisposeAsync().ConfigureAwait(false);
+        if (Udx is not null) await Udx.DisposeAsync().ConfigureAwait(false);
     }
 }

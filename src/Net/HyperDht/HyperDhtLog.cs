@@ -22,4 +22,25 @@ internal static partial class HyperDhtLog
 
     [LoggerMessage(7305, LogLevel.Debug, "Refused a handshake: {Reason}")]
     public static partial void HandshakeRefused(ILogger logger, string reason);
+
+    [LoggerMessage(7306, LogLevel.Debug, "Accepted a connection from {PublicKey} via {Path}")]
+    public static partial void ServerConnection(ILogger logger, string publicKey, string path);
+
+    [LoggerMessage(7307, LogLevel.Warning, "A server's connection handler threw")]
+    public static partial void ConnectionHandlerFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(7308, LogLevel.Debug, "Dropped a holepunch payload from {From} that did not open")]
+    public static partial void HolepunchUndecryptable(ILogger logger, string from);
+
+    [LoggerMessage(7309, LogLevel.Debug, "Connected to {PublicKey} via {Path} in {Rounds} holepunch rounds")]
+    public static partial void ClientConnected(ILogger logger, string publicKey, string path, int rounds);
+
+    [LoggerMessage(7310, LogLevel.Debug, "Connecting to {PublicKey} failed: {Reason}")]
+    public static partial void ClientFailed(ILogger logger, string publicKey, string reason);
+
+    [LoggerMessage(7311, LogLevel.Debug, "Holepunch with {PublicKey}: local {Local}, remote {Remote}, round {Round}")]
+    public static partial void HolepunchRound(ILogger logger, string publicKey, string local, string remote, ulong round);
+
+    [LoggerMessage(7312, LogLevel.Debug, "A client of {PublicKey} did not reach us in time; its stream is dropped")]
+    public static partial void ServerAttemptAborted(ILogger logger, string publicKey);
 }

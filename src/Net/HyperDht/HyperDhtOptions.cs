@@ -1,5 +1,7 @@
 using System.Net;
+using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
+using Cabal.Net.Udx;
 using Microsoft.Extensions.Logging;
 
 namespace Cabal.Net.HyperDht;
@@ -36,6 +38,13 @@ public sealed record HyperDhtOptions
 
     /// <summary>Assume firewalled until proven otherwise. Default true.</summary>
     public bool Firewalled { get; init; } = true;
+
+    /// <summary>
+    /// Run dht-rpc's quick firewall test while bootstrapping. Default true. On a small loopback testnet a
+    /// C# node usually passes it (and says OPEN in handshakes) where a fresh JS node does not; tests set it
+    /// false to stay firewalled and exercise the relayed paths.
+    /// </summary>
+    public bool QuickFirewall { get; init; } = true;
 
     /// <summary>First node of a network (no bootstrap nodes; its bound address is its public one). Default false.</summary>
     public bool IsBootstrapNode { get; init; }
@@ -76,6 +85,33 @@ public sealed record HyperDhtOptions
     /// <summary>secret-stream keep-alive interval on connections. Default 5 s.</summary>
     public TimeSpan ConnectionKeepAlive { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Our static key pair for connections when a call names none (hyperdht defaultKeyPair). Default: a
+    /// random one per node.
+    /// </summary>
+    public KeyPair? KeyPair { get; init; }
+
+    /// <summary>
+    /// How long ConnectAsync may take from the first DHT request to a connection whose peer answered, unless
+    /// the call says otherwise. Default 45 s (a punch through a randomising NAT alone may take 35 s).
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>How long a server waits for a client it answered to reach its stream (HANDSHAKE_INITIAL_TIMEOUT). Default 10 s.</summary>
+    public TimeSpan HandshakeInitialTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Offer and try the same-host/LAN shortcut (our local addresses in handshakes; a ping to the server's
+    /// local address when both have the same public host). Default true (hyperdht localConnection).
+    /// </summary>
+    public bool LocalConnection { get; init; } = true;
+
+    /// <summary>Punches involving a randomising NAT: at most one at a time, and this long apart. Default 20 s.</summary>
+    public TimeSpan RandomPunchInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>UDX settings for the node's sockets and connection streams. Default: UDX's defaults with this node's logger.</summary>
+    public UdxOptions? Udx { get; init; }
+
     /// <summary>When set, used as the DHT node's options as is (the node-level properties above are ignored).</summary>
     public DhtNodeOptions? NodeOptions { get; init; }
 
@@ -83,7 +119,11 @@ public sealed record HyperDhtOptions
 
     public ILoggerFactory? LoggerFactory { get; init; }
 
-    /// <summary>Sockets to bind; default real UDP.</summary>
+    /// <summary>
+    /// Sockets to bind. Default: UDX sockets of the node's own Udx instance, which connections need. Tests
+    /// of the DHT alone may pass an in-memory network (then ConnectAsync and Listen with connections are
+    /// unavailable).
+    /// </summary>
     public IDatagramSocketFactory? SocketFactory { get; init; }
 
     internal DhtNodeOptions ToNodeOptions() => NodeOptions ?? new DhtNodeOptions
@@ -94,6 +134,7 @@ public sealed record HyperDhtOptions
         Ephemeral = Ephemeral,
         Firewalled = Firewalled,
         IsBootstrapNode = IsBootstrapNode,
+        QuickFirewall = QuickFirewall,
         MaxNodesPerHost = MaxNodesPerHost,
         RequestsPerSecondPerHost = RequestsPerSecondPerHost,
         FilterNode = HyperDhtFilter.Allows,
@@ -108,6 +149,10 @@ public sealed record HyperDhtOptions
             throw new ArgumentException("Limits must be positive.");
         if (RecordMaxAge <= TimeSpan.Zero || ValueMaxAge <= TimeSpan.Zero || HandshakeClearWait <= TimeSpan.Zero)
             throw new ArgumentException("Ages must be positive.");
+        if (ConnectTimeout <= TimeSpan.Zero || HandshakeInitialTimeout <= TimeSpan.Zero || RandomPunchInterval < TimeSpan.Zero || ConnectionKeepAlive < TimeSpan.Zero)
+            throw new ArgumentException("Connection timeouts must be positive.");
+        if (KeyPair is { } k && (k.PublicKey is not { Length: 32 } || k.SecretKey is not { Length: 64 }))
+            throw new ArgumentException("KeyPair must be an Ed25519 key pair with its 64-byte secret key.");
     }
 }
 

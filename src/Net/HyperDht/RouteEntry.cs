@@ -16,8 +16,11 @@ public interface IRouteServer
     /// <summary>Answers a handshake's Noise message 1; null to send nothing (undecodable, refused).</summary>
     HandshakeReply? OnPeerHandshake(byte[] noise, Ipv4EndPoint? peerAddress, DhtIncomingRequest request);
 
-    /// <summary>Answers a holepunch round; null to send nothing.</summary>
-    HolepunchReply? OnPeerHolepunch(ulong id, byte[] payload, Ipv4EndPoint peerAddress, DhtIncomingRequest request);
+    /// <summary>
+    /// Answers a holepunch round; null to send nothing. Called under the node's lock: the answer may
+    /// complete later (the router sends it then).
+    /// </summary>
+    ValueTask<HolepunchReply?> OnPeerHolepunchAsync(ulong id, byte[] payload, Ipv4EndPoint peerAddress, DhtIncomingRequest request);
 }
 
 /// <summary>The server's Noise message 2, and the socket to send it from (null: the one the request came in on).</summary>

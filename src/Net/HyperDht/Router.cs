@@ -21,10 +21,12 @@ public sealed class Router(int maxRoutes, TimeSpan maxAge)
 {
     private readonly GenerationalCache<string, RouteEntry> _forwards = new(maxRoutes, maxAge);
 
-    public long Forwarded { get; private set; }
-    public long DroppedNoRoute { get; private set; }
-    public long DroppedMalformed { get; private set; }
-    public long ServerRefused { get; private set; }
+    private long _forwarded, _droppedNoRoute, _droppedMalformed, _serverRefused;
+
+    public long Forwarded => Interlocked.Read(ref _forwarded);
+    public long DroppedNoRoute => Interlocked.Read(ref _droppedNoRoute);
+    public long DroppedMalformed => Interlocked.Read(ref _droppedMalformed);
+    public long ServerRefused => Interlocked.Read(ref _serverRefused);
 
     public int Count => _forwards.Count;
 
@@ -45,7 +47,7 @@ public sealed class Router(int maxRoutes, TimeSpan maxAge)
     {
         if (req.Value is null || !HandshakeMessage.TryDecode(req.Value, out var hs))
         {
-            DroppedMalformed++;
+            Interlocked.Increment(ref _droppedMalformed);
             return;
         }
         var route = req.Target is null ? null : Get(req.Target);
@@ -54,13 +56,13 @@ public sealed class Router(int maxRoutes, TimeSpan maxAge)
         {
             if (hs.Noise.Length == 0)
             {
-                DroppedMalformed++;
+                Interlocked.Increment(ref _droppedMalformed);
                 return;
             }
             var reply = server.OnPeerHandshake(hs.Noise, hs.PeerAddress, req);
             if (reply is null || reply.Noise.Length == 0)
             {
-                ServerRefused++;
+                Interlocked.Increment(ref _serverRefused);
                 return;
             }
             switch (hs.Mode)
@@ -75,7 +77,7 @@ public sealed class Router(int maxRoutes, TimeSpan maxAge)
                     req.Relay(new HandshakeMessage(RelayMode.FromServer, reply.Noise, hs.PeerAddress).Encode(), first, reply.Socket);
                     return;
                 default:
-                    DroppedMalformed++;
+                    Interlocked.Increment(ref _droppedMalformed);
                     return;
             }
         }
@@ -90,33 +92,33 @@ public sealed class Router(int maxRoutes, TimeSpan maxAge)
                     req.Reply(null, token: false, closerNodes: true);
                     return;
                 }
-                Forwarded++;
+                Interlocked.Increment(ref _forwarded);
                 req.Relay(new HandshakeMessage(RelayMode.FromRelay, hs.Noise, req.From).Encode(), hs.RelayAddress ?? relay!.Value);
                 return;
             case RelayMode.FromRelay:
                 if (relay is null)
                 {
-                    DroppedNoRoute++;
+                    Interlocked.Increment(ref _droppedNoRoute);
                     return;
                 }
                 if (hs.Noise.Length == 0) break;
-                Forwarded++;
+                Interlocked.Increment(ref _forwarded);
                 req.Relay(new HandshakeMessage(RelayMode.FromSecondRelay, hs.Noise, hs.PeerAddress, req.From).Encode(), relay.Value);
                 return;
             case RelayMode.FromServer:
                 if (hs.PeerAddress is not { } client || hs.Noise.Length == 0) break;
-                Forwarded++;
+                Interlocked.Increment(ref _forwarded);
                 req.Reply(new HandshakeMessage(RelayMode.Reply, hs.Noise, req.From).Encode(), token: false, closerNodes: false, to: client);
                 return;
         }
-        DroppedMalformed++;
+        Interlocked.Increment(ref _droppedMalformed);
     }
 
     public void OnPeerHolepunch(DhtIncomingRequest req)
     {
         if (req.Value is null || !HolepunchMessage.TryDecode(req.Value, out var hp))
         {
-            DroppedMalformed++;
+            Interlocked.Increment(ref _droppedMalformed);
             return;
         }
         var route = req.Target is null ? null : Get(req.Target);
@@ -127,10 +129,10 @@ public sealed class Router(int maxRoutes, TimeSpan maxAge)
                 var to = hp.PeerAddress ?? route?.Relay;
                 if (to is null)
                 {
-                    DroppedNoRoute++;
+                    Interlocked.Increment(ref _droppedNoRoute);
                     return;
                 }
-                Forwarded++;
+                Interlocked.Increment(ref _forwarded);
                 req.Relay(new HolepunchMessage(RelayMode.FromRelay, hp.Id, hp.Payload, req.From).Encode(), to.Value);
                 return;
             }
@@ -138,35 +140,56 @@ public sealed class Router(int maxRoutes, TimeSpan maxAge)
             {
                 if (route?.Server is not { } server)
                 {
-                    DroppedNoRoute++;
+                    Interlocked.Increment(ref _droppedNoRoute);
                     return;
                 }
                 if (hp.PeerAddress is not { } peer)
                 {
-                    DroppedMalformed++;
+                    Interlocked.Increment(ref _droppedMalformed);
                     return;
                 }
-                var reply = server.OnPeerHolepunch(hp.Id, hp.Payload, peer, req);
-                if (reply is null)
-                {
-                    ServerRefused++;
-                    return;
-                }
-                req.Relay(new HolepunchMessage(RelayMode.FromServer, 0, reply.Payload, peer).Encode(), req.From, reply.Socket);
+                var pending = server.OnPeerHolepunchAsync(hp.Id, hp.Payload, peer, req);
+                if (pending.IsCompletedSuccessfully) SendHolepunchReply(pending.Result, peer, req);
+                else _ = SendHolepunchReplyLaterAsync(pending, peer, req);
                 return;
             }
             case RelayMode.FromServer:
             {
                 if (hp.PeerAddress is not { } client)
                 {
-                    DroppedMalformed++;
+                    Interlocked.Increment(ref _droppedMalformed);
                     return;
                 }
-                Forwarded++;
+                Interlocked.Increment(ref _forwarded);
                 req.Reply(new HolepunchMessage(RelayMode.Reply, hp.Id, hp.Payload, req.From).Encode(), token: false, closerNodes: false, to: client);
                 return;
             }
         }
-        DroppedMalformed++;
+        Interlocked.Increment(ref _droppedMalformed);
+    }
+
+    private void SendHolepunchReply(HolepunchReply? reply, Ipv4EndPoint peer, DhtIncomingRequest req)
+    {
+        if (reply is null)
+        {
+            Interlocked.Increment(ref _serverRefused);
+            return;
+        }
+        req.Relay(new HolepunchMessage(RelayMode.FromServer, 0, reply.Payload, peer).Encode(), req.From, reply.Socket);
+    }
+
+    /// <summary>The server answers once its NAT analysis is done: the reply leaves then (the client's request is still retrying).</summary>
+    private async Task SendHolepunchReplyLaterAsync(ValueTask<HolepunchReply?> pending, Ipv4EndPoint peer, DhtIncomingRequest req)
+    {
+        HolepunchReply? reply;
+        try
+        {
+            reply = await pending.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            reply = null;
+        }
+        SendHolepunchReply(reply, peer, req);
     }
 }

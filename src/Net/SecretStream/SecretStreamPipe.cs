@@ -49,6 +49,7 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
     private readonly Pipe _output = new(new PipeOptions(useSynchronizationContext: false));
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _remoteHeader = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private ITimer? _keepAlive;
     private Task? _readLoop;
@@ -76,6 +77,7 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
         _input = new Pipe(new PipeOptions(pauseWriterThreshold: _options.ReceiveBufferBytes, resumeWriterThreshold: _options.ReceiveBufferBytes / 2, useSynchronizationContext: false));
         IsInitiator = isInitiator;
         HandshakeHash = handshakeHash;
+        _ = _remoteHeader.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     public bool IsInitiator { get; }
@@ -97,6 +99,9 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
     public long RawBytesWritten => Interlocked.Read(ref _bytesWritten);
 
     public bool RemoteHeaderReceived => _codec.HeaderReceived;
+
+    /// <summary>Completes when the remote's header frame has arrived and checked out (the remote is really there); faults if the stream fails first.</summary>
+    public Task RemoteHeader => _remoteHeader.Task;
 
     /// <summary>Sends our header and starts both pumps.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -226,6 +231,7 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
         }
         await _transport.Input.CompleteAsync(error).ConfigureAwait(false);
         await _input.Writer.CompleteAsync(error).ConfigureAwait(false);
+        _remoteHeader.TrySetException(error ?? new SecretStreamException("The stream ended before the remote's header"));
         if (error is not null)
         {
             // A broken stream cannot be written to either.
@@ -239,6 +245,7 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
         var reader = new SequenceReader<byte>(buffer);
         var delivered = false;
         while (_codec.TryReadFrame(ref reader, _input.Writer, out var n)) delivered |= n > 0;
+        if (_codec.HeaderReceived) _remoteHeader.TrySetResult();
         return (reader.Position, delivered, reader.Remaining);
     }
 

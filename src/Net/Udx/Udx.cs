@@ -38,7 +38,8 @@
 //
 //   UdxOptions: init-only record (MTU 1200 base / 1500 max, receive window 4 MiB, send buffer 1 MiB,
 //     keep-alive, idle timeout, linger, socket buffers, TimeProvider, ILoggerFactory) and
-//     UdxFaultInjection (loss / duplicate / reorder probabilities, seed, per direction): a test hook.
+//     UdxFaultInjection (loss / duplicate / reorder probabilities, seed, per direction): a test hook;
+//     UdxTunnel (every datagram through a gateway, e.g. a NAT simulator): another test hook.
 //
 // Layout: Udx.cs, UdxSocket.cs, UdxStream*.cs (shell), UdxPacket.cs (codec), Engine/ (the sans-IO protocol
 // state machine: UdxStreamEngine, BBR, delivery-rate sampling, packet storage), Internal/ (socket receive

@@ -66,6 +66,12 @@ public sealed record UdxOptions
     /// </summary>
     public UdxFaultInjection? FaultInjection { get; init; }
 
+    /// <summary>
+    /// Test hook: every socket of this instance sends and receives only through a gateway, such as a NAT
+    /// simulator on 127.0.0.1 (see <see cref="UdxTunnel"/>). Default null (off). Never set outside tests.
+    /// </summary>
+    public UdxTunnel? Tunnel { get; init; }
+
     /// <summary>Out-of-order packets a stream holds at most: bounds the sequence span a peer can make us index.</summary>
     internal int MaxOutOfOrderPackets => Math.Clamp(ReceiveWindow / 256, 64, 65_536);
 
@@ -82,6 +88,8 @@ public sealed record UdxOptions
         if (SocketBufferSize < 0) throw new ArgumentException("SocketBufferSize must not be negative.");
         ArgumentNullException.ThrowIfNull(TimeProvider);
         FaultInjection?.Validate();
+        if (Tunnel is { } t && (t.Gateway is null || t.Gateway.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || t.Gateway.Port == 0))
+            throw new ArgumentException("Tunnel.Gateway must be an IPv4 address and port.");
     }
 }
 
@@ -118,3 +126,11 @@ public sealed record UdxFaultInjection
         if (ReorderDelay < TimeSpan.Zero) throw new ArgumentException("ReorderDelay must not be negative.");
     }
 }
+
+/// <summary>
+/// Test hook: puts every socket of a Udx instance behind a gateway, as if behind a NAT. Each datagram is sent
+/// to <see cref="Gateway"/> wrapped as [destination ipv4 (4) | port u16le | ttl (1)] ‖ datagram; the gateway
+/// answers with [source ipv4 | port u16le | 0] ‖ datagram, which the socket processes as coming from that
+/// source. Datagrams from anywhere else are dropped (no way around the NAT).
+/// </summary>
+public sealed record UdxTunnel(System.Net.IPEndPoint Gateway);

@@ -24,6 +24,7 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
     private Socket? _socket;
     private SocketReceiveLoop? _loop;
     private FaultInjector? _faults;
+    private Tunnel? _tunnel;
     private int _disposed;
 
     internal UdxSocket(Udx udx)
@@ -39,6 +40,8 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
     internal Socket? Socket => _socket;
 
     internal FaultInjector? Faults => _faults;
+
+    internal Tunnel? Tunnel => _tunnel;
 
     /// <summary>The bound address (null before <see cref="Bind"/>).</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
@@ -113,6 +116,7 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
                 _faults = new FaultInjector(faults, _udx.Options.TimeProvider, SendCore);
                 UdxLog.FaultInjection(_log, LocalEndPoint, faults);
             }
+            if (_udx.Options.Tunnel is { } tunnel) _tunnel = new Tunnel(tunnel);
             _loop = new SocketReceiveLoop(this);
             _loop.Start();
         }
@@ -158,9 +162,10 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
         if (to.Port == 0) throw new ArgumentException("Port 0 is not a destination.", nameof(to));
         if (ttl is < 0 or > 255) throw new ArgumentOutOfRangeException(nameof(ttl), "TTL must be 0 (the socket's) to 255.");
         if (datagram.Length > MaxDatagramSize - 29) throw new ArgumentException("The datagram is larger than UDP allows.", nameof(datagram));
+        var socket = _socket;
+        if (_tunnel is { } tunnel) return socket is not null && !IsClosed && Counted(tunnel.Send(socket, datagram, to, ttl));
         var address = to.Serialize();
         if (ttl == 0) return Send(datagram, address);
-        var socket = _socket;
         if (socket is null || IsClosed) return false;
         _ttlLock.EnterWriteLock();
         try
@@ -198,6 +203,7 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
 
     private bool SendUnlocked(ReadOnlySpan<byte> datagram, SocketAddress to)
     {
+        if (_tunnel is { } tunnel) return _socket is { } socket && Counted(tunnel.Send(socket, datagram, to, 0));
         if (_faults is { } faults)
         {
             faults.Send(datagram, to);
@@ -208,8 +214,14 @@ public sealed class UdxSocket : IDisposable, IAsyncDisposable
 
     private void SendCore(ReadOnlySpan<byte> datagram, SocketAddress to) => SendCoreChecked(datagram, to);
 
-    /// <summary>Whether streams may queue datagrams for <see cref="SendBatch"/> (Linux, no fault injection).</summary>
-    internal bool CanBatch => _faults is null && LinuxUdp.IsSupported;
+    private bool Counted(bool sent)
+    {
+        Interlocked.Increment(ref sent ? ref _datagramsSent : ref _sendErrors);
+        return sent;
+    }
+
+    /// <summary>Whether streams may queue datagrams for <see cref="SendBatch"/> (Linux, no test hooks).</summary>
+    internal bool CanBatch => _faults is null && _tunnel is null && LinuxUdp.IsSupported;
 
     /// <summary>Sends a batch of stream datagrams with one system call (sendmmsg); never throws.</summary>
     internal unsafe void SendBatch(DatagramBatch batch)

@@ -1,7 +1,7 @@
-using System.Net;
 using System.Security.Cryptography;
 using Cabal.Interop.Tests.Js;
 using Cabal.Net.HyperDht;
+using static Cabal.Interop.Tests.Udx.UdxTestKit;
 using static Cabal.Tests.TestPaths;
 
 namespace Cabal.Interop.Tests.Dht;
@@ -16,49 +16,10 @@ public class CSharpTestnetTests : JsInteropTest
 {
     private static readonly TimeSpan Bound = DhtTestnet.Timeout;
 
-    private sealed class Testnet(List<HyperDht> nodes) : IAsyncDisposable
-    {
-        public List<HyperDht> Nodes { get; } = nodes;
-        public string Bootstrap => "127.0.0.1:" + Nodes[0].Node.ServerAddress.Port;
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var n in Nodes) await n.DisposeAsync();
-        }
-    }
-
-    private static async Task<Testnet> StartTestnetAsync(int size)
-    {
-        var first = new HyperDht(new HyperDhtOptions { Host = IPAddress.Loopback, Port = 0, Bootstrap = [], IsBootstrapNode = true });
-        var nodes = new List<HyperDht> { first };
-        var testnet = new Testnet(nodes);
-        try
-        {
-            await first.StartAsync();
-            await first.WaitReadyAsync().WaitAsync(Bound);
-            Assert.False(first.Node.Ephemeral);
-            for (var i = 1; i < size; i++)
-            {
-                var node = new HyperDht(DhtTestnet.Options(testnet.Bootstrap, ephemeral: false));
-                nodes.Add(node);
-                await node.StartAsync();
-            }
-            foreach (var n in nodes) await n.WaitReadyAsync().WaitAsync(Bound);
-            Assert.All(nodes, n => Assert.False(n.Node.Ephemeral, "every C# testnet node became persistent"));
-            Assert.All(nodes, n => Assert.NotNull(n.Storage));
-            return testnet;
-        }
-        catch
-        {
-            await testnet.DisposeAsync();
-            throw;
-        }
-    }
-
     [Fact]
     public async Task JsPeersAnnounceAndLookUpOnCSharpNodes()
     {
-        var testnet = Track(await StartTestnetAsync(5));
+        var testnet = Track(await CSharpTestnet.StartAsync(5));
         var topic = RandomNumberGenerator.GetBytes(32);
         var seed = RandomNumberGenerator.GetBytes(32);
         var announcer = Track(DhtTestnet.Peer(testnet.Bootstrap, "--announce-only", ToHex(topic), "--seed", ToHex(seed), "--timeout", "120"));
@@ -69,12 +30,19 @@ public class CSharpTestnetTests : JsInteropTest
         var peer = await lookup.WaitForEventAsync("peer", Bound);
         Assert.Equal(ToHex(HyperDhtKeys.KeyPair(seed).PublicKey), peer.GetProperty("publicKey").GetString());
         Assert.Contains(testnet.Nodes, n => n.Storage!.RecordsFor(topic).Count > 0);
+
+        // A clean exit unannounces: our nodes drop the record and a lookup finds nobody.
+        announcer.Terminate();
+        Assert.Equal(0, await announcer.WaitForExitAsync(Bound));
+        Assert.All(testnet.Nodes, n => Assert.Empty(n.Storage!.RecordsFor(topic)));
+        var after = Track(DhtTestnet.Peer(testnet.Bootstrap, "--lookup", ToHex(topic), "--timeout", "30"));
+        Assert.Equal(0, (await after.WaitForEventAsync("lookup-done", Bound)).GetProperty("count").GetInt32());
     }
 
     [Fact]
     public async Task JsPeersConnectByPublicKeyThroughCSharpRelays()
     {
-        var testnet = Track(await StartTestnetAsync(5));
+        var testnet = Track(await CSharpTestnet.StartAsync(5));
         var seed = RandomNumberGenerator.GetBytes(32);
         var publicKey = HyperDhtKeys.KeyPair(seed).PublicKey;
         var server = Track(DhtTestnet.Peer(testnet.Bootstrap, "--serve", "--seed", ToHex(seed), "--mode", "echo", "--timeout", "120"));
@@ -88,5 +56,36 @@ public class CSharpTestnetTests : JsInteropTest
         Assert.Equal(sent.GetProperty("sha256").GetString(), received.GetProperty("sha256").GetString());
         Assert.Equal(0, await client.WaitForExitAsync(Bound));
         Assert.Contains(testnet.Nodes, n => n.Router.Forwarded > 0);
+    }
+
+    [Fact]
+    public async Task CSharpAndJsPeersConnectBothWaysThroughCSharpRelays()
+    {
+        var testnet = Track(await CSharpTestnet.StartAsync(5));
+        var dht = Track(new HyperDht(testnet.Options() with { QuickFirewall = false }));
+        await dht.StartAsync();
+        await dht.WaitReadyAsync().WaitAsync(Bound);
+
+        // C# client → JS server.
+        var seed = RandomNumberGenerator.GetBytes(32);
+        var jsServer = Track(DhtTestnet.Peer(testnet.Bootstrap, "--serve", "--seed", ToHex(seed), "--mode", "echo", "--timeout", "120"));
+        await jsServer.WaitForEventAsync("listening", Bound);
+        await using (var connection = await dht.ConnectAsync(HyperDhtKeys.KeyPair(seed).PublicKey).WaitAsync(Bound))
+        {
+            var read = ReadAllAsync(connection.Input);
+            await WritePatternAsync(connection.Output, 256 << 10);
+            Assert.Equal((256L << 10, PatternSha256(256 << 10)), await read.WaitAsync(Bound));
+        }
+
+        // JS client → C# server.
+        var server = dht.Listen(HyperDhtKeys.KeyPair(), c => _ = EchoAsync(c));
+        await Js.Loopback.Eventually(() => server.Relays.Count > 0, "the C# server's self-announce on C# nodes", Bound);
+        var jsClient = Track(DhtTestnet.Peer(testnet.Bootstrap, "--connect", ToHex(server.PublicKey), "--mode", "source", "--bytes", "262144", "--timeout", "60"));
+        var sent = await jsClient.WaitForEventAsync("sent", Bound);
+        var received = await jsClient.WaitForEventAsync("received", Bound);
+        Assert.Equal(sent.GetProperty("sha256").GetString(), received.GetProperty("sha256").GetString());
+        Assert.Equal(0, await jsClient.WaitForExitAsync(Bound));
+        Assert.Equal(1, server.Connections);
+        Assert.All(server.Relays, r => Assert.Contains(testnet.Nodes, n => n.Node.ServerAddress == r.RelayAddress));
     }
 }

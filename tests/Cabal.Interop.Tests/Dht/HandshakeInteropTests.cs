@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Cabal.Interop.Tests.Js;
 using Cabal.Net.Crypto;
 using Cabal.Net.HyperDht;
+using Cabal.Tests;
 using static Cabal.Tests.TestPaths;
 
 namespace Cabal.Interop.Tests.Dht;
@@ -15,16 +16,6 @@ namespace Cabal.Interop.Tests.Dht;
 public class HandshakeInteropTests : JsInteropTest
 {
     private static readonly TimeSpan Bound = DhtTestnet.Timeout;
-
-    private sealed class RecordingTransport : IServerTransport
-    {
-        public readonly List<ServerHandshake> Handshakes = [];
-        public uint CreateStream(HandshakeContext context) => (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-        public void OnHandshake(ServerHandshake handshake)
-        {
-            lock (Handshakes) Handshakes.Add(handshake);
-        }
-    }
 
     [Fact]
     public async Task CSharpClientCompletesTheHandshakeWithAJsServer()
@@ -61,15 +52,14 @@ public class HandshakeInteropTests : JsInteropTest
         await dht.StartAsync();
         await dht.WaitReadyAsync().WaitAsync(Bound);
         var serverKeys = HyperDhtKeys.KeyPair();
-        var transport = new RecordingTransport();
+        var transport = new RecordingServerTransport();
         var server = dht.Listen(serverKeys, transport);
         await Js.Loopback.Eventually(() => server.Relays.Count > 0, "the C# server's self-announce on the JS testnet", Bound);
 
         var clientSeed = RandomNumberGenerator.GetBytes(32);
         var client = Track(testnet.Peer("--connect", ToHex(serverKeys.PublicKey), "--seed", ToHex(clientSeed), "--timeout", "30"));
-        await Js.Loopback.Eventually(() => { lock (transport.Handshakes) return transport.Handshakes.Count > 0; }, "a handshake from the JS client", Bound);
-        ServerHandshake hs;
-        lock (transport.Handshakes) hs = transport.Handshakes[0];
+        await Js.Loopback.Eventually(() => transport.Handshakes.Count > 0, "a handshake from the JS client", Bound);
+        var hs = transport.Handshakes[0];
         Assert.Equal(HyperDhtKeys.KeyPair(clientSeed).PublicKey, hs.Noise.RemotePublicKey);
         Assert.NotNull(hs.ClientPayload.Udx);
         Assert.False(hs.Direct, "the JS client reached us through a relay");

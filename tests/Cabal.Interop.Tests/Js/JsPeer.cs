@@ -33,13 +33,18 @@ public sealed class JsPeer : IAsyncDisposable
         // what is still queued (seen with megabytes of block events). Writes to a file are always
         // synchronous, so node writes to a temp file that tail streams to us; tail --pid stops
         // after node exits and has printed everything, and the script exits with node's code.
-        // ulimit: the JS stack opens several files per feed.
+        // ulimit: the JS stack opens several files per feed. SIGTERM to the wrapper is passed on to node
+        // (the scripts then shut down cleanly); bash runs the trap only while it waits, hence the loop.
         const string Wrapper = """
             ulimit -n 65536 2>/dev/null
             out=$(mktemp); trap 'rm -f "$out"' EXIT
             node "$@" <&0 >"$out" & pid=$!
-            tail -n +1 -f --pid=$pid "$out"
-            wait $pid
+            trap 'kill -TERM $pid 2>/dev/null' TERM
+            tail -n +1 -f --pid=$pid "$out" & tailpid=$!
+            rc=0
+            while kill -0 $pid 2>/dev/null; do wait $pid; rc=$?; done
+            wait $tailpid
+            exit $rc
             """;
         return new JsPeer(ChildProcess.Start("bash", new[] { "-c", Wrapper, "bash", Path.Combine(interop, script) }.Concat(args), interop, env));
     }
@@ -76,6 +81,9 @@ public sealed class JsPeer : IAsyncDisposable
         => (await WaitForEventAsync("listening", timeout)).GetProperty("port").GetInt32();
 
     public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+
+    /// <summary>SIGTERM: the harness scripts shut down cleanly (unannounce, close) and exit.</summary>
+    public void Terminate() => _process.Signal(15);
 
     private string LastEvents()
     {

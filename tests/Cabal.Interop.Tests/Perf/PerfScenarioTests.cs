@@ -77,4 +77,21 @@ public sealed class PerfScenarioTests
             Assert.True(s.GetProperty("Mbps").GetDouble() > 0);
         }
     }
+
+    [Fact]
+    public async Task DhtRunsAtATinySize()
+    {
+        var report = await RunAsync("dht-latest.json", "dht", "--runs", "1", "--bytes", "65536", "--rate", "100", "--seconds", "1", "--ready-to-run", "false");
+        var clients = report.GetProperty("clients").EnumerateArray().ToList();
+        Assert.Equal(4, clients.Count); // C# and JS clients against C# and JS servers
+        foreach (var c in clients)
+        {
+            Assert.True(c.GetProperty("Error").ValueKind == JsonValueKind.Null, c.GetProperty("Client") + "→" + c.GetProperty("Server") + ": " + c.GetProperty("Error"));
+            Assert.Single(c.GetProperty("ConnectMs").EnumerateArray());
+            Assert.Equal(2, c.GetProperty("LookupPeers").GetInt32());
+        }
+        var floods = report.GetProperty("floods").EnumerateArray().ToList();
+        Assert.Equal(2, floods.Count);
+        Assert.All(floods, f => Assert.True(f.GetProperty("Error").ValueKind == JsonValueKind.Null, f.GetProperty("Error").ToString()));
+    }
 }

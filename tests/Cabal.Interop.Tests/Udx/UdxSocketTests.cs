@@ -122,17 +122,7 @@ public sealed class UdxSocketTests : IAsyncLifetime
     {
         var (a, b) = Connect(_sa, _sb, _a, _b);
         // b echoes everything back, and ends when a ends.
-        var echo = Task.Run(async () =>
-        {
-            while (true)
-            {
-                var r = await b.Input.ReadAsync();
-                foreach (var s in r.Buffer) await b.Output.WriteAsync(s);
-                b.Input.AdvanceTo(r.Buffer.End);
-                if (r.IsCompleted) break;
-            }
-            await b.Output.CompleteAsync();
-        });
+        var echo = Task.Run(() => EchoAsync(b));
         var read = ReadAllAsync(a.Input);
         await WritePatternAsync(a.Output, 3 << 20);
         Assert.Equal((3L << 20, PatternSha256(3 << 20)), await Bounded(read, "echo"));

@@ -78,6 +78,19 @@ internal static class UdxTestKit
         return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
+    /// <summary>Writes back everything <paramref name="pipe"/> reads, and ends once the peer ended.</summary>
+    public static async Task EchoAsync(IDuplexPipe pipe)
+    {
+        while (true)
+        {
+            var r = await pipe.Input.ReadAsync();
+            foreach (var s in r.Buffer) await pipe.Output.WriteAsync(s);
+            pipe.Input.AdvanceTo(r.Buffer.End);
+            if (r.IsCompleted) break;
+        }
+        await pipe.Output.CompleteAsync();
+    }
+
     /// <summary>Two sockets of two instances and a connected stream on each (ids 1 and 2 unless given).</summary>
     public static (UdxStream A, UdxStream B) Connect(UdxSocket socketA, UdxSocket socketB, Cabal.Net.Udx.Udx udxA, Cabal.Net.Udx.Udx udxB)
     {

@@ -1,3 +1,4 @@
+using Cabal.Tests;
 using System.Net;
 using System.Security.Cryptography;
 using Cabal.Net.Compact;
@@ -29,12 +30,6 @@ public class DhtFuzzTests(ITestOutputHelper output)
     [CollectionDefinition(nameof(DhtFuzzTests), DisableParallelization = true)]
     public sealed class Serial;
 
-    private sealed class NullTransport : IServerTransport
-    {
-        public uint CreateStream(HandshakeContext context) => 1;
-        public void OnHandshake(ServerHandshake handshake) { }
-    }
-
     [Fact]
     public async Task PersistentNodeKeepsServingUnderAMillionHostileDatagrams()
     {
@@ -42,7 +37,7 @@ public class DhtFuzzTests(ITestOutputHelper output)
         var target = net.Nodes[1];
         var client = await net.AddNodeAsync();
         var serverKeys = HyperDhtKeys.KeyPair();
-        var server = target.Listen(serverKeys, new NullTransport());
+        var server = target.Listen(serverKeys, new RecordingServerTransport());
         var topic = RandomNumberGenerator.GetBytes(32);
         var announcer = HyperDhtKeys.KeyPair();
         await client.AnnounceAsync(topic, announcer).WaitAsync(MemoryTestnet.Bound);

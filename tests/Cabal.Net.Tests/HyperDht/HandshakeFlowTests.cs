@@ -2,31 +2,19 @@ using Cabal.Net.Compact;
 using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
 using Cabal.Net.HyperDht;
+using Cabal.Tests;
 
 namespace Cabal.Net.Tests.HyperDht;
 
 /// <summary>PEER_HANDSHAKE end to end on an in-memory DHT of C# nodes: a listening server, relays, a client.</summary>
 public class HandshakeFlowTests
 {
-    private sealed class FakeTransport : IServerTransport
-    {
-        public readonly List<ServerHandshake> Handshakes = [];
-        private uint _next = 1000;
-
-        public uint CreateStream(HandshakeContext context) => _next++;
-
-        public void OnHandshake(ServerHandshake handshake)
-        {
-            lock (Handshakes) Handshakes.Add(handshake);
-        }
-    }
-
-    private static async Task<(Cabal.Net.HyperDht.HyperDht ServerNode, Cabal.Net.HyperDht.HyperDht ClientNode, KeyPair ServerKeys, FakeTransport Transport, HyperDhtServer Server)> ListeningServerAsync(MemoryTestnet net)
+    private static async Task<(Cabal.Net.HyperDht.HyperDht ServerNode, Cabal.Net.HyperDht.HyperDht ClientNode, KeyPair ServerKeys, RecordingServerTransport Transport, HyperDhtServer Server)> ListeningServerAsync(MemoryTestnet net)
     {
         var serverNode = await net.AddNodeAsync();
         var clientNode = await net.AddNodeAsync();
         var serverKeys = HyperDhtKeys.KeyPair();
-        var transport = new FakeTransport();
+        var transport = new RecordingServerTransport();
         var server = serverNode.Listen(serverKeys, transport);
         await MemoryTestnet.EventuallyAsync(() => server.Relays.Count > 0, "the server's self-announce");
         return (serverNode, clientNode, serverKeys, transport, server);

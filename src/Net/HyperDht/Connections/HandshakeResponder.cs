@@ -51,6 +51,9 @@ public sealed class ServerHandshake
     /// <summary>How many times the same message 1 was answered again.</summary>
     public int Duplicates { get; internal set; }
 
+    /// <summary>The socket our reply leaves from (and leaves from again for duplicates); null: the one the request came in on.</summary>
+    public Dht.IDatagramSocket? ReplySocket { get; internal set; }
+
     internal long Expires { get; set; }
 }
 
@@ -153,6 +156,13 @@ public sealed class HandshakeResponder
         Answered++;
         return hs;
     }
+
+    /// <summary>Keeps <paramref name="handshake"/> (and its holepunch slot) while its connection is being set up.</summary>
+    public void Hold(ServerHandshake handshake) => handshake.Expires = long.MaxValue;
+
+    /// <summary>The connection is up or given up: forget the handshake after HandshakeClearWait.</summary>
+    public void Release(ServerHandshake handshake)
+        => handshake.Expires = _time.GetTimestamp() + (long)(_clearWait.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>The handshake holding holepunch slot <paramref name="id"/>, if any.</summary>
     public ServerHandshake? BySlot(ulong id)

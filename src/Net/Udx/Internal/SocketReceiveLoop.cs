@@ -17,6 +17,7 @@ internal sealed class SocketReceiveLoop
     private readonly UdxSocket _owner;
     private readonly Socket _socket;
     private readonly Udx _udx;
+    private readonly Tunnel? _tunnel;
     private readonly Thread _thread;
     private readonly List<UdxStream> _dirty = [];
     private readonly Action<ReadOnlyMemory<byte>, SocketAddress> _dispatch;
@@ -30,6 +31,7 @@ internal sealed class SocketReceiveLoop
         _owner = owner;
         _socket = owner.Socket!;
         _udx = owner.Udx;
+        _tunnel = owner.Tunnel;
         _dispatch = Dispatch;
         _thread = new Thread(Run) { IsBackground = true, Name = "udx " + owner.LocalEndPoint };
     }
@@ -76,8 +78,7 @@ internal sealed class SocketReceiveLoop
                 break;
             }
             if (_stopping) break;
-            if (faults is null) Dispatch(buffer.AsMemory(0, n), address);
-            else faults.Receive(buffer.AsMemory(0, n), address, _dispatch);
+            Deliver(buffer.AsMemory(0, n), address, faults);
 
             if (++_batch >= MaxBatch || Available() == 0)
             {
@@ -110,8 +111,7 @@ internal sealed class SocketReceiveLoop
                 var datagram = batch.Received(i, out var truncated);
                 if (truncated) continue; // impossible with 64 KiB slots
                 batch.SourceOf(i, address);
-                if (faults is null) Dispatch(datagram, address);
-                else faults.Receive(datagram, address, _dispatch);
+                Deliver(datagram, address, faults);
             }
             batch.ResetForReceive(n);
             _batch += n;
@@ -148,6 +148,18 @@ internal sealed class SocketReceiveLoop
             }
         }
         _dirty.Clear();
+    }
+
+    /// <summary>Through the test hooks (tunnel, then fault injection) to <see cref="Dispatch"/>.</summary>
+    private void Deliver(Memory<byte> datagram, SocketAddress address, FaultInjector? faults)
+    {
+        if (_tunnel is { } tunnel)
+        {
+            if (!tunnel.TryUnwrap(datagram, address, out var inner, out address)) return;
+            datagram = System.Runtime.InteropServices.MemoryMarshal.AsMemory(inner);
+        }
+        if (faults is null) Dispatch(datagram, address);
+        else faults.Receive(datagram, address, _dispatch);
     }
 
     private void Dispatch(ReadOnlyMemory<byte> datagram, SocketAddress address)

@@ -1,6 +1,7 @@
-// One UDX peer process of the `udx` scenario: udx-peer.js (node) or `perf udx-peer` (this program), both
-// printing one JSON event per stdout line. Events are collected in order; every wait is bounded; disposing
-// kills the process. Also: CPU time of reaped children (getrusage), and a loss relay between two peers.
+// One peer process of a networked scenario (`udx`, `dht`): a harness script run by node, or a command of
+// this program, each printing one JSON event per stdout line. Events are collected in order; every wait
+// is bounded; disposing kills the process. Also: CPU time and RSS of a running process (/proc), CPU time of
+// reaped children (getrusage), and a loss relay between two peers.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -10,14 +11,14 @@ using System.Threading.Channels;
 
 namespace Cabal.Perf;
 
-internal sealed class UdxPeerProcess : IAsyncDisposable
+internal sealed class PeerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Channel<JsonElement> _events = Channel.CreateUnbounded<JsonElement>();
     private readonly List<JsonElement> _seen = [];
     private readonly List<string> _stderr = [];
 
-    private UdxPeerProcess(Process process, string label)
+    private PeerProcess(Process process, string label)
     {
         _process = process;
         Label = label;
@@ -34,32 +35,69 @@ internal sealed class UdxPeerProcess : IAsyncDisposable
 
     public string Label { get; }
 
+    /// <summary>udx-peer.js or `perf udx-peer`.</summary>
     /// <param name="csDll">The harness dll to run C# peers from (a ReadyToRun publish), or null for this process's own.</param>
-    public static UdxPeerProcess Start(bool js, string interopDir, string? csDll, IEnumerable<string> args)
+    public static PeerProcess Start(bool js, string interopDir, string? csDll, IEnumerable<string> args)
+        => js ? StartNode(Path.Combine(interopDir, "udx-peer.js"), interopDir, args) : StartSelf(csDll, UdxPeer.CommandName, args);
+
+    /// <summary>A node script, run in <paramref name="workingDir"/> with the given environment additions.</summary>
+    public static PeerProcess StartNode(string script, string workingDir, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("node") { WorkingDirectory = workingDir };
+        psi.ArgumentList.Add(script);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        return Start(psi, args, "JS");
+    }
+
+    /// <summary>A command of this harness, from <paramref name="csDll"/> (a ReadyToRun publish) or, if null, this process's own build.</summary>
+    public static PeerProcess StartSelf(string? csDll, string command, IEnumerable<string> args)
     {
         ProcessStartInfo psi;
-        if (js)
-        {
-            psi = new ProcessStartInfo("node") { WorkingDirectory = interopDir };
-            psi.ArgumentList.Add(Path.Combine(interopDir, "udx-peer.js"));
-        }
-        else if (csDll is not null)
+        if (csDll is not null)
         {
             psi = new ProcessStartInfo("dotnet");
-            foreach (var a in new[] { "exec", csDll, UdxPeer.CommandName }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "exec", csDll, command }) psi.ArgumentList.Add(a);
         }
         else
         {
-            var (file, self) = SelfInvocation.For(UdxPeer.CommandName);
+            var (file, self) = SelfInvocation.For(command);
             psi = new ProcessStartInfo(file);
             foreach (var a in self) psi.ArgumentList.Add(a);
         }
+        return Start(psi, args, "C#");
+    }
+
+    private static PeerProcess Start(ProcessStartInfo psi, IEnumerable<string> args, string label)
+    {
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.RedirectStandardInput = true;
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
-        return new UdxPeerProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start " + psi.FileName), js ? "JS" : "C#");
+        return new PeerProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start " + psi.FileName), label);
+    }
+
+    public int Id => _process.Id;
+
+    /// <summary>Resident set now (VmRSS) and at its peak (VmHWM), in MB, from /proc; null where unavailable.</summary>
+    public (double? Rss, double? Peak) RssMb()
+    {
+        try
+        {
+            double? rss = null, peak = null;
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line) / 1024.0;
+                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kb(line) / 1024.0;
+            }
+            return (rss, peak);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return (null, null);
+        }
+
+        static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>User + system CPU seconds of the process so far (/proc/PID/stat), or null if unavailable (exited, not Linux).</summary>
