@@ -1,0 +1,263 @@
+// The importer core: a cabal-core 16 store (LegacyCabalStore) into our FeedStore, as verified data.
+//   refuse the whole store when a JS process still has it open, or when its cabal key is unknown;
+//   read + verify feeds in chunks (in parallel, the next chunk while the previous one is stored);
+//   store each chunk in slot order with FeedStore.StoreVerifiedAsync (one transaction per chunk:
+//   whole feeds or nothing; only what is new, so a second import adds only what changed);
+//   report per feed what was skipped and why; every other feed is still imported.
+// The source is only ever read. The CLI (`cabal import`), rebuilding the views and adopting the
+// identity in CabalCore are the next phase; see the SEAM comments.
+using System.Diagnostics;
+using Cabal.Multifeed.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cabal.Multifeed.Legacy;
+
+/// <summary>Options for <see cref="LegacyImporter.ImportAsync"/>.</summary>
+public sealed record LegacyImportOptions
+{
+    /// <summary>
+    /// Whether the writer named <see cref="LocalName"/> becomes our writable feed for the cabal, secret
+    /// key included (see the identity seam in <see cref="LegacyImporter"/>). Default true.
+    /// </summary>
+    public bool AdoptLocalIdentity { get; init; } = true;
+
+    /// <summary>multifeed's name for the local writer (cabal-core: <c>kcore.writer('local')</c>). Default "local".</summary>
+    public string LocalName { get; init; } = "local";
+
+    /// <summary>Feeds read and verified at once. Default: the processor count.</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Feeds per store transaction (fewer when their blocks exceed <see cref="MaxChunkBytes"/>). Default 512.</summary>
+    public int ChunkFeeds { get; init; } = 512;
+
+    /// <summary>Block bytes per store transaction, bounding memory and LMDB's dirty pages. Default 64 MiB.</summary>
+    public long MaxChunkBytes { get; init; } = 64L << 20;
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+}
+
+/// <summary>What happened to the local writer's identity.</summary>
+/// <param name="FeedKey">The JS local writer's key (hex).</param>
+/// <param name="Adopted">It is stored as our writable feed for the cabal, secret key included.</param>
+/// <param name="Reason">Why not, when not.</param>
+public sealed record LegacyIdentityOutcome(string FeedKey, bool Adopted, string? Reason);
+
+/// <summary>The outcome of importing one cabal store.</summary>
+public sealed record LegacyImportReport
+{
+    public required string Path { get; init; }
+    public string? CabalKey { get; init; }
+
+    /// <summary>The whole store was refused (locked, unknown key); nothing was read or stored.</summary>
+    public bool Refused { get; init; }
+
+    /// <summary>Feed directories found.</summary>
+    public int Feeds { get; init; }
+
+    /// <summary>Feeds verified and stored (or already held).</summary>
+    public int FeedsImported { get; init; }
+
+    public int FeedsSkipped => Feeds - FeedsImported;
+
+    /// <summary>Blocks read and verified from the source.</summary>
+    public ulong BlocksVerified { get; init; }
+
+    /// <summary>Blocks our store did not hold before, and their bytes.</summary>
+    public ulong NewBlocks { get; init; }
+    public ulong NewBytes { get; init; }
+
+    /// <summary>Blocks listed past a feed's signed length: not verifiable, not imported.</summary>
+    public ulong BlocksNotTaken { get; init; }
+
+    public LegacyIdentityOutcome? LocalIdentity { get; init; }
+
+    public IReadOnlyList<LegacyProblem> Problems { get; init; } = [];
+
+    /// <summary>Things that did not stop a feed from being imported.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public TimeSpan Elapsed { get; init; }
+}
+
+public static class LegacyImporter
+{
+    /// <summary>
+    /// Imports <paramref name="source"/> into <paramref name="store"/>, filing its feeds under the
+    /// cabal key. Bad or damaged input is reported, never thrown; a failure of our own store is thrown
+    /// (what was committed before it is whole, and importing again continues from there).
+    /// </summary>
+    public static async Task<LegacyImportReport> ImportAsync(FeedStore store, LegacyCabalStore source, LegacyImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new LegacyImportOptions();
+        if (options.Parallelism < 1 || options.ChunkFeeds < 1 || options.MaxChunkBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism, ChunkFeeds and MaxChunkBytes must be positive.");
+        var logger = options.LoggerFactory.CreateLogger("Cabal.Multifeed.Legacy.Importer");
+        var sw = Stopwatch.StartNew();
+
+        if (source.Key is null)
+            return Refuse(source, logger, sw, LegacyProblemKind.UnknownCabalKey, "the cabal key is unknown: the directory is not named by it; give it explicitly");
+        // Checked once, before anything is read: a store still being written could be caught mid-append.
+        if (source.FindOpenHolder() is { } holder)
+            return Refuse(source, logger, sw, LegacyProblemKind.Locked, $"the store is still open: {holder}. Close the JS client and import again");
+
+        var run = new Run(store, source, options, logger);
+        await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var report = run.Report(sw.Elapsed);
+        LegacyLog.Imported(logger, source.KeyHex!, source.Path, report.FeedsImported, report.NewBlocks, report.NewBytes, report.Problems.Count, sw.Elapsed.TotalMilliseconds);
+        return report;
+    }
+
+    private static LegacyImportReport Refuse(LegacyCabalStore source, ILogger logger, Stopwatch sw, LegacyProblemKind kind, string reason)
+    {
+        LegacyLog.StoreRefused(logger, source.Path, reason);
+        return new LegacyImportReport
+        {
+            Path = source.Path, CabalKey = source.KeyHex, Refused = true, Feeds = source.FeedDirectories.Count,
+            Problems = [new LegacyProblem(kind, reason)], Elapsed = sw.Elapsed,
+        };
+    }
+
+    private sealed class Run(FeedStore store, LegacyCabalStore source, LegacyImportOptions options, ILogger logger)
+    {
+        private readonly List<LegacyProblem> _problems = [];
+        private readonly List<string> _notes = [];
+        private int _imported;
+        private ulong _verified, _newBlocks, _newBytes, _notTaken;
+        private LegacyIdentityOutcome? _identity;
+
+        public async Task ExecuteAsync(CancellationToken ct)
+        {
+            foreach (var hidden in source.SlotsHiddenFromJs())
+                _notes.Add($"feed {hidden} comes after a slot without a key: the JS client never loaded it (imported anyway)");
+
+            var dirs = source.FeedDirectories;
+            var chunks = dirs.Chunk(options.ChunkFeeds).ToList();
+            // Verify chunk n + 1 while chunk n is being stored.
+            Task<LegacyFeedResult[]>? next = chunks.Count > 0 ? VerifyAsync(chunks[0], ct) : null;
+            for (var c = 0; c < chunks.Count; c++)
+            {
+                var results = await next!.ConfigureAwait(false);
+                next = c + 1 < chunks.Count ? VerifyAsync(chunks[c + 1], ct) : null;
+                await StoreAsync(results, ct).ConfigureAwait(false);
+            }
+        }
+
+        private Task<LegacyFeedResult[]> VerifyAsync(string[] dirs, CancellationToken ct) => Task.Run(() =>
+        {
+            var results = new LegacyFeedResult[dirs.Length];
+            Parallel.For(0, dirs.Length, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = ct },
+                i => results[i] = LegacyFeedVerifier.Read(dirs[i]));
+            return results;
+        }, ct);
+
+        private async Task StoreAsync(LegacyFeedResult[] results, CancellationToken ct)
+        {
+            var batch = new List<(LegacyFeed Feed, VerifiedFeedData Data)>();
+            long bytes = 0;
+            foreach (var r in results)
+            {
+                if (r.Feed is not { } feed)
+                {
+                    _problems.Add(r.Problem!);
+                    LegacyFeedSkipped(r.Problem!);
+                    continue;
+                }
+                foreach (var note in feed.Notes) _notes.Add($"feed {feed.Slot}: {note}");
+                _verified += (ulong)feed.Blocks.Count;
+                _notTaken += feed.BlocksPastLength;
+                var blockBytes = (long)feed.BlockBytes;
+                if (batch.Count > 0 && bytes + blockBytes > options.MaxChunkBytes)
+                {
+                    await CommitAsync(batch, ct).ConfigureAwait(false);
+                    batch.Clear();
+                    bytes = 0;
+                }
+                batch.Add((feed, ToVerified(feed)));
+                bytes += blockBytes;
+            }
+            if (batch.Count > 0) await CommitAsync(batch, ct).ConfigureAwait(false);
+        }
+
+        private async Task CommitAsync(List<(LegacyFeed Feed, VerifiedFeedData Data)> batch, CancellationToken ct)
+        {
+            var stored = await store.StoreVerifiedAsync([.. batch.Select(b => b.Data)], ct).ConfigureAwait(false);
+            for (var i = 0; i < stored.Count; i++)
+            {
+                var s = stored[i];
+                if (s.Refused is { } why)
+                {
+                    var problem = new LegacyProblem(LegacyProblemKind.Conflict, why, batch[i].Feed.Slot);
+                    _problems.Add(problem);
+                    LegacyFeedSkipped(problem);
+                    continue;
+                }
+                _imported++;
+                _newBlocks += s.NewBlocks;
+                _newBytes += s.NewBytes;
+            }
+        }
+
+        private void LegacyFeedSkipped(LegacyProblem p) => LegacyLog.FeedSkipped(logger, p.Slot ?? "?", source.Path, $"{p.Kind}: {p.Reason}");
+
+        private VerifiedFeedData ToVerified(LegacyFeed feed)
+        {
+            var (secretKey, name) = IdentityFor(feed);
+            return new VerifiedFeedData
+            {
+                PublicKey = feed.Key,
+                Group = source.Key,
+                Length = feed.Length,
+                ByteLength = feed.ByteLength,
+                Signature = feed.Signature,
+                Roots = feed.Roots,
+                Nodes = feed.Nodes,
+                Signatures = feed.Signatures,
+                Blocks = [.. feed.Blocks.Select(b => new VerifiedBlock(b.Index, b.Data))],
+                SecretKey = secretKey,
+                Name = name,
+            };
+        }
+
+        // SEAM(identity, phase 2): how the JS local writer becomes our identity for the cabal. This
+        // phase keeps it inside the feed store the way the store holds any writer today (the feed
+        // header carries the secret key; CabalCore finds its writer as the cabal's writable feed named
+        // "local"). The `fork` branch moves where the local writer's secret key lives; phase 2 replaces
+        // this method with that hand-over, and records the identity beside the cabal's views.
+        // Refused here, and reported: a cabal that already has another local identity in this store,
+        // a feed we hold read-only already (learnt from a peer), a writer with missing blocks.
+        private (byte[]? SecretKey, string? Name) IdentityFor(LegacyFeed feed)
+        {
+            if (feed.LocalName != options.LocalName || !options.AdoptLocalIdentity) return (null, null);
+            var key = Convert.ToHexStringLower(feed.Key);
+            string? reason = null;
+            if (feed.SecretKey is null) reason = "its secret_key file is missing or does not match the feed";
+            else if (!feed.IsComplete) reason = $"it holds {feed.Blocks.Count} of its {feed.Length} blocks (a writer needs them all)";
+            else if (store.TryGet(feed.Key) is { Writable: false }) reason = "this store already holds the feed as read-only (learnt from a peer); adopting it is the next phase's hand-over";
+            else if (store.List(source.Key).FirstOrDefault(f => f.Writable && f.Name == options.LocalName && !f.Key.AsSpan().SequenceEqual(feed.Key)) is { } other)
+                reason = $"this cabal already has a local identity here ({other.KeyHex}); the JS one is imported as a read-only feed";
+            _identity = new LegacyIdentityOutcome(key, reason is null, reason);
+            if (reason is null) return (feed.SecretKey, options.LocalName);
+            _problems.Add(new LegacyProblem(LegacyProblemKind.Identity, reason, feed.Slot));
+            LegacyLog.IdentityNotAdopted(logger, source.KeyHex!, key, reason);
+            return (null, null);
+        }
+
+        public LegacyImportReport Report(TimeSpan elapsed) => new()
+        {
+            Path = source.Path,
+            CabalKey = source.KeyHex,
+            Feeds = source.FeedDirectories.Count,
+            FeedsImported = _imported,
+            BlocksVerified = _verified,
+            NewBlocks = _newBlocks,
+            NewBytes = _newBytes,
+            BlocksNotTaken = _notTaken,
+            LocalIdentity = _identity,
+            Problems = _problems,
+            Notes = _notes,
+            Elapsed = elapsed,
+        };
+    }
+}
