@@ -64,6 +64,12 @@ public static partial class LegacyFeedVerifier
             if (!LegacyBitfield.TryRead(files.Bitfield, out var dataBits, out var treeBits, out var bitfieldError))
                 throw Fail(LegacyProblemKind.BadHeader, $"bitfield: {bitfieldError}");
 
+            // hypercore sets a block's data bit and its leaf's tree bit together; one without the other
+            // means the bitfield itself is damaged, and the length it implies cannot be trusted.
+            for (var i = dataBits.NextSet(0); i is { } b; i = dataBits.NextSet(b + 1))
+                if (!treeBits.Get(2 * b))
+                    throw Fail(LegacyProblemKind.BadBitfield, $"the bitfield lists block {b} but not its tree node {2 * b}");
+
             var treeLength = new TreeIndex(treeBits).Blocks();
             var length = treeLength;
             if (!TryRoots(length, out var roots) && length > 0)
