@@ -15,7 +15,8 @@ public sealed partial class Feed
     /// <summary>The writes for one feed, and what to do once they are durable or rolled back.</summary>
     internal sealed class ImportPlan
     {
-        public required Action<LightningTransaction> Apply { get; init; }
+        /// <summary>Writes the feed's records; with <c>append</c> its keys sort after every key in the tables (MDB_APPEND).</summary>
+        public required Action<LightningTransaction, bool> Apply { get; init; }
         public required Action Committed { get; init; }
         public required Action RolledBack { get; init; }
         public ulong NewBlocks { get; init; }
@@ -46,6 +47,8 @@ public sealed partial class Feed
                 }
                 nodes.Add(n);
             }
+            // A feed this call created has no records to load the bitfield from.
+            if (created) _dataBits ??= new SparseBitfield();
             var bits = DataBits();
             var blocks = new List<VerifiedBlock>(created ? data.Blocks.Count : 0);
             ulong newBytes = 0;
@@ -109,7 +112,7 @@ public sealed partial class Feed
             {
                 NewBlocks = (ulong)blocks.Count,
                 NewBytes = newBytes,
-                Apply = tx => WriteImport(tx, nodes, blocks, signatures, pages, header),
+                Apply = (tx, append) => WriteImport(tx, append, nodes, blocks, signatures, pages, header),
                 Committed = () =>
                 {
                     lock (_lock) DropFromPending();
@@ -150,27 +153,29 @@ public sealed partial class Feed
         (S.Length, S.ByteLength, S.Contiguous, S.Signature, S.Roots) = before;
     }
 
-    private void WriteImport(LightningTransaction tx, List<TreeNode> nodes, List<VerifiedBlock> blocks, List<(ulong Index, byte[] Signature)> signatures,
+    private void WriteImport(LightningTransaction tx, bool append, List<TreeNode> nodes, List<VerifiedBlock> blocks, List<(ulong Index, byte[] Signature)> signatures,
         SortedDictionary<ulong, byte[]> pages, byte[] header)
     {
+        // Appending skips LMDB's search for the insert position: a new feed's keys, in index order.
+        var put = append ? PutOptions.AppendData : PutOptions.None;
         Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
         Span<byte> node = stackalloc byte[40];
         foreach (var b in blocks)
         {
             StorageKeys.Entry(Number, b.Index, key);
-            tx.Put(_store.Blocks, key, b.Data.Span).ThrowOnError();
+            tx.Put(_store.Blocks, key, b.Data.Span, put).ThrowOnError();
         }
         foreach (var n in nodes)
         {
             StorageKeys.Entry(Number, n.Index, key);
             n.Hash.CopyTo(node);
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(node[32..], n.Size);
-            tx.Put(_store.Nodes, key, node).ThrowOnError();
+            tx.Put(_store.Nodes, key, node, put).ThrowOnError();
         }
         foreach (var (i, sig) in signatures)
         {
             StorageKeys.Entry(Number, i, key);
-            tx.Put(_store.Signatures, key, sig).ThrowOnError();
+            tx.Put(_store.Signatures, key, sig, put).ThrowOnError();
         }
         foreach (var (p, page) in pages)
         {

@@ -33,9 +33,19 @@ public sealed record LegacyFeedFiles
         var slot = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
         problem = null;
         LegacyProblem? first = null;
+        // One directory listing instead of a failed open (and an exception) per absent file: a feed
+        // learnt from a peer has no secret_key or localname, and an importer reads thousands of them.
+        HashSet<string> present;
+        try { present = [.. Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f))]; }
+        catch (DirectoryNotFoundException) { present = []; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = new LegacyProblem(LegacyProblemKind.Unreadable, $"cannot list the feed directory: {e.Message}", slot);
+            return new LegacyFeedFiles { Slot = slot };
+        }
         byte[]? Read(string name)
         {
-            if (first is not null) return null;
+            if (first is not null || !present.Contains(name)) return null;
             var path = Path.Combine(directory, name);
             try
             {

@@ -43,12 +43,14 @@ public sealed partial class FeedStore
             }
         }
 
+        var newFeeds = created.ToHashSet();
         var results = new VerifiedFeedStored[feeds.Count];
         var plans = new List<Feed.ImportPlan>(feeds.Count);
+        var planIsNew = new List<bool>(feeds.Count);
         var refusedNew = new List<Feed>();
         for (var i = 0; i < feeds.Count; i++)
         {
-            var isNew = created.Contains(targets[i]);
+            var isNew = newFeeds.Contains(targets[i]);
             var plan = targets[i].PlanImport(feeds[i], isNew, out var refused);
             if (refused is not null)
             {
@@ -56,7 +58,7 @@ public sealed partial class FeedStore
                 results[i] = new VerifiedFeedStored(null, false, 0, 0, refused);
                 continue;
             }
-            if (plan is not null) plans.Add(plan);
+            if (plan is not null) { plans.Add(plan); planIsNew.Add(isNew); }
             results[i] = new VerifiedFeedStored(targets[i], isNew, plan?.NewBlocks ?? 0, plan?.NewBytes ?? 0, null);
         }
         foreach (var f in refusedNew) { Unregister(f); created.Remove(f); }
@@ -73,7 +75,10 @@ public sealed partial class FeedStore
                     BinaryPrimitives.WriteUInt32BigEndian(next, created.Max(f => f.Number) + 1);
                     tx.Put(Meta, NextFeedKey, next).ThrowOnError();
                 }
-                foreach (var plan in plans) plan.Apply(tx);
+                // New feeds have the highest numbers, so their records can be appended to each table,
+                // unless something already stored sorts after them (a feed added meanwhile).
+                var append = created.Count > 0 && (LastStoredFeed(tx) is not { } last || last < created[0].Number);
+                for (var i = 0; i < plans.Count; i++) plans[i].Apply(tx, append && planIsNew[i]);
             }, () =>
             {
                 foreach (var feed in created) RaiseFeedAdded(feed);
@@ -87,6 +92,20 @@ public sealed partial class FeedStore
             throw;
         }
         return results;
+    }
+
+    // The highest feed number with records in the blocks, nodes or signatures table, if any.
+    private uint? LastStoredFeed(LightningTransaction tx)
+    {
+        uint? last = null;
+        foreach (var db in new[] { Blocks, Nodes, Signatures })
+        {
+            using var cursor = tx.CreateCursor(db);
+            var (rc, key, _) = cursor.Last();
+            if (rc == MDBResultCode.Success && key.AsSpan().Length >= StorageKeys.FeedKeySize)
+                last = Math.Max(last ?? 0, StorageKeys.ReadFeed(key.AsSpan()));
+        }
+        return last;
     }
 
     private static void ValidateVerified(VerifiedFeedData f)
