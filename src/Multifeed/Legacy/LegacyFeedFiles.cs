@@ -33,23 +33,27 @@ public sealed record LegacyFeedFiles
         var slot = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
         problem = null;
         LegacyProblem? first = null;
-        // One directory listing instead of a failed open (and an exception) per absent file: a feed
-        // learnt from a peer has no secret_key or localname, and an importer reads thousands of them.
-        HashSet<string> present;
-        try { present = [.. Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f))]; }
-        catch (DirectoryNotFoundException) { present = []; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        // Elsewhere than Linux: one directory listing instead of a failed open (and an exception) per
+        // absent file; a feed learnt from a peer has no secret_key or localname.
+        HashSet<string>? present = null;
+        if (!Legacy.Internal.PosixFile.Supported)
         {
-            problem = new LegacyProblem(LegacyProblemKind.Unreadable, $"cannot list the feed directory: {e.Message}", slot);
-            return new LegacyFeedFiles { Slot = slot };
+            try { present = [.. Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f))]; }
+            catch (DirectoryNotFoundException) { present = []; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problem = new LegacyProblem(LegacyProblemKind.Unreadable, $"cannot list the feed directory: {e.Message}", slot);
+                return new LegacyFeedFiles { Slot = slot };
+            }
         }
         byte[]? Read(string name)
         {
-            if (first is not null || !present.Contains(name)) return null;
+            if (first is not null || present is not null && !present.Contains(name)) return null;
             var path = Path.Combine(directory, name);
             try
             {
-                return File.ReadAllBytes(path);
+                // On Linux no flock is taken to read; StoreLockProbe looks for one before an import.
+                return present is null ? Legacy.Internal.PosixFile.ReadAll(path) : File.ReadAllBytes(path);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {

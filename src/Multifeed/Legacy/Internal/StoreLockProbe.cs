@@ -12,8 +12,8 @@
 //  * cabal-core used directly (cabal-peer.js, other apps) leaves no lock at all. The only sign is its
 //    open file descriptors, so on Linux we also look through /proc/*/fd for files under the directory
 //    (processes of other users are invisible without privileges: a best effort, said so in the reason).
-// Plus a flock probe on each `bitfield` in case a plain hypercore holds it (reading it through .NET
-// takes a shared flock, which fails against that exclusive one).
+// Plus a flock probe on the first feed's `bitfield` in case a plain hypercore holds the store (a
+// process with the store open has every feed open, so one feed answers for all).
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -27,11 +27,9 @@ internal static partial class StoreLockProbe
         var views = Path.Combine(cabalDirectory, "views", "LOCK");
         if (OperatingSystem.IsLinux() && File.Exists(views) && PosixLockHolder(views) is { } pid)
             return $"cabal-cli (or another cabal-client) still has it open: views/LOCK is locked by process {pid}{Describe(pid)}";
-        foreach (var dir in feedDirectories)
-        {
-            var bitfield = Path.Combine(dir, LegacyFeedFiles.BitfieldFile);
-            if (IsFlocked(bitfield)) return $"{Path.GetFileName(dir)}/bitfield is locked by another process (a hypercore still has the feed open)";
-        }
+        // A process holding the store open holds every feed open, so the first feed answers for all.
+        if (feedDirectories.FirstOrDefault() is { } dir && IsFlocked(Path.Combine(dir, LegacyFeedFiles.BitfieldFile)))
+            return $"{Path.GetFileName(dir)}/bitfield is locked by another process (a hypercore still has the feed open)";
         if (OperatingSystem.IsLinux() && OpenByProcess(cabalDirectory) is { } holder)
             return $"process {holder.Pid}{Describe(holder.Pid)} has {holder.File} open";
         return null;
@@ -90,31 +88,66 @@ internal static partial class StoreLockProbe
     }
 
     // ---- /proc/<pid>/fd: any process with a file under the directory open ------------------------------
+    // Thousands of descriptors on a busy machine: listed with readdir and resolved with readlink into
+    // stack buffers (one syscall each; .NET's enumeration would add a stat and an lstat per entry).
 
-    private static (int Pid, string File)? OpenByProcess(string directory)
+    [LibraryImport("libc", EntryPoint = "opendir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint OpenDir(string path);
+
+    [LibraryImport("libc", EntryPoint = "readdir")]
+    private static partial nint ReadDir(nint dir);
+
+    [LibraryImport("libc", EntryPoint = "closedir")]
+    private static partial int CloseDir(nint dir);
+
+    [LibraryImport("libc", EntryPoint = "readlink")]
+    private static unsafe partial nint ReadLink(byte* path, byte* buffer, nuint size);
+
+    // struct dirent on 64-bit Linux (glibc and musl): d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name.
+    private const int DirentNameOffset = 19;
+
+    private static unsafe (int Pid, string File)? OpenByProcess(string directory)
     {
         var root = RealPath(directory);
         if (root is null) return null;
-        var prefix = root.TrimEnd('/') + "/";
+        var prefix = System.Text.Encoding.UTF8.GetBytes(root.TrimEnd('/') + "/");
         var self = Environment.ProcessId;
-        IEnumerable<string> procs;
-        try { procs = Directory.EnumerateDirectories("/proc"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-        foreach (var proc in procs)
+        Span<byte> path = stackalloc byte[64];
+        Span<byte> target = stackalloc byte[4096];
+        foreach (var name in List("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(proc), out var pid) || pid == self) continue;
-            try
+            if (!int.TryParse(name, out var pid) || pid == self) continue;
+            foreach (var fd in List($"/proc/{pid}/fd"))
             {
-                foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(proc, "fd")))
-                {
-                    var target = new FileInfo(fd).LinkTarget;
-                    if (target is not null && target.StartsWith(prefix, StringComparison.Ordinal))
-                        return (pid, target[prefix.Length..]);
-                }
+                System.Text.Encoding.ASCII.GetBytes($"/proc/{pid}/fd/{fd}\0", path);
+                nint n;
+                fixed (byte* p = path) fixed (byte* t = target) n = ReadLink(p, t, (nuint)target.Length);
+                if (n > prefix.Length && target[..prefix.Length].SequenceEqual(prefix))
+                    return (pid, System.Text.Encoding.UTF8.GetString(target[prefix.Length..(int)n]));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // gone, or not ours to see
         }
         return null;
+    }
+
+    // Entry names of a directory (not "." or ".."); empty when it cannot be read (gone, not ours to see).
+    private static unsafe List<string> List(string directory)
+    {
+        var names = new List<string>();
+        var dir = OpenDir(directory);
+        if (dir == 0) return names;
+        try
+        {
+            for (var e = ReadDir(dir); e != 0; e = ReadDir(dir))
+            {
+                var name = Marshal.PtrToStringUTF8(e + DirentNameOffset);
+                if (name is not (null or "." or "..")) names.Add(name);
+            }
+        }
+        finally
+        {
+            CloseDir(dir);
+        }
+        return names;
     }
 
     private static string Describe(int pid)
