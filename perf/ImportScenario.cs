@@ -39,9 +39,10 @@ internal static class ImportScenario
         var jsTimeout = new Option<int>("--js-timeout") { Description = "Seconds one JS process (build or run) may take.", DefaultValueFactory = _ => 600 };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the import section of perf/RESULTS.md." };
         var outDir = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
+        var r2r = new Option<bool>("--ready-to-run") { Description = "Run the measured imports from a ReadyToRun publish (precompiled, as a release build ships; kept in --work).", DefaultValueFactory = _ => true };
         var cmd = new Command("import", "Import make-cabal.js cabals (hypercore 9 storage) into a fresh FeedStore, next to JS cabal-core opening them.")
         {
-            sizes, messages, runs, jsRuns, work, jsTimeout, write, outDir,
+            sizes, messages, runs, jsRuns, work, jsTimeout, write, outDir, r2r,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -51,27 +52,35 @@ internal static class ImportScenario
             {
                 OutDir = r.GetValue(outDir)!, CacheDir = Path.GetFullPath(r.GetValue(work)!), InteropDir = RepoPaths.DefaultInterop,
                 Messages = r.GetValue(messages), JsRuns = Math.Max(0, r.GetValue(jsRuns)), JsTimeoutSeconds = r.GetValue(jsTimeout), Js = JsMode.On,
+                ReadyToRun = r.GetValue(r2r),
             };
+            string? childDll = null;
+            if (o.ReadyToRun)
+            {
+                var (dll, error) = await ReadyToRunBuild.EnsureAsync(o.CacheDir, ct).ConfigureAwait(false);
+                if (dll is null) Console.Error.WriteLine($"perf: {error}; measuring the JIT build instead");
+                childDll = dll;
+            }
             var started = DateTimeOffset.Now;
             var js = await JsBaseline.ProbeAsync(o, ct).ConfigureAwait(false);
             var machine = Machine.Describe(js.NodeVersion);
             var results = new List<SizeResult>();
             foreach (var f in list)
             {
-                results.Add(await MeasureAsync(o, js, f, Math.Max(1, r.GetValue(runs)), ct).ConfigureAwait(false));
+                results.Add(await MeasureAsync(o, js, f, Math.Max(1, r.GetValue(runs)), childDll, ct).ConfigureAwait(false));
                 Console.WriteLine(JsonSerializer.Serialize(results[^1] with { Runs = [] }, LoadChild.Json));
             }
             machine = machine with { LoadAverageAtEnd = Machine.LoadAverage() };
             Directory.CreateDirectory(o.OutDir);
             await File.WriteAllTextAsync(Path.Combine(o.OutDir, "import-latest.json"),
                 JsonSerializer.Serialize(new { scenario = "import", started, machine, results }, LoadChild.Json), ct).ConfigureAwait(false);
-            if (r.GetValue(write)) await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(results, machine, started, o), ct).ConfigureAwait(false);
+            if (r.GetValue(write)) await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(results, machine, started, o, childDll is not null), ct).ConfigureAwait(false);
             return results.All(x => x.Error is null) ? 0 : 1;
         });
         return cmd;
     }
 
-    private static async Task<SizeResult> MeasureAsync(LoadOptions o, JsAvailability js, int feeds, int runs, CancellationToken ct)
+    private static async Task<SizeResult> MeasureAsync(LoadOptions o, JsAvailability js, int feeds, int runs, string? childDll, CancellationToken ct)
     {
         SizeResult Failed(string why) => new(feeds, o.Messages, 0, [], [], null, null, null, null, null, why);
         if (!js.Available) return Failed($"cannot build the cabal: {js.Reason}");
@@ -88,7 +97,8 @@ internal static class ImportScenario
             var store = Path.Combine(o.CacheDir, $"store-{Guid.NewGuid():N}");
             try
             {
-                var (file, args) = SelfInvocation.For(ChildCommand, "--source", cabal, "--key", key, "--store", store);
+                string[] childArgs = [ChildCommand, "--source", cabal, "--key", key, "--store", store];
+                var (file, args) = childDll is not null ? ("dotnet", ["exec", childDll, .. childArgs]) : SelfInvocation.For(childArgs);
                 var outcome = await ProcessRunner.RunAsync(file, args, TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
                 var line = outcome.Stdout.LastOrDefault(l => l.StartsWith('{'));
                 if (!outcome.Succeeded || line is null) return Failed($"import-child {outcome.Describe()}: {outcome.StderrTail}");
@@ -137,7 +147,7 @@ internal static class ImportScenario
 
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
-    private static string Render(List<SizeResult> results, MachineInfo m, DateTimeOffset started, LoadOptions o)
+    private static string Render(List<SizeResult> results, MachineInfo m, DateTimeOffset started, LoadOptions o, bool readyToRun)
     {
         static string F(Summary? s, string unit = "ms", double scale = 1) => s is null ? "—" : unit == "ms"
             ? $"{s.Median * scale:0} ms ({s.Min * scale:0}–{s.Max * scale:0})"
@@ -154,7 +164,7 @@ internal static class ImportScenario
         sb.AppendLine(CultureInfo.InvariantCulture, $"dotnet run -c Release --project perf -- import --sizes {string.Join(',', results.Select(r => r.Feeds))} --messages {o.Messages} --runs {results.FirstOrDefault()?.Runs.Count ?? 0} --js-runs {o.JsRuns} --write-results");
         sb.AppendLine("```");
         sb.AppendLine();
-        sb.AppendLine("Each run is a fresh process (`perf import-child`, JIT, not ReadyToRun) that opens an empty FeedStore (durable commits), runs `LegacyImporter.ImportAsync` on the make-cabal.js directory (built once in `--work`, a temp directory; F users + the empty local writer) and closes the store. *Import* is ImportAsync alone: every file read, every feed's signature verified, every tree node hashed down from the signed roots, every block checked against its leaf, everything committed. *Total* is from spawning the process to its exit. JS: a fresh `node bench-load.js --dir CABAL` on the same directory (cabal-core 16 re-indexes every message on every start). Medians, min–max in brackets.");
+        sb.AppendLine((readyToRun ? "Each run is a fresh process (`perf import-child`, from a ReadyToRun publish of the harness, as a release build ships)" : "Each run is a fresh process (`perf import-child`, JIT-compiled: the ReadyToRun publish was not used)") + " that opens an empty FeedStore (durable commits), runs `LegacyImporter.ImportAsync` on the make-cabal.js directory (built once in `--work`, a temp directory; F users + the empty local writer) and closes the store. *Import* is ImportAsync alone: every file read, every feed's signature verified, every tree node hashed down from the signed roots, every block checked against its leaf, everything committed. *Total* is from spawning the process to its exit. JS: a fresh `node bench-load.js --dir CABAL` on the same directory (cabal-core 16 re-indexes every message on every start). Medians, min–max in brackets.");
         sb.AppendLine();
         sb.AppendLine("| F × M | blocks | import | blocks/s | total (spawn → exit) | JS start → `cabal.ready` | JS start → all indexed | C# total ÷ JS ready |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
