@@ -1,9 +1,7 @@
 using Cabal.Multifeed.Hypercore;
+using Cabal.Multifeed.Storage;
 
 namespace Cabal.Multifeed.Legacy;
-
-/// <summary>One block read from a hypercore 9 data file, already checked against its verified leaf.</summary>
-public readonly record struct LegacyBlock(ulong Index, ReadOnlyMemory<byte> Data);
 
 /// <summary>
 /// A hypercore 9 feed as <see cref="LegacyFeedVerifier"/> rebuilt it: every node, signature and block
@@ -43,7 +41,7 @@ public sealed record LegacyFeed
     public IReadOnlyList<(ulong Index, byte[] Signature)> Signatures { get; init; } = [];
 
     /// <summary>The blocks present below <see cref="Length"/>, ascending, each matching its leaf hash.</summary>
-    public IReadOnlyList<LegacyBlock> Blocks { get; init; } = [];
+    public IReadOnlyList<VerifiedBlock> Blocks { get; init; } = [];
 
     /// <summary>Blocks the data bitfield lists at or past <see cref="Length"/>: unverifiable, so not taken.</summary>
     public ulong BlocksPastLength { get; init; }

@@ -7,6 +7,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Cabal.Multifeed.Hypercore;
+using Cabal.Multifeed.Storage;
 
 namespace Cabal.Multifeed.Legacy;
 
@@ -65,10 +66,10 @@ public static class LegacyFeedImage
         return file;
     }
 
-    private static byte[] Data(IReadOnlyList<LegacyBlock> blocks, Dictionary<ulong, ulong> sizes, SparseBitfield bits)
+    private static byte[] Data(IReadOnlyList<VerifiedBlock> blocks, Dictionary<ulong, ulong> sizes, SparseBitfield bits)
     {
         var roots = new List<ulong>(64);
-        var placed = new (ulong Offset, LegacyBlock Block)[blocks.Count];
+        var placed = new (ulong Offset, VerifiedBlock Block)[blocks.Count];
         ulong end = 0, next = 0, nextIndex = 0;
         for (var k = 0; k < blocks.Count; k++)
         {

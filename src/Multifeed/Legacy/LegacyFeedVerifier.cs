@@ -13,6 +13,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Cabal.Multifeed.Hypercore;
+using Cabal.Multifeed.Storage;
 using Cabal.Net.Crypto;
 
 namespace Cabal.Multifeed.Legacy;
@@ -199,9 +200,9 @@ public static partial class LegacyFeedVerifier
             throw Fail(LegacyProblemKind.BadSignature, $"no signature covers any of the feed's {length} blocks");
         }
 
-        private List<LegacyBlock> ReadBlocks(SparseBitfield dataBits, ulong length, Trust trust)
+        private List<VerifiedBlock> ReadBlocks(SparseBitfield dataBits, ulong length, Trust trust)
         {
-            var blocks = new List<LegacyBlock>((int)Math.Min(length, 1 << 20));
+            var blocks = new List<VerifiedBlock>((int)Math.Min(length, 1 << 20));
             ulong nextOffset = 0;
             ulong expectedNext = 0;
             for (var i = dataBits.NextSet(0, length); i is { } index; i = dataBits.NextSet(index + 1, length))
@@ -214,7 +215,7 @@ public static partial class LegacyFeedVerifier
                 var bytes = _data.Slice((int)offset, (int)leaf.Size);
                 if (!MerkleHash.Leaf(bytes.Span).AsSpan().SequenceEqual(leaf.Hash))
                     throw Fail(LegacyProblemKind.BadData, $"block {index} does not match its leaf hash");
-                blocks.Add(new LegacyBlock(index, bytes));
+                blocks.Add(new VerifiedBlock(index, bytes));
                 nextOffset = offset + leaf.Size;
                 expectedNext = index + 1;
             }

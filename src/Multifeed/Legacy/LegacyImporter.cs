@@ -214,7 +214,7 @@ public static class LegacyImporter
                 Roots = feed.Roots,
                 Nodes = feed.Nodes,
                 Signatures = feed.Signatures,
-                Blocks = [.. feed.Blocks.Select(b => new VerifiedBlock(b.Index, b.Data))],
+                Blocks = feed.Blocks,
                 SecretKey = secretKey,
                 Name = name,
             };

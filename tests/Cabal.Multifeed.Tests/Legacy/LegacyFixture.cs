@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Cabal.Multifeed.Hypercore;
 using Cabal.Multifeed.Legacy;
+using Cabal.Multifeed.Storage;
 using Cabal.Tests;
 using static Cabal.Tests.TestPaths;
 
@@ -46,7 +47,7 @@ internal static class LegacyFixture
     /// <summary>A LegacyFeed for a TestFeed: every node, every signature, every block (or only <paramref name="held"/>).</summary>
     public static LegacyFeed FromTestFeed(TestFeed t, string? localName = null, bool withSecret = false, IEnumerable<int>? held = null)
     {
-        var blocks = (held ?? Enumerable.Range(0, t.Blocks.Count)).Select(i => new LegacyBlock((ulong)i, t.Blocks[i])).ToList();
+        var blocks = (held ?? Enumerable.Range(0, t.Blocks.Count)).Select(i => new VerifiedBlock((ulong)i, t.Blocks[i])).ToList();
         var roots = FlatTree.FullRoots(2 * t.Length).Select(r => t.Tree.Nodes[r]).ToArray();
         return new LegacyFeed
         {

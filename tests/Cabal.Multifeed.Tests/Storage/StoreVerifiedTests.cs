@@ -20,7 +20,7 @@ public sealed class StoreVerifiedTests : IDisposable
     private static VerifiedFeedData FromLegacy(LegacyFeed f, bool identity = false) => new()
     {
         PublicKey = f.Key, Group = Group, Length = f.Length, ByteLength = f.ByteLength, Signature = f.Signature, Roots = f.Roots,
-        Nodes = f.Nodes, Signatures = f.Signatures, Blocks = [.. f.Blocks.Select(b => new VerifiedBlock(b.Index, b.Data))],
+        Nodes = f.Nodes, Signatures = f.Signatures, Blocks = f.Blocks,
         SecretKey = identity ? f.SecretKey : null, Name = identity ? f.LocalName : null,
     };
 

@@ -15,12 +15,12 @@ internal static class StoredFeedReader
         var roots = feed.Roots.ToArray();
         var nodes = new List<TreeNode>();
         var signatures = new List<(ulong, byte[])>();
-        var blocks = new List<LegacyBlock>();
+        var blocks = new List<VerifiedBlock>();
         store.Read(tx =>
         {
             Scan(tx, store.Nodes, feed.Number, (i, v) => { if (length > 0 && FlatTree.RightSpan(i) < 2 * length) nodes.Add(Feed.DecodeNode(i, v)); });
             Scan(tx, store.Signatures, feed.Number, (i, v) => { if (i < length && v.Length == 64) signatures.Add((i, v.ToArray())); });
-            Scan(tx, store.Blocks, feed.Number, (i, v) => { if (i < length) blocks.Add(new LegacyBlock(i, v.ToArray())); });
+            Scan(tx, store.Blocks, feed.Number, (i, v) => { if (i < length) blocks.Add(new VerifiedBlock(i, v.ToArray())); });
             return 0;
         });
         // The header's signature is the one JS looks for (at length − 1); make sure it is there.
