@@ -48,12 +48,13 @@ public static partial class LegacyFeedVerifier
             public void ReachStoredBlocks(SparseBitfield dataBits, ulong length)
             {
                 var pending = new SparseBitfield(LegacyBitfield.DataBytesPerPage);
+                var left = 0;
                 for (var i = dataBits.NextSet(0, length); i is { } b; i = dataBits.NextSet(b + 1, length))
-                    if (!_trusted.ContainsKey(2 * b)) pending.Set(b, true);
-                if (pending.LastSet() is null) return;
+                    if (!_trusted.ContainsKey(2 * b) && pending.Set(b, true)) left++;
+                if (left == 0) return;
 
                 var roots = new List<ulong>(64);
-                for (var n = length - 1; n >= 1 && pending.LastSet() is not null; n--)
+                for (var n = length - 1; n >= 1 && left > 0; n--)
                 {
                     if (run.SignatureAt(n - 1) is not { } sig) continue;
                     FlatTree.FullRoots(2 * n, roots);
@@ -69,7 +70,7 @@ public static partial class LegacyFeedVerifier
                         throw Fail(LegacyProblemKind.BadSignature, $"the signature for length {n} does not verify against the tree's roots");
                     Anchor(n, signedRoots, sig);
                     for (var i = pending.NextSet(0, n); i is { } b; i = pending.NextSet(b + 1, n))
-                        if (_trusted.ContainsKey(2 * b)) pending.Set(b, false);
+                        if (_trusted.ContainsKey(2 * b) && pending.Set(b, false)) left--;
                 }
             }
 

@@ -202,7 +202,7 @@ public static partial class LegacyFeedVerifier
 
         private List<VerifiedBlock> ReadBlocks(SparseBitfield dataBits, ulong length, Trust trust)
         {
-            var blocks = new List<VerifiedBlock>((int)Math.Min(length, 1 << 20));
+            var blocks = new List<VerifiedBlock>((int)Math.Min(length, 4096));
             ulong nextOffset = 0;
             ulong expectedNext = 0;
             for (var i = dataBits.NextSet(0, length); i is { } index; i = dataBits.NextSet(index + 1, length))

@@ -123,6 +123,7 @@ public static class LegacyImporter
     {
         private readonly List<LegacyProblem> _problems = [];
         private readonly List<string> _notes = [];
+        private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal); // feed key → first slot
         private int _imported;
         private ulong _verified, _newBlocks, _newBytes, _notTaken;
         private LegacyIdentityOutcome? _identity;
@@ -132,8 +133,7 @@ public static class LegacyImporter
             foreach (var hidden in source.SlotsHiddenFromJs())
                 _notes.Add($"feed {hidden} comes after a slot without a key: the JS client never loaded it (imported anyway)");
 
-            var dirs = source.FeedDirectories;
-            var chunks = dirs.Chunk(options.ChunkFeeds).ToList();
+            var chunks = Chunks(source.FeedDirectories);
             // Verify chunk n + 1 while chunk n is being stored.
             Task<LegacyFeedResult[]>? next = chunks.Count > 0 ? VerifyAsync(chunks[0], ct) : null;
             for (var c = 0; c < chunks.Count; c++)
@@ -142,6 +142,31 @@ public static class LegacyImporter
                 next = c + 1 < chunks.Count ? VerifyAsync(chunks[c + 1], ct) : null;
                 await StoreAsync(results, ct).ConfigureAwait(false);
             }
+        }
+
+        // Feeds are read whole, so a chunk is bounded by the size of its data files as well as by count
+        // (one stat per feed). A feed larger than the bound is a chunk of its own.
+        private List<string[]> Chunks(IReadOnlyList<string> dirs)
+        {
+            var chunks = new List<string[]>();
+            var current = new List<string>();
+            long bytes = 0;
+            foreach (var dir in dirs)
+            {
+                long size;
+                try { size = new FileInfo(Path.Combine(dir, LegacyFeedFiles.DataFile)).Length; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { size = 0; }
+                if (current.Count > 0 && (current.Count >= options.ChunkFeeds || bytes + size > options.MaxChunkBytes))
+                {
+                    chunks.Add([.. current]);
+                    current.Clear();
+                    bytes = 0;
+                }
+                current.Add(dir);
+                bytes += size;
+            }
+            if (current.Count > 0) chunks.Add([.. current]);
+            return chunks;
         }
 
         private Task<LegacyFeedResult[]> VerifyAsync(string[] dirs, CancellationToken ct) => Task.Run(() =>
@@ -162,6 +187,13 @@ public static class LegacyImporter
                 {
                     _problems.Add(r.Problem!);
                     LegacyFeedSkipped(r.Problem!);
+                    continue;
+                }
+                if (!_seen.TryAdd(Convert.ToHexStringLower(feed.Key), feed.Slot))
+                {
+                    var duplicate = new LegacyProblem(LegacyProblemKind.Conflict, $"the same feed as slot {_seen[Convert.ToHexStringLower(feed.Key)]}", feed.Slot);
+                    _problems.Add(duplicate);
+                    LegacyFeedSkipped(duplicate);
                     continue;
                 }
                 foreach (var note in feed.Notes) _notes.Add($"feed {feed.Slot}: {note}");

@@ -69,6 +69,19 @@ public sealed class LegacyImporterTests : IDisposable
     }
 
     [Fact]
+    public async Task AFeedStoredTwiceIsImportedOnceAndTheCopyReported()
+    {
+        var dir = LegacyFixture.CopyTo(_dir);
+        Directory.CreateDirectory(Path.Combine(dir, "4"));
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(dir, "1"))) File.Copy(f, Path.Combine(dir, "4", Path.GetFileName(f)));
+        await using var store = OpenStore();
+        var report = await LegacyImporter.ImportAsync(store, LegacyCabalStore.Open(dir));
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal((LegacyProblemKind.Conflict, "4", "the same feed as slot 1"), (problem.Kind, problem.Slot, problem.Reason));
+        Assert.Equal((5, 4, 29UL), (report.Feeds, report.FeedsImported, report.NewBlocks));
+    }
+
+    [Fact]
     public async Task ATornLastAppendIsImportedUpToItsSignedLength()
     {
         var dir = LegacyFixture.CopyTo(_dir);
