@@ -274,4 +274,51 @@ public sealed class LegacyFeedVerifierTests
         Assert.Equal(source.Blocks.Select(b => b.Index), feed.Blocks.Select(b => b.Index));
         Assert.All(feed.Blocks, b => Assert.Equal(t.Blocks[(int)b.Index], b.Data.ToArray()));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void RandomDamageNeverThrowsAndNeverYieldsWrongBlocks(int slot)
+    {
+        // Deterministic fuzz: flipped bits, truncations and extensions of every file. Whatever the
+        // reader still accepts must be the feed's genuine blocks (the signature covers them).
+        var original = LegacyFixture.Files(slot);
+        var genuine = LegacyFeedVerifier.Verify(original).Feed!.Blocks.ToDictionary(b => b.Index, b => b.Data.ToArray());
+        var random = new Random(4242 + slot);
+        var names = new[] { "key", "tree", "signatures", "bitfield", "data" };
+        int accepted = 0, refused = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            var files = original;
+            for (var k = 0; k < 1 + random.Next(3); k++) files = Damage(files, names[random.Next(names.Length)], random);
+            var result = LegacyFeedVerifier.Verify(files);
+            if (result.Feed is not { } feed) { refused++; Assert.NotNull(result.Problem); continue; }
+            accepted++;
+            Assert.All(feed.Blocks, b => Assert.Equal(genuine[b.Index], b.Data.ToArray()));
+        }
+        Assert.True(refused > 500, $"{refused} refused");
+        Assert.True(accepted > 0, $"{accepted} accepted");
+    }
+
+    private static LegacyFeedFiles Damage(LegacyFeedFiles f, string name, Random random)
+    {
+        var bytes = name switch { "key" => f.Key, "tree" => f.Tree, "signatures" => f.Signatures, "bitfield" => f.Bitfield, _ => f.Data } ?? [];
+        var copy = bytes.ToArray();
+        switch (random.Next(4))
+        {
+            case 0 when copy.Length > 0: copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8)); break;
+            case 1: copy = copy[..random.Next(copy.Length + 1)]; break;
+            case 2: copy = [.. copy, .. Enumerable.Range(0, random.Next(1, 100)).Select(_ => (byte)random.Next(256))]; break;
+            default: if (copy.Length > 0) copy[random.Next(copy.Length)] = (byte)random.Next(256); break;
+        }
+        return name switch
+        {
+            "key" => f with { Key = copy },
+            "tree" => f with { Tree = copy },
+            "signatures" => f with { Signatures = copy },
+            "bitfield" => f with { Bitfield = copy },
+            _ => f with { Data = copy },
+        };
+    }
 }
