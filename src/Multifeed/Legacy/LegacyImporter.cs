@@ -28,8 +28,11 @@ public sealed record LegacyImportOptions
     /// <summary>Feeds read and verified at once. Default: the processor count.</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Feeds per store transaction (fewer when their blocks exceed <see cref="MaxChunkBytes"/>). Default 512.</summary>
-    public int ChunkFeeds { get; init; } = 512;
+    /// <summary>
+    /// Feeds per store transaction (fewer when their data exceeds <see cref="MaxChunkBytes"/>). Small
+    /// enough that storing one chunk overlaps verifying the next; each costs one durable commit. Default 256.
+    /// </summary>
+    public int ChunkFeeds { get; init; } = 256;
 
     /// <summary>Block bytes per store transaction, bounding memory and LMDB's dirty pages. Default 64 MiB.</summary>
     public long MaxChunkBytes { get; init; } = 64L << 20;
