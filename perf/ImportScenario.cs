@@ -23,11 +23,13 @@ internal static class ImportScenario
     private const double GoalBlocksPerSecond = 100_000;
 
     /// <summary>One measured import in a fresh process.</summary>
-    internal sealed record ChildResult(double MainToDoneMs, double OpenMs, double ImportMs, double CloseMs, int Feeds, int FeedsImported,
+    /// <param name="SecondImportMs">The same import again in the same process, into another fresh store: without the cold start (JIT, first loads).</param>
+    /// <param name="DoneTimestamp">Stopwatch ticks (CLOCK_MONOTONIC, comparable with the parent's) when the first import's store was closed.</param>
+    internal sealed record ChildResult(long DoneTimestamp, double MainToDoneMs, double OpenMs, double ImportMs, double CloseMs, double SecondImportMs, int Feeds, int FeedsImported,
         ulong Blocks, ulong Bytes, int Problems, double? PeakRssMb);
 
     internal sealed record SizeResult(int Feeds, int Messages, ulong Blocks, IReadOnlyList<ChildResult> Runs, IReadOnlyList<double> SpawnToExitMs,
-        Summary? ImportMs, Summary? BlocksPerSecond, Summary? TotalMs, Summary? JsReadyMs, Summary? JsIndexedMs, string? Error);
+        Summary? ImportMs, Summary? BlocksPerSecond, Summary? SecondBlocksPerSecond, Summary? TotalMs, Summary? JsReadyMs, Summary? JsIndexedMs, string? Error);
 
     public static Command BuildCommand()
     {
@@ -82,7 +84,7 @@ internal static class ImportScenario
 
     private static async Task<SizeResult> MeasureAsync(LoadOptions o, JsAvailability js, int feeds, int runs, string? childDll, CancellationToken ct)
     {
-        SizeResult Failed(string why) => new(feeds, o.Messages, 0, [], [], null, null, null, null, null, why);
+        SizeResult Failed(string why) => new(feeds, o.Messages, 0, [], [], null, null, null, null, null, null, why);
         if (!js.Available) return Failed($"cannot build the cabal: {js.Reason}");
         // Builds the cabal with make-cabal.js (kept in --work) and times bench-load.js on it.
         var jsResult = await JsBaseline.MeasureAsync(o with { JsMaxFeeds = int.MaxValue }, js, feeds, o.Messages, ct).ConfigureAwait(false);
@@ -103,18 +105,20 @@ internal static class ImportScenario
                 var line = outcome.Stdout.LastOrDefault(l => l.StartsWith('{'));
                 if (!outcome.Succeeded || line is null) return Failed($"import-child {outcome.Describe()}: {outcome.StderrTail}");
                 children.Add(JsonSerializer.Deserialize<ChildResult>(line, LoadChild.Json)!);
-                walls.Add(outcome.Elapsed.TotalMilliseconds);
-                Console.Error.WriteLine($"  import F={feeds}: run {i + 1}/{runs}: {children[^1].ImportMs:0} ms, {children[^1].Blocks / (children[^1].ImportMs / 1000):0} blocks/s");
+                walls.Add(Ms(outcome.SpawnTimestamp, children[^1].DoneTimestamp)); // spawn → first import closed
+                Console.Error.WriteLine($"  import F={feeds}: run {i + 1}/{runs}: {children[^1].ImportMs:0} ms, {children[^1].Blocks / (children[^1].ImportMs / 1000):0} blocks/s (2nd in process: {children[^1].Blocks / (children[^1].SecondImportMs / 1000):0})");
             }
             finally
             {
                 StoreCache.DeleteIfPresent(store);
+                StoreCache.DeleteIfPresent(store + "-2");
             }
         }
         var bad = children.FirstOrDefault(c => c.Problems > 0 || c.FeedsImported != feeds + 1 || c.Blocks != (ulong)feeds * (ulong)o.Messages);
         return new SizeResult(feeds, o.Messages, children[0].Blocks, children, walls,
             Summary.Of(children.Select(c => (double?)c.ImportMs)),
             Summary.Of(children.Select(c => (double?)(c.Blocks / (c.ImportMs / 1000)))),
+            Summary.Of(children.Select(c => (double?)(c.Blocks / (c.SecondImportMs / 1000)))),
             Summary.Of(walls.Select(w => (double?)w)),
             jsResult.ReadyAtMs, jsResult.IndexedAtMs,
             bad is null ? null : $"a run imported {bad.FeedsImported} feeds / {bad.Blocks} blocks with {bad.Problems} problems");
@@ -138,8 +142,18 @@ internal static class ImportScenario
             await store.DisposeAsync().ConfigureAwait(false);
         }
         var t3 = Stopwatch.GetTimestamp();
-        var result = new ChildResult(Ms(mainTimestamp, t3), Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), report.Feeds, report.FeedsImported,
-            report.NewBlocks, report.NewBytes, report.Problems.Count, LoadChild.PeakRssMb());
+        var peak = LoadChild.PeakRssMb();
+
+        // Again, warm, into another fresh store (after the clock of the first run stopped).
+        double second;
+        await using (var again = FeedStore.Open(storeDir + "-2"))
+        {
+            var s0 = Stopwatch.GetTimestamp();
+            await LegacyImporter.ImportAsync(again, LegacyCabalStore.Open(source, Convert.FromHexString(key))).ConfigureAwait(false);
+            second = Ms(s0, Stopwatch.GetTimestamp());
+        }
+        var result = new ChildResult(t3, Ms(mainTimestamp, t3), Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), second, report.Feeds, report.FeedsImported,
+            report.NewBlocks, report.NewBytes, report.Problems.Count, peak);
         foreach (var p in report.Problems) await Console.Error.WriteLineAsync(p.ToString()).ConfigureAwait(false);
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(result, LoadChild.Json)).ConfigureAwait(false);
         return 0;
@@ -164,15 +178,15 @@ internal static class ImportScenario
         sb.AppendLine(CultureInfo.InvariantCulture, $"dotnet run -c Release --project perf -- import --sizes {string.Join(',', results.Select(r => r.Feeds))} --messages {o.Messages} --runs {results.FirstOrDefault()?.Runs.Count ?? 0} --js-runs {o.JsRuns} --write-results");
         sb.AppendLine("```");
         sb.AppendLine();
-        sb.AppendLine((readyToRun ? "Each run is a fresh process (`perf import-child`, from a ReadyToRun publish of the harness, as a release build ships)" : "Each run is a fresh process (`perf import-child`, JIT-compiled: the ReadyToRun publish was not used)") + " that opens an empty FeedStore (durable commits), runs `LegacyImporter.ImportAsync` on the make-cabal.js directory (built once in `--work`, a temp directory; F users + the empty local writer) and closes the store. *Import* is ImportAsync alone: every file read, every feed's signature verified, every tree node hashed down from the signed roots, every block checked against its leaf, everything committed. *Total* is from spawning the process to its exit. JS: a fresh `node bench-load.js --dir CABAL` on the same directory (cabal-core 16 re-indexes every message on every start). Medians, min–max in brackets.");
+        sb.AppendLine((readyToRun ? "Each run is a fresh process (`perf import-child`, from a ReadyToRun publish of the harness, as a release build ships)" : "Each run is a fresh process (`perf import-child`, JIT-compiled: the ReadyToRun publish was not used)") + " that opens an empty FeedStore (durable commits), runs `LegacyImporter.ImportAsync` on the make-cabal.js directory (built once in `--work`, a temp directory; F users + the empty local writer) and closes the store. *Import* is ImportAsync alone: every file read, every feed's signature verified, every tree node hashed down from the signed roots, every block checked against its leaf, everything committed. *Total* is from spawning the process until the import's store was closed (durable): what `cabal import` would cost. *2nd import* repeats the import in the same process into another fresh store, without the cold start (loading assemblies and libsodium/LMDB, code not yet at its final tier). JS: a fresh `node bench-load.js --dir CABAL` on the same directory (cabal-core 16 re-indexes every message on every start). Medians, min–max in brackets.");
         sb.AppendLine();
-        sb.AppendLine("| F × M | blocks | import | blocks/s | total (spawn → exit) | JS start → `cabal.ready` | JS start → all indexed | C# total ÷ JS ready |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| F × M | blocks | import | blocks/s | blocks/s, 2nd import in the same process | total (spawn → imported, closed) | JS start → `cabal.ready` | JS start → all indexed | C# total ÷ JS ready |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            if (r.Error is not null && r.Runs.Count == 0) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Feeds:#,0} × {r.Messages} | — | {r.Error} | | | | | |"); continue; }
+            if (r.Error is not null && r.Runs.Count == 0) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Feeds:#,0} × {r.Messages} | — | {r.Error} | | | | | | |"); continue; }
             var ratio = r.TotalMs is { } t && r.JsReadyMs is { } j ? $"{t.Median / j.Median:0.000}" : "—";
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Feeds:#,0} × {r.Messages} | {r.Blocks:#,0} | {F(r.ImportMs)} | {F(r.BlocksPerSecond, "n")} | {F(r.TotalMs)} | {F(r.JsReadyMs)} | {F(r.JsIndexedMs)} | {ratio} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Feeds:#,0} × {r.Messages} | {r.Blocks:#,0} | {F(r.ImportMs)} | {F(r.BlocksPerSecond, "n")} | {F(r.SecondBlocksPerSecond, "n")} | {F(r.TotalMs)} | {F(r.JsReadyMs)} | {F(r.JsIndexedMs)} | {ratio} |");
         }
         sb.AppendLine();
         var met = results.Where(r => r.BlocksPerSecond is not null).ToList();
