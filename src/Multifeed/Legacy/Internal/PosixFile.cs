@@ -16,6 +16,11 @@ internal static partial class PosixFile
 
     public static bool Supported => OperatingSystem.IsLinux();
 
+    private const int ScratchSize = 64 * 1024;
+
+    [ThreadStatic]
+    private static byte[]? t_scratch;
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 
@@ -39,11 +44,18 @@ internal static partial class PosixFile
         }
         try
         {
-            var buffer = new byte[4096];
+            // Read into a per-thread scratch buffer and copy out exactly what the file held: most feed
+            // files are a few KiB, so guessing a size would cost a zeroed, discarded array per file.
+            var buffer = t_scratch ??= GC.AllocateUninitializedArray<byte>(ScratchSize);
             var length = 0;
             while (true)
             {
-                if (length == buffer.Length) Array.Resize(ref buffer, checked(buffer.Length * 2));
+                if (length == buffer.Length)
+                {
+                    var larger = GC.AllocateUninitializedArray<byte>(checked(buffer.Length * 2));
+                    buffer.AsSpan().CopyTo(larger);
+                    buffer = larger; // a large file's buffer is its own, not the scratch
+                }
                 var want = buffer.Length - length;
                 nint n;
                 fixed (byte* p = &buffer[length])
@@ -57,7 +69,9 @@ internal static partial class PosixFile
                 length += (int)n;
                 if (n < want) break; // a regular file reads short only at its end
             }
-            return length == buffer.Length ? buffer : buffer.AsSpan(0, length).ToArray();
+            var result = GC.AllocateUninitializedArray<byte>(length);
+            buffer.AsSpan(0, length).CopyTo(result);
+            return result;
         }
         finally
         {
