@@ -74,23 +74,6 @@ public sealed partial class LegacyCabalStore
     /// <summary>Reads and verifies one feed directory of this store (read-only).</summary>
     public static LegacyFeedResult ReadFeed(string feedDirectory) => LegacyFeedVerifier.Read(feedDirectory);
 
-    /// <summary>
-    /// Slots with no readable key before the last present one: multifeed stops loading there, so the JS
-    /// client never saw the feeds after it (we still read them).
-    /// </summary>
-    public IReadOnlyList<string> SlotsHiddenFromJs()
-    {
-        var hidden = new List<string>();
-        var gap = false;
-        foreach (var dir in FeedDirectories)
-        {
-            var key = System.IO.Path.Combine(dir, LegacyFeedFiles.KeyFile);
-            if (gap) hidden.Add(System.IO.Path.GetFileName(dir));
-            else if (!File.Exists(key) || new FileInfo(key).Length < 4) gap = true;
-        }
-        return hidden;
-    }
-
     private static List<string> Slots(string directory)
     {
         try

@@ -127,23 +127,35 @@ public static class LegacyImporter
         private readonly List<LegacyProblem> _problems = [];
         private readonly List<string> _notes = [];
         private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal); // feed key → first slot
+        private bool _afterGap;
         private int _imported;
         private ulong _verified, _newBlocks, _newBytes, _notTaken;
         private LegacyIdentityOutcome? _identity;
 
         public async Task ExecuteAsync(CancellationToken ct)
         {
-            foreach (var hidden in source.SlotsHiddenFromJs())
-                _notes.Add($"feed {hidden} comes after a slot without a key: the JS client never loaded it (imported anyway)");
-
             var chunks = Chunks(source.FeedDirectories);
-            // Verify chunk n + 1 while chunk n is being stored.
-            Task<LegacyFeedResult[]>? next = chunks.Count > 0 ? VerifyAsync(chunks[0], ct) : null;
-            for (var c = 0; c < chunks.Count; c++)
+            // Verify chunk n + 1 while chunk n is committed, and keep up to two commits in flight: the
+            // store folds what is queued into one durable commit, so a slow fsync does not stall reading.
+            var commits = new Queue<Task<(List<(LegacyFeed Feed, VerifiedFeedData Data)> Batch, IReadOnlyList<VerifiedFeedStored> Stored)>>();
+            try
             {
-                var results = await next!.ConfigureAwait(false);
-                next = c + 1 < chunks.Count ? VerifyAsync(chunks[c + 1], ct) : null;
-                await StoreAsync(results, ct).ConfigureAwait(false);
+                Task<LegacyFeedResult[]>? next = chunks.Count > 0 ? VerifyAsync(chunks[0], ct) : null;
+                for (var c = 0; c < chunks.Count; c++)
+                {
+                    var results = await next!.ConfigureAwait(false);
+                    next = c + 1 < chunks.Count ? VerifyAsync(chunks[c + 1], ct) : null;
+                    foreach (var batch in Prepare(results)) commits.Enqueue(CommitAsync(batch, ct));
+                    while (commits.Count > 2) Merge(await commits.Dequeue().ConfigureAwait(false));
+                }
+                while (commits.Count > 0) Merge(await commits.Dequeue().ConfigureAwait(false));
+            }
+            catch
+            {
+                // Whatever else was in flight ends before the failure is reported (its own failure included).
+                try { await Task.WhenAll(commits).ConfigureAwait(false); }
+                catch (Exception) { }
+                throw;
             }
         }
 
@@ -180,23 +192,26 @@ public static class LegacyImporter
             return results;
         }, ct);
 
-        private async Task StoreAsync(LegacyFeedResult[] results, CancellationToken ct)
+        // In slot order, on the importing thread: what failed, duplicates, notes, and the feeds to store
+        // in batches bounded by their block bytes.
+        private List<List<(LegacyFeed Feed, VerifiedFeedData Data)>> Prepare(LegacyFeedResult[] results)
         {
+            var batches = new List<List<(LegacyFeed Feed, VerifiedFeedData Data)>>();
             var batch = new List<(LegacyFeed Feed, VerifiedFeedData Data)>();
             long bytes = 0;
             foreach (var r in results)
             {
+                // multifeed stops loading at the first slot without a key: the JS client never saw the rest.
+                if (_afterGap) _notes.Add($"feed {r.Slot} comes after a slot without a key: the JS client never loaded it");
                 if (r.Feed is not { } feed)
                 {
-                    _problems.Add(r.Problem!);
-                    LegacyFeedSkipped(r.Problem!);
+                    _afterGap |= r.Problem!.Kind == LegacyProblemKind.MissingKey;
+                    Skip(r.Problem);
                     continue;
                 }
                 if (!_seen.TryAdd(Convert.ToHexStringLower(feed.Key), feed.Slot))
                 {
-                    var duplicate = new LegacyProblem(LegacyProblemKind.Conflict, $"the same feed as slot {_seen[Convert.ToHexStringLower(feed.Key)]}", feed.Slot);
-                    _problems.Add(duplicate);
-                    LegacyFeedSkipped(duplicate);
+                    Skip(new LegacyProblem(LegacyProblemKind.Conflict, $"the same feed as slot {_seen[Convert.ToHexStringLower(feed.Key)]}", feed.Slot));
                     continue;
                 }
                 foreach (var note in feed.Notes) _notes.Add($"feed {feed.Slot}: {note}");
@@ -205,27 +220,30 @@ public static class LegacyImporter
                 var blockBytes = (long)feed.BlockBytes;
                 if (batch.Count > 0 && bytes + blockBytes > options.MaxChunkBytes)
                 {
-                    await CommitAsync(batch, ct).ConfigureAwait(false);
-                    batch.Clear();
+                    batches.Add(batch);
+                    batch = [];
                     bytes = 0;
                 }
                 batch.Add((feed, ToVerified(feed)));
                 bytes += blockBytes;
             }
-            if (batch.Count > 0) await CommitAsync(batch, ct).ConfigureAwait(false);
+            if (batch.Count > 0) batches.Add(batch);
+            return batches;
         }
 
-        private async Task CommitAsync(List<(LegacyFeed Feed, VerifiedFeedData Data)> batch, CancellationToken ct)
+        // Called in slot order: the store numbers new feeds and checks them against each other as it is called.
+        private async Task<(List<(LegacyFeed Feed, VerifiedFeedData Data)> Batch, IReadOnlyList<VerifiedFeedStored> Stored)> CommitAsync(
+            List<(LegacyFeed Feed, VerifiedFeedData Data)> batch, CancellationToken ct)
+            => (batch, await store.StoreVerifiedAsync([.. batch.Select(b => b.Data)], ct).ConfigureAwait(false));
+
+        private void Merge((List<(LegacyFeed Feed, VerifiedFeedData Data)> Batch, IReadOnlyList<VerifiedFeedStored> Stored) done)
         {
-            var stored = await store.StoreVerifiedAsync([.. batch.Select(b => b.Data)], ct).ConfigureAwait(false);
-            for (var i = 0; i < stored.Count; i++)
+            for (var i = 0; i < done.Stored.Count; i++)
             {
-                var s = stored[i];
+                var s = done.Stored[i];
                 if (s.Refused is { } why)
                 {
-                    var problem = new LegacyProblem(LegacyProblemKind.Conflict, why, batch[i].Feed.Slot);
-                    _problems.Add(problem);
-                    LegacyFeedSkipped(problem);
+                    Skip(new LegacyProblem(LegacyProblemKind.Conflict, why, done.Batch[i].Feed.Slot));
                     continue;
                 }
                 _imported++;
@@ -234,7 +252,11 @@ public static class LegacyImporter
             }
         }
 
-        private void LegacyFeedSkipped(LegacyProblem p) => LegacyLog.FeedSkipped(logger, p.Slot ?? "?", source.Path, $"{p.Kind}: {p.Reason}");
+        private void Skip(LegacyProblem p)
+        {
+            _problems.Add(p);
+            LegacyLog.FeedSkipped(logger, p.Slot ?? "?", source.Path, $"{p.Kind}: {p.Reason}");
+        }
 
         private VerifiedFeedData ToVerified(LegacyFeed feed)
         {

@@ -143,7 +143,7 @@ public sealed class LegacyImporterTests : IDisposable
         var report = await LegacyImporter.ImportAsync(store, LegacyCabalStore.Open(LegacyFixture.CopyTo(_dir)),
             new LegacyImportOptions { ChunkFeeds = 1, MaxChunkBytes = 1, Parallelism = 1 });
         Assert.Equal((4, 29UL), (report.FeedsImported, report.NewBlocks));
-        Assert.Equal(4, store.CommitCount);
+        Assert.InRange(store.CommitCount, 1, 4); // one write operation per feed; the store may fold queued ones into one commit
     }
 
     [Fact]
