@@ -52,7 +52,7 @@ public sealed record LegacyImportReport
     public required string Path { get; init; }
     public string? CabalKey { get; init; }
 
-    /// <summary>The whole store was refused (locked, unknown key); nothing was read or stored.</summary>
+    /// <summary>The whole store was refused (locked, unknown key); nothing was stored.</summary>
     public bool Refused { get; init; }
 
     /// <summary>Feed directories found.</summary>
@@ -101,12 +101,13 @@ public static class LegacyImporter
 
         if (source.Key is null)
             return Refuse(source, logger, sw, LegacyProblemKind.UnknownCabalKey, "the cabal key is unknown: the directory is not named by it; give it explicitly");
-        // Checked once, before anything is read: a store still being written could be caught mid-append.
-        if (source.FindOpenHolder() is { } holder)
-            return Refuse(source, logger, sw, LegacyProblemKind.Locked, $"the store is still open: {holder}. Close the JS client and import again");
-
+        // A store still being written could be caught mid-append, so nothing is stored unless no process
+        // holds it. The check (a walk over every process's open files) runs while the first feeds are
+        // read and verified, which only reads; its answer is awaited before the first write.
+        var holder = Task.Run(source.FindOpenHolder, cancellationToken);
         var run = new Run(store, source, options, logger);
-        await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        if (!await run.ExecuteAsync(holder, cancellationToken).ConfigureAwait(false))
+            return Refuse(source, logger, sw, LegacyProblemKind.Locked, $"the store is still open: {await holder.ConfigureAwait(false)}. Close the JS client and import again");
         var report = run.Report(sw.Elapsed);
         LegacyLog.Imported(logger, source.KeyHex!, source.Path, report.FeedsImported, report.NewBlocks, report.NewBytes, report.Problems.Count, sw.Elapsed.TotalMilliseconds);
         return report;
@@ -132,7 +133,8 @@ public static class LegacyImporter
         private ulong _verified, _newBlocks, _newBytes, _notTaken;
         private LegacyIdentityOutcome? _identity;
 
-        public async Task ExecuteAsync(CancellationToken ct)
+        /// <summary>False, having stored nothing, when <paramref name="holder"/> names a process that has the store open.</summary>
+        public async Task<bool> ExecuteAsync(Task<string?> holder, CancellationToken ct)
         {
             var chunks = Chunks(source.FeedDirectories);
             // Verify chunk n + 1 while chunk n is committed, and keep up to two commits in flight: the
@@ -144,11 +146,13 @@ public static class LegacyImporter
                 for (var c = 0; c < chunks.Count; c++)
                 {
                     var results = await next!.ConfigureAwait(false);
+                    if (c == 0 && await holder.ConfigureAwait(false) is not null) return false;
                     next = c + 1 < chunks.Count ? VerifyAsync(chunks[c + 1], ct) : null;
                     foreach (var batch in Prepare(results)) commits.Enqueue(CommitAsync(batch, ct));
                     while (commits.Count > 2) Merge(await commits.Dequeue().ConfigureAwait(false));
                 }
                 while (commits.Count > 0) Merge(await commits.Dequeue().ConfigureAwait(false));
+                return chunks.Count > 0 || await holder.ConfigureAwait(false) is null;
             }
             catch
             {
