@@ -5,51 +5,28 @@ namespace Cabal.Multifeed.Legacy;
 
 /// <summary>
 /// A hypercore 9 feed as <see cref="LegacyFeedVerifier"/> rebuilt it: every node, signature and block
-/// here is verified against the feed key. Blocks are slices of the data file's bytes (no copies).
+/// is verified against the feed key (<see cref="VerifiedFeedData.PublicKey"/>), so it can go to
+/// <see cref="FeedStore.StoreVerifiedAsync"/> as it is. Blocks are slices of the data file's bytes (no
+/// copies). <see cref="VerifiedFeedData.Length"/> is the signed length: the longest one whose roots are
+/// present and whose signature verifies. <see cref="VerifiedFeedData.SecretKey"/> is set only when the
+/// file held one matching the key; <see cref="VerifiedFeedData.Name"/> is multifeed's <c>localname</c>
+/// (e.g. "local"), null for feeds learnt from peers. <see cref="VerifiedFeedData.Group"/> is empty.
 /// </summary>
-public sealed record LegacyFeed
+public sealed record LegacyFeed : VerifiedFeedData
 {
+    /// <summary>The directory's name in its multifeed store (the slot number).</summary>
     public required string Slot { get; init; }
-
-    /// <summary>The feed's Ed25519 public key (32 bytes).</summary>
-    public required byte[] Key { get; init; }
-
-    /// <summary>The 64-byte secret key (seed ‖ public key), only when the file held one matching <see cref="Key"/>.</summary>
-    public byte[]? SecretKey { get; init; }
-
-    /// <summary>multifeed's <c>localname</c> (e.g. "local"), null for feeds learnt from peers.</summary>
-    public string? LocalName { get; init; }
-
-    /// <summary>The signed length: the longest length whose roots are present and whose signature verifies.</summary>
-    public ulong Length { get; init; }
 
     /// <summary>What hypercore itself would call the length (tree-index blocks() over the tree bitfield).</summary>
     public ulong TreeLength { get; init; }
 
-    public ulong ByteLength { get; init; }
-
-    /// <summary>The signature for <see cref="Length"/> (stored at index Length − 1), null when the feed is empty.</summary>
-    public byte[]? Signature { get; init; }
-
-    /// <summary>fullRoots(2 × Length), ascending.</summary>
-    public TreeNode[] Roots { get; init; } = [];
-
-    /// <summary>Every tree node verified down from a signed set of roots, roots included, ascending.</summary>
-    public IReadOnlyList<TreeNode> Nodes { get; init; } = [];
-
-    /// <summary>The signatures that verified (index = length − 1), ascending; the last is <see cref="Signature"/>.</summary>
-    public IReadOnlyList<(ulong Index, byte[] Signature)> Signatures { get; init; } = [];
-
-    /// <summary>The blocks present below <see cref="Length"/>, ascending, each matching its leaf hash.</summary>
-    public IReadOnlyList<VerifiedBlock> Blocks { get; init; } = [];
-
-    /// <summary>Blocks the data bitfield lists at or past <see cref="Length"/>: unverifiable, so not taken.</summary>
+    /// <summary>Blocks the data bitfield lists at or past the signed length: unverifiable, so not taken.</summary>
     public ulong BlocksPastLength { get; init; }
 
     /// <summary>Things worth telling the user that did not stop the feed from being read.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    /// <summary>Every block below <see cref="Length"/> is present.</summary>
+    /// <summary>Every block below the signed length is present.</summary>
     public bool IsComplete => (ulong)Blocks.Count == Length;
 
     public ulong BlockBytes

@@ -17,15 +17,15 @@ public static class LegacyFeedImage
     public static IReadOnlyDictionary<string, byte[]> Build(LegacyFeed feed)
     {
         ArgumentNullException.ThrowIfNull(feed);
-        if (feed.Key.Length != 32) throw new ArgumentException("A feed key is 32 bytes.", nameof(feed));
+        if (feed.PublicKey.Length != 32) throw new ArgumentException("A feed key is 32 bytes.", nameof(feed));
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
-            [LegacyFeedFiles.KeyFile] = feed.Key.ToArray(),
+            [LegacyFeedFiles.KeyFile] = feed.PublicKey.ToArray(),
             [LegacyFeedFiles.TreeFile] = Tree(feed.Nodes, out var treeBits, out var sizes),
             [LegacyFeedFiles.SignaturesFile] = Signatures(feed.Signatures),
         };
         if (feed.SecretKey is { } sk) files[LegacyFeedFiles.SecretKeyFile] = sk.ToArray();
-        if (feed.LocalName is { Length: > 0 } name) files[LegacyFeedFiles.LocalNameFile] = Encoding.UTF8.GetBytes(name);
+        if (feed.Name is { Length: > 0 } name) files[LegacyFeedFiles.LocalNameFile] = Encoding.UTF8.GetBytes(name);
         var dataBits = new SparseBitfield(LegacyBitfield.DataBytesPerPage);
         if (feed.Blocks.Count > 0) files[LegacyFeedFiles.DataFile] = Data(feed.Blocks, sizes, dataBits);
         files[LegacyFeedFiles.BitfieldFile] = LegacyBitfield.Build(dataBits, treeBits);

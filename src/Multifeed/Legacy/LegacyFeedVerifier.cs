@@ -94,9 +94,9 @@ public static partial class LegacyFeedVerifier
             return LegacyFeedResult.Success(new LegacyFeed
             {
                 Slot = files.Slot,
-                Key = _key,
+                PublicKey = _key,
                 SecretKey = ReadSecretKey(),
-                LocalName = files.LocalName is { Length: > 0 } name ? Encoding.UTF8.GetString(name) : null,
+                Name = files.LocalName is { Length: > 0 } name ? Encoding.UTF8.GetString(name) : null,
                 Length = signed.Length,
                 TreeLength = treeLength,
                 ByteLength = byteLength,

@@ -213,9 +213,9 @@ public static class LegacyImporter
                     Skip(r.Problem);
                     continue;
                 }
-                if (!_seen.TryAdd(Convert.ToHexStringLower(feed.Key), feed.Slot))
+                if (!_seen.TryAdd(Convert.ToHexStringLower(feed.PublicKey), feed.Slot))
                 {
-                    Skip(new LegacyProblem(LegacyProblemKind.Conflict, $"the same feed as slot {_seen[Convert.ToHexStringLower(feed.Key)]}", feed.Slot));
+                    Skip(new LegacyProblem(LegacyProblemKind.Conflict, $"the same feed as slot {_seen[Convert.ToHexStringLower(feed.PublicKey)]}", feed.Slot));
                     continue;
                 }
                 foreach (var note in feed.Notes) _notes.Add($"feed {feed.Slot}: {note}");
@@ -262,23 +262,12 @@ public static class LegacyImporter
             LegacyLog.FeedSkipped(logger, p.Slot ?? "?", source.Path, $"{p.Kind}: {p.Reason}");
         }
 
+        // The feed as the store takes it: filed under the cabal, and a writer's key and name only when
+        // it is handed over as our identity.
         private VerifiedFeedData ToVerified(LegacyFeed feed)
         {
             var (secretKey, name) = IdentityFor(feed);
-            return new VerifiedFeedData
-            {
-                PublicKey = feed.Key,
-                Group = source.Key,
-                Length = feed.Length,
-                ByteLength = feed.ByteLength,
-                Signature = feed.Signature,
-                Roots = feed.Roots,
-                Nodes = feed.Nodes,
-                Signatures = feed.Signatures,
-                Blocks = feed.Blocks,
-                SecretKey = secretKey,
-                Name = name,
-            };
+            return feed with { Group = source.Key, SecretKey = secretKey, Name = name };
         }
 
         // SEAM(identity, phase 2): how the JS local writer becomes our identity for the cabal. This
@@ -290,13 +279,13 @@ public static class LegacyImporter
         // a feed we hold read-only already (learnt from a peer), a writer with missing blocks.
         private (byte[]? SecretKey, string? Name) IdentityFor(LegacyFeed feed)
         {
-            if (feed.LocalName != options.LocalName || !options.AdoptLocalIdentity) return (null, null);
-            var key = Convert.ToHexStringLower(feed.Key);
+            if (feed.Name != options.LocalName || !options.AdoptLocalIdentity) return (null, null);
+            var key = Convert.ToHexStringLower(feed.PublicKey);
             string? reason = null;
             if (feed.SecretKey is null) reason = "its secret_key file is missing or does not match the feed";
             else if (!feed.IsComplete) reason = $"it holds {feed.Blocks.Count} of its {feed.Length} blocks (a writer needs them all)";
-            else if (store.TryGet(feed.Key) is { Writable: false }) reason = "this store already holds the feed as read-only (learnt from a peer); adopting it is the next phase's hand-over";
-            else if (store.List(source.Key).FirstOrDefault(f => f.Writable && f.Name == options.LocalName && !f.Key.AsSpan().SequenceEqual(feed.Key)) is { } other)
+            else if (store.TryGet(feed.PublicKey) is { Writable: false }) reason = "this store already holds the feed as read-only (learnt from a peer); adopting it is the next phase's hand-over";
+            else if (store.List(source.Key).FirstOrDefault(f => f.Writable && f.Name == options.LocalName && !f.Key.AsSpan().SequenceEqual(feed.PublicKey)) is { } other)
                 reason = $"this cabal already has a local identity here ({other.KeyHex}); the JS one is imported as a read-only feed";
             _identity = new LegacyIdentityOutcome(key, reason is null, reason);
             if (reason is null) return (feed.SecretKey, options.LocalName);

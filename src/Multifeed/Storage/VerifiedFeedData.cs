@@ -10,7 +10,7 @@ public readonly record struct VerifiedBlock(ulong Index, ReadOnlyMemory<byte> Da
 /// leaf, every node down from roots whose signature checked out), for
 /// <see cref="FeedStore.StoreVerifiedAsync"/>. The store checks structure, not signatures.
 /// </summary>
-public sealed record VerifiedFeedData
+public record VerifiedFeedData
 {
     public required byte[] PublicKey { get; init; }
 
@@ -42,7 +42,7 @@ public sealed record VerifiedFeedData
     /// </summary>
     public byte[]? SecretKey { get; init; }
 
-    /// <summary>The local name (e.g. "local") given to a feed this call creates; ignored for existing feeds.</summary>
+    /// <summary>The local name (multifeed's, e.g. "local") given to a feed this call creates; ignored for existing feeds.</summary>
     public string? Name { get; init; }
 }
 

@@ -35,16 +35,16 @@ public sealed class LegacyExporterTests : IDisposable
         var feeds = exported.FeedDirectories.Select(LegacyFeedVerifier.Read).ToList();
         Assert.All(feeds, f => Assert.True(f.Ok, f.Problem?.ToString()));
         var slot0 = feeds[0].Feed!;
-        Assert.Equal((local.KeyHex, "local"), (ToHex(slot0.Key), slot0.LocalName));
+        Assert.Equal((local.KeyHex, "local"), (ToHex(slot0.PublicKey), slot0.Name));
         Assert.Equal(pair.SecretKey, slot0.SecretKey);
         Assert.Equal(5UL, slot0.Length);
         Assert.Equal("hello 4"u8.ToArray(), slot0.Blocks[4].Data.ToArray());
         Assert.All(feeds.Skip(1), f => Assert.Null(f.Feed!.SecretKey));
-        Assert.All(feeds.Skip(1), f => Assert.Null(f.Feed!.LocalName));
+        Assert.All(feeds.Skip(1), f => Assert.Null(f.Feed!.Name));
         // Each feed exactly as the store holds it, a sparse one included.
         foreach (var f in feeds.Select(r => r.Feed!))
         {
-            var ours = store.TryGet(f.Key)!;
+            var ours = store.TryGet(f.PublicKey)!;
             Assert.Equal((ours.Length, ours.DownloadedCount()), (f.Length, (ulong)f.Blocks.Count));
             Assert.All(f.Blocks, b => Assert.Equal(ours.Get(b.Index), b.Data.ToArray()));
         }

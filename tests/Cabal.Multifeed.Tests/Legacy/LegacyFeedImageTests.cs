@@ -41,9 +41,9 @@ public sealed class LegacyFeedImageTests
         var t = TestFeed.Letters(37);
         var source = LegacyFixture.FromTestFeed(t, "local", withSecret: true);
         var feed = LegacyFeedVerifier.Verify(LegacyFixture.ToFiles(source)).Feed!;
-        Assert.Equal(source.Key, feed.Key);
+        Assert.Equal(source.PublicKey, feed.PublicKey);
         Assert.Equal(source.SecretKey, feed.SecretKey);
-        Assert.Equal("local", feed.LocalName);
+        Assert.Equal("local", feed.Name);
         Assert.Equal(37UL, feed.Length);
         Assert.Equal(source.Roots.Select(r => TestPaths.ToHex(r.Hash)), feed.Roots.Select(r => TestPaths.ToHex(r.Hash)));
         Assert.Equal(t.Blocks, feed.Blocks.Select(b => b.Data.ToArray()));

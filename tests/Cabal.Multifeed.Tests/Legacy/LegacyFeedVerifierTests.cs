@@ -18,12 +18,12 @@ public sealed class LegacyFeedVerifierTests
         var result = LegacyFeedVerifier.Verify(LegacyFixture.Files(slot));
         Assert.True(result.Ok, result.Problem?.ToString());
         var feed = result.Feed!;
-        Assert.Equal(expected.Key, ToHex(feed.Key));
+        Assert.Equal(expected.Key, ToHex(feed.PublicKey));
         Assert.Equal(expected.Length, feed.Length);
         Assert.Equal(expected.Length, feed.TreeLength);
         Assert.Equal(expected.ByteLength, feed.ByteLength);
         Assert.Equal(expected.Writable, feed.SecretKey is not null);
-        Assert.Equal(localName, feed.LocalName);
+        Assert.Equal(localName, feed.Name);
         Assert.Equal(expected.Blocks.Keys, feed.Blocks.Select(b => b.Index));
         Assert.All(feed.Blocks, b => Assert.Equal(expected.Blocks[b.Index], b.Data.ToArray()));
         Assert.Equal(0UL, feed.BlocksPastLength);

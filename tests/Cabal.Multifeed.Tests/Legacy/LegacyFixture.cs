@@ -52,9 +52,9 @@ internal static class LegacyFixture
         return new LegacyFeed
         {
             Slot = "t",
-            Key = t.Keys.PublicKey,
+            PublicKey = t.Keys.PublicKey,
             SecretKey = withSecret ? t.Keys.SecretKey : null,
-            LocalName = localName,
+            Name = localName,
             Length = t.Length,
             TreeLength = t.Length,
             ByteLength = (ulong)t.Blocks.Sum(b => (long)b.Length),

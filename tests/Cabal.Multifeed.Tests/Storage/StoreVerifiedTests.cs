@@ -17,12 +17,8 @@ public sealed class StoreVerifiedTests : IDisposable
 
     private FeedStore Open(FeedStoreOptions? options = null) => FeedStore.Open(_dir.Sub("store"), options);
 
-    private static VerifiedFeedData FromLegacy(LegacyFeed f, bool identity = false) => new()
-    {
-        PublicKey = f.Key, Group = Group, Length = f.Length, ByteLength = f.ByteLength, Signature = f.Signature, Roots = f.Roots,
-        Nodes = f.Nodes, Signatures = f.Signatures, Blocks = f.Blocks,
-        SecretKey = identity ? f.SecretKey : null, Name = identity ? f.LocalName : null,
-    };
+    private static VerifiedFeedData FromLegacy(LegacyFeed f, bool identity = false)
+        => f with { Group = Group, SecretKey = identity ? f.SecretKey : null, Name = identity ? f.Name : null };
 
     private static LegacyFeed Fixture(int slot) => LegacyFeedVerifier.Verify(LegacyFixture.Files(slot)).Feed!;
 
@@ -192,7 +188,7 @@ public sealed class StoreVerifiedTests : IDisposable
             await Assert.ThrowsAnyAsync<Exception>(() => store.StoreVerifiedAsync([FromLegacy(Fixture(2)), FromLegacy(LegacyFixture.FromTestFeed(big))]));
             Assert.Single(store.Feeds);
             Assert.Null(store.TryGet(big.Keys.PublicKey));
-            Assert.Null(store.TryGet(Fixture(2).Key));
+            Assert.Null(store.TryGet(Fixture(2).PublicKey));
             var fine = Assert.Single(await store.StoreVerifiedAsync([FromLegacy(Fixture(2))]));
             Assert.True(fine.Created);
         }

@@ -31,9 +31,9 @@ internal static class StoredFeedReader
         return new LegacyFeed
         {
             Slot = slot,
-            Key = feed.Key,
+            PublicKey = feed.Key,
             SecretKey = secretKey,
-            LocalName = localName,
+            Name = localName,
             Length = length,
             TreeLength = length,
             ByteLength = byteLength,
