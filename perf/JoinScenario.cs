@@ -26,6 +26,7 @@ using System.Runtime;
 using System.Text;
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Chat.Keys;
 using Cabal.Multifeed;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Sets;
@@ -70,7 +71,7 @@ internal static class JoinScenario
             // Both made here, before any thread is at background priority: Linux threads inherit the
             // nice value of the thread that creates them, and these two must run at normal priority.
             using var ui = new StandInUiThread();
-            using var guard = new Cabal.Chat.Tui.UiLatencyGuard(Environment.GetEnvironmentVariable("CABAL_PERF_NO_PACER") == "1" ? null : Pacer(),
+            using var guard = new Cabal.Cli.Tui.UiLatencyGuard(Environment.GetEnvironmentVariable("CABAL_PERF_NO_PACER") == "1" ? null : Pacer(),
                 lowerWorkerPriority: Environment.GetEnvironmentVariable("CABAL_PERF_NO_NICE") != "1").Start();
             await RunAsync(20, 2, r.GetValue(joinerNice), ui, null, ct).ConfigureAwait(false); // warm-up, untimed
             var results = new List<Result>();
@@ -243,12 +244,12 @@ internal static class JoinScenario
         }
     }
 
-    private static Cabal.Chat.Tui.GcPacer Pacer()
+    private static Cabal.Cli.Tui.GcPacer Pacer()
     {
         var mb = (Environment.GetEnvironmentVariable("CABAL_PERF_PACER_MB") ?? "").Split(',');
         return mb.Length == 2
-            ? new Cabal.Chat.Tui.GcPacer { Gen0Budget = (long)(double.Parse(mb[0], CultureInfo.InvariantCulture) * 1048576), Gen1Budget = (long)(double.Parse(mb[1], CultureInfo.InvariantCulture) * 1048576) }
-            : new Cabal.Chat.Tui.GcPacer();
+            ? new Cabal.Cli.Tui.GcPacer { Gen0Budget = (long)(double.Parse(mb[0], CultureInfo.InvariantCulture) * 1048576), Gen1Budget = (long)(double.Parse(mb[1], CultureInfo.InvariantCulture) * 1048576) }
+            : new Cabal.Cli.Tui.GcPacer();
     }
 
     private static ulong Held(Feed[] remote)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Chat.Keys;
+using Cabal.Chat.Messages;
 using Cabal.Multifeed.Storage;
 
 namespace Cabal.Perf;
@@ -64,7 +66,7 @@ internal static class LoadChild
             }
 
             var all = store.Feeds;
-            var feeds = all.Where(f => !(f.Writable && f.Name == CabalCore.LocalFeedName)).ToList();
+            var feeds = all.Where(f => !(f.Writable && f.Name == Cabal.Multifeed.Sets.MultifeedOptions.DefaultLocalWriterName)).ToList();
             count = feeds.Count;
             locals = all.Count - count;
 

@@ -15,6 +15,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Chat.Keys;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Sets;
 using Cabal.Multifeed.Storage;

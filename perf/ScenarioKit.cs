@@ -22,6 +22,18 @@ internal static class ScenarioKit
     /// <summary>This process's peak resident set (VmHWM), in MB.</summary>
     public static long PeakRssMb() => (long)(LoadChild.PeakRssMb() ?? 0);
 
+    /// <summary>The "Measured … on N cores …; load average …" line of a results section, and the noisy-machine warning when busy.</summary>
+    public static void AppendMeasuredOn(StringBuilder sb, DateTimeOffset started, double[] loadStart, double[] loadEnd)
+    {
+        sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"Measured {started:yyyy-MM-dd HH:mm zzz} on {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average at start {string.Join(" / ", loadStart)}, at end {string.Join(" / ", loadEnd)}.");
+        sb.AppendLine();
+        if (new[] { loadStart, loadEnd }.Any(l => l is { Length: > 0 } && l[0] > Environment.ProcessorCount / 3.0))
+        {
+            sb.AppendLine("> **These numbers may be noisy**: the machine was busy (see the load averages); re-run on a quiet machine before drawing conclusions.");
+            sb.AppendLine();
+        }
+    }
+
     /// <summary>Replaces the section between <paramref name="begin"/> and <paramref name="end"/> of perf/RESULTS.md (appends it if absent).</summary>
     public static async Task ReplaceSectionAsync(string begin, string end, string body, CancellationToken ct)
     {

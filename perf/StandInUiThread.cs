@@ -3,7 +3,7 @@
 // was, with the GC pause that fell inside each late one.
 using System.Diagnostics;
 using System.Globalization;
-using Cabal.Chat;
+using Cabal.Chat.Events;
 
 namespace Cabal.Perf;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Chat.Keys;
 using Cabal.Multifeed;
 using Cabal.Multifeed.Storage;
 using Cabal.Net.Crypto;

@@ -2,7 +2,19 @@
 # Builds everything and runs every test suite, from a fresh clone with ../shared beside it.
 # Installs what the tests need (gcc for the LMDB build, npm packages for the JS interop peers),
 # then prints one plain closing line: "N passed, N failed, N skipped".
+#
+#   bash scripts/test.sh           both tiers
+#   bash scripts/test.sh --pure    the pure tier alone: no network, no child processes, no node or
+#                                  tmux needed (every suite but tests/Cabal.Interop.Tests, whose tests
+#                                  carry the trait Tier=Integration)
 set -uo pipefail
+pure=0
+for arg in "$@"; do
+  case "$arg" in
+    --pure) pure=1 ;;
+    *) echo "usage: scripts/test.sh [--pure]" >&2; exit 64 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 export CABAL_SHARED="${CABAL_SHARED:-$(cd "$repo/.." && pwd)/shared}"
@@ -12,13 +24,15 @@ if ! command -v gcc >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq gcc) >&2 || echo "[test] could not install gcc" >&2
 fi
 
-if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+if [ "$pure" -eq 0 ] && ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   echo "[test] installing tmux (the terminal client's smoke test drives the real program in it)" >&2
   (apt-get update -qq && apt-get install -y -qq tmux) >&2 || echo "[test] could not install tmux: the smoke test will skip" >&2
 fi
 
 interop="$CABAL_SHARED/interop"
-if [ -f "$interop/package-lock.json" ] && command -v npm >/dev/null 2>&1; then
+if [ "$pure" -eq 1 ]; then
+  : # the pure tier runs no JS peers
+elif [ -f "$interop/package-lock.json" ] && command -v npm >/dev/null 2>&1; then
   if [ ! -d "$interop/node_modules" ]; then
     echo "[test] npm ci in $interop" >&2
     (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error) >&2 || echo "[test] npm ci failed: JS interop tests will fail" >&2
@@ -37,7 +51,9 @@ if [ "$build_rc" -ne 0 ]; then
   exit 1
 fi
 
-dotnet test Cabal.sln -c Release --no-build -nologo \
+filter=()
+[ "$pure" -eq 1 ] && filter=(--filter "Tier!=Integration")
+dotnet test Cabal.sln -c Release --no-build -nologo "${filter[@]}" \
   --logger "trx" --results-directory "$results" \
   --blame-hang-timeout 10m >&2
 test_rc=$?

@@ -138,6 +138,7 @@ public sealed partial class Feed : ITreeNodeSource
         throw new BlockNotAvailableException(index);
     }
 
+    /// <summary>Block <paramref name="index"/> if held here, as a fresh copy the caller owns.</summary>
     public bool TryGet(ulong index, out byte[] value)
     {
         ThrowIfRemoved();

@@ -13,8 +13,9 @@ namespace Cabal.Net;
 
 public sealed partial class ProtocolChannel
 {
-    // Dispatch state, guarded by lock (this): a monitor on the channel itself allocates nothing
-    // unless contended, and contention is rare (only while a consumer attaches).
+    // Dispatch state, guarded by _dispatchGate (a lock of its own: the channel is public, and code
+    // outside could lock it too). Contention is rare: only while a consumer attaches.
+    private readonly Lock _dispatchGate = new();
     private Channel<IMessage>? _inbox;
     private IChannelHandler? _handler;
     private List<IMessage>? _early;   // arrived before the consumer was ready
@@ -29,7 +30,7 @@ public sealed partial class ProtocolChannel
     {
         get
         {
-            lock (this)
+            lock (_dispatchGate)
             {
                 if (_handler is not null) throw new InvalidOperationException("This channel's messages go to its handler.");
                 if (_inbox is null)
@@ -55,7 +56,7 @@ public sealed partial class ProtocolChannel
     public void Attach(IChannelHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        lock (this)
+        lock (_dispatchGate)
         {
             if (_handler is not null || _inbox is not null) throw new InvalidOperationException("This channel already has a consumer.");
             Volatile.Write(ref _handler, handler);
@@ -67,7 +68,7 @@ public sealed partial class ProtocolChannel
     /// <summary>Called by the connection's dispatch, one message at a time, in wire order.</summary>
     internal void Deliver(IMessage message)
     {
-        lock (this)
+        lock (_dispatchGate)
         {
             if (_closeDelivered) return;
             if (_started) InvokeHandler(message);
@@ -78,7 +79,7 @@ public sealed partial class ProtocolChannel
 
     private void TryStart()
     {
-        lock (this)
+        lock (_dispatchGate)
         {
             if (_started || _handler is not { } handler || !IsRemoteOpen) return;
             _started = true;
@@ -92,7 +93,7 @@ public sealed partial class ProtocolChannel
 
     private void DeliverClose()
     {
-        lock (this)
+        lock (_dispatchGate)
         {
             if (_closeDelivered || _handler is not { } handler) return;
             _closeDelivered = true;
@@ -102,7 +103,7 @@ public sealed partial class ProtocolChannel
         }
     }
 
-    // Caller holds lock (this) and has checked _started.
+    // Caller holds _dispatchGate and has checked _started.
     private void InvokeHandler(IMessage message)
     {
         if (_closeDelivered) return;

@@ -26,7 +26,8 @@ public sealed partial class ProtocolChannel
 
     internal byte[] KeyArray => _key;
 
-    public byte[] DiscoveryKey { get; }
+    /// <summary>discoveryKey(feed key): what the Open carries, and what the remote knows the feed by.</summary>
+    public ReadOnlyMemory<byte> DiscoveryKey { get; }
 
     /// <summary>Our id for this feed: the channel number in the headers of frames we send.</summary>
     public ulong LocalId { get; }
@@ -77,5 +78,5 @@ public sealed partial class ProtocolChannel
     /// <summary>Sends Close and forgets the channel. Idempotent.</summary>
     public void Close() => Connection.CloseChannel(this, ChannelCloseReason.LocalClose);
 
-    public override string ToString() => $"Channel {LocalId} ({Convert.ToHexStringLower(DiscoveryKey)[..8]}…)";
+    public override string ToString() => $"Channel {LocalId} ({Convert.ToHexStringLower(DiscoveryKey.Span)[..8]}…)";
 }

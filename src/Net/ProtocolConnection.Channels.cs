@@ -4,7 +4,8 @@
 //   * An Open for a feed we have not opened raises DiscoveryKey; opening it later checks the capability
 //     the remote sent then. A bad capability closes (or rejects) that channel only.
 //   * Messages for remote ids that are not open both ways are dropped, as JS does.
-// All table state is guarded by _gate; user callbacks run outside it.
+// All table state is guarded by _gate; user callbacks run outside it. Feeds are keyed by discovery
+// key as a Key32 value.
 using Cabal.Net.Crypto;
 using Cabal.Net.Internal;
 using Cabal.Net.Protocol;
@@ -20,14 +21,15 @@ public sealed partial class ProtocolConnection
     {
         public ulong RemoteId { get; } = remoteId;
         public byte[] DiscoveryKey { get; } = discoveryKey;
+        public Key32 Key { get; } = new(discoveryKey);
         public ByteString? Capability { get; } = capability;
         public ProtocolChannel? Channel { get; set; }
     }
 
     private readonly Dictionary<ulong, ProtocolChannel> _localChannels = [];
-    private readonly Dictionary<string, ProtocolChannel> _channelsByKey = [];
+    private readonly Dictionary<Key32, ProtocolChannel> _channelsByKey = [];
     private readonly Dictionary<ulong, RemoteOpen> _remoteChannels = [];
-    private readonly Dictionary<string, RemoteOpen> _remoteOnly = [];
+    private readonly Dictionary<Key32, RemoteOpen> _remoteOnly = [];
     private ulong _nextLocalId = 1;
 
     /// <summary>
@@ -45,8 +47,9 @@ public sealed partial class ProtocolConnection
     /// <summary>True if the remote has announced (opened) this discovery key and we have not answered yet.</summary>
     public bool IsRemoteOpenPending(ReadOnlySpan<byte> discoveryKey)
     {
-        var hex = Convert.ToHexStringLower(discoveryKey);
-        lock (_gate) return _remoteOnly.ContainsKey(hex);
+        if (discoveryKey.Length != Key32.Size) return false;
+        var key = new Key32(discoveryKey);
+        lock (_gate) return _remoteOnly.ContainsKey(key);
     }
 
     /// <summary>
@@ -60,13 +63,13 @@ public sealed partial class ProtocolConnection
     {
         var key = feedKey.ToArray();
         var discoveryKey = HypercoreCrypto.DiscoveryKey(key);
-        var hex = Convert.ToHexStringLower(discoveryKey);
+        var dk = new Key32(discoveryKey);
         ProtocolChannel channel;
         var duplex = false;
 
         lock (_gate)
         {
-            if (_channelsByKey.TryGetValue(hex, out var existing)) return existing;
+            if (_channelsByKey.TryGetValue(dk, out var existing)) return existing;
             channel = new ProtocolChannel(this, key, discoveryKey, _nextLocalId++);
             if (_ended)
             {
@@ -74,13 +77,13 @@ public sealed partial class ProtocolConnection
                 return channel;
             }
 
-            if (_remoteOnly.Remove(hex, out var remote))
+            if (_remoteOnly.Remove(dk, out var remote))
             {
                 if (!VerifyRemoteCapability(key, remote.Capability))
                 {
                     _remoteChannels.Remove(remote.RemoteId);
                     EnqueueMessageLocked(channel.LocalId, new Close { DiscoveryKey = ByteString.CopyFrom(discoveryKey) });
-                    ConnectionLog.RejectedOpen(_log, hex);
+                    ConnectionLog.RejectedOpen(_log, dk);
                     channel.MarkClosed(ChannelCloseReason.CapabilityMismatch);
                     return channel;
                 }
@@ -90,9 +93,9 @@ public sealed partial class ProtocolConnection
             }
 
             _localChannels.Add(channel.LocalId, channel);
-            _channelsByKey.Add(hex, channel);
+            _channelsByKey.Add(dk, channel);
             EnqueueLocked(OutboundFrame.Open(channel));
-            ConnectionLog.ChannelOpened(_log, channel.LocalId, hex);
+            ConnectionLog.ChannelOpened(_log, channel.LocalId, dk);
             if (duplex) OnDuplexLocked(channel);
         }
 
@@ -106,16 +109,15 @@ public sealed partial class ProtocolConnection
     /// </summary>
     public void RejectChannel(ReadOnlySpan<byte> discoveryKey)
     {
-        var dk = discoveryKey.ToArray();
-        var hex = Convert.ToHexStringLower(dk);
+        var key = new Key32(discoveryKey);
         ProtocolChannel? open;
         lock (_gate)
         {
             if (_ended) return;
-            if (!_channelsByKey.TryGetValue(hex, out open))
+            if (!_channelsByKey.TryGetValue(key, out open))
             {
-                if (_remoteOnly.Remove(hex, out var remote)) _remoteChannels.Remove(remote.RemoteId);
-                EnqueueMessageLocked(_nextLocalId++, new Close { DiscoveryKey = ByteString.CopyFrom(dk) });
+                if (_remoteOnly.Remove(key, out var remote)) _remoteChannels.Remove(remote.RemoteId);
+                EnqueueMessageLocked(_nextLocalId++, new Close { DiscoveryKey = ByteString.CopyFrom(discoveryKey) });
                 return;
             }
         }
@@ -157,9 +159,15 @@ public sealed partial class ProtocolConnection
 
     private void OnOpen(ulong remoteId, Open open)
     {
+        // No feed has such a discovery key: nothing could ever answer it (JS would leave it unanswered too).
+        if (open.DiscoveryKey.Length != Key32.Size)
+        {
+            ConnectionLog.OpenIgnored(_log, remoteId, open.DiscoveryKey.Length);
+            return;
+        }
         var discoveryKey = open.DiscoveryKey.ToByteArray();
-        var hex = Convert.ToHexStringLower(discoveryKey);
         var remote = new RemoteOpen(remoteId, discoveryKey, open.HasCapability ? open.Capability : null);
+        var dk = remote.Key;
         ProtocolChannel? duplex = null;
         var announce = false;
 
@@ -169,15 +177,14 @@ public sealed partial class ProtocolConnection
             if (_remoteChannels.Remove(remoteId, out var previous))
             {
                 if (previous.Channel is { } reassigned) reassigned.RemoteId = null;
-                var previousHex = Convert.ToHexStringLower(previous.DiscoveryKey);
-                if (_remoteOnly.TryGetValue(previousHex, out var pending) && ReferenceEquals(pending, previous)) _remoteOnly.Remove(previousHex);
+                if (_remoteOnly.TryGetValue(previous.Key, out var pending) && ReferenceEquals(pending, previous)) _remoteOnly.Remove(previous.Key);
             }
 
-            if (_channelsByKey.TryGetValue(hex, out var channel))
+            if (_channelsByKey.TryGetValue(dk, out var channel))
             {
                 if (!VerifyRemoteCapability(channel.KeyArray, remote.Capability))
                 {
-                    ConnectionLog.CapabilityMismatch(_log, channel.LocalId, hex);
+                    ConnectionLog.CapabilityMismatch(_log, channel.LocalId, dk);
                     CloseChannelLocked(channel, ChannelCloseReason.CapabilityMismatch, sendClose: true);
                     return;
                 }
@@ -190,11 +197,11 @@ public sealed partial class ProtocolConnection
             }
             else
             {
-                if (_remoteOnly.Remove(hex, out var older)) _remoteChannels.Remove(older.RemoteId);
+                if (_remoteOnly.Remove(dk, out var older)) _remoteChannels.Remove(older.RemoteId);
                 _remoteChannels[remoteId] = remote;
-                _remoteOnly[hex] = remote;
+                _remoteOnly[dk] = remote;
                 announce = true;
-                ConnectionLog.RemoteOpenedUnknown(_log, hex, remoteId);
+                ConnectionLog.RemoteOpenedUnknown(_log, dk, remoteId);
             }
         }
 
@@ -207,16 +214,15 @@ public sealed partial class ProtocolConnection
     {
         lock (_gate)
         {
-            if (!_remoteChannels.Remove(remoteId, out var remote) && close.HasDiscoveryKey)
+            if (!_remoteChannels.Remove(remoteId, out var remote) && close.HasDiscoveryKey && close.DiscoveryKey.Length == Key32.Size)
             {
-                var hex = Convert.ToHexStringLower(close.DiscoveryKey.Span);
-                if (_remoteOnly.Remove(hex, out remote)) _remoteChannels.Remove(remote.RemoteId);
-                else if (_channelsByKey.TryGetValue(hex, out var byKey)) remote = new RemoteOpen(remoteId, byKey.DiscoveryKey, null) { Channel = byKey };
+                var key = new Key32(close.DiscoveryKey.Span);
+                if (_remoteOnly.Remove(key, out remote)) _remoteChannels.Remove(remote.RemoteId);
+                else if (_channelsByKey.TryGetValue(key, out var byKey)) remote = new RemoteOpen(remoteId, byKey.DiscoveryKey.ToArray(), null) { Channel = byKey };
             }
             if (remote is null) return;
 
-            var dk = Convert.ToHexStringLower(remote.DiscoveryKey);
-            if (_remoteOnly.TryGetValue(dk, out var pending) && ReferenceEquals(pending, remote)) _remoteOnly.Remove(dk);
+            if (_remoteOnly.TryGetValue(remote.Key, out var pending) && ReferenceEquals(pending, remote)) _remoteOnly.Remove(remote.Key);
             if (remote.Channel is { } channel)
             {
                 channel.RemoteId = null;
@@ -289,8 +295,8 @@ public sealed partial class ProtocolConnection
     {
         if (channel.IsClosed) return;
         _localChannels.Remove(channel.LocalId);
-        var hex = Convert.ToHexStringLower(channel.DiscoveryKey);
-        if (_channelsByKey.TryGetValue(hex, out var current) && ReferenceEquals(current, channel)) _channelsByKey.Remove(hex);
+        var key = new Key32(channel.DiscoveryKey.Span);
+        if (_channelsByKey.TryGetValue(key, out var current) && ReferenceEquals(current, channel)) _channelsByKey.Remove(key);
         if (channel.RemoteId is { } remoteId && _remoteChannels.TryGetValue(remoteId, out var remote) && ReferenceEquals(remote.Channel, channel))
             _remoteChannels.Remove(remoteId);
         if (sendClose && !_ended) EnqueueMessageLocked(channel.LocalId, new Close());

@@ -20,13 +20,14 @@ public sealed partial class ProtocolConnection
     /// <summary>Completes with true after the handshake, false if the connection ended first.</summary>
     public Task<bool> HandshakeCompleted => _handshakeDone.Task;
 
-    public byte[] LocalStaticKey => _handshake.LocalStaticPublicKey;
+    /// <summary>Our Noise static public key (read-only: the handshake owns the bytes).</summary>
+    public ReadOnlyMemory<byte> LocalStaticKey => _handshake.LocalStaticPublicKey;
 
     /// <summary>The remote's Noise static key, after the handshake. Not an identity in cabal.</summary>
-    public byte[]? RemoteStaticKey => Volatile.Read(ref _split)?.RemoteStaticKey;
+    public ReadOnlyMemory<byte>? RemoteStaticKey => Volatile.Read(ref _split)?.RemoteStaticKey;
 
     /// <summary>The Noise handshake hash, after the handshake (usable for channel binding).</summary>
-    public byte[]? HandshakeHash => Volatile.Read(ref _split)?.HandshakeHash;
+    public ReadOnlyMemory<byte>? HandshakeHash => Volatile.Read(ref _split)?.HandshakeHash;
 
     private async ValueTask SendHandshakeMessageAsync(CancellationToken ct)
     {

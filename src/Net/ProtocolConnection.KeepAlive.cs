@@ -11,8 +11,17 @@ namespace Cabal.Net;
 
 public sealed partial class ProtocolConnection
 {
-    private long _lastSendTick;
+    private long _lastSendTick;    // milliseconds on Clock
     private long _lastReceiveTick;
+
+    /// <summary>Milliseconds since this connection was made, on <see cref="ProtocolConnectionOptions.TimeProvider"/>.</summary>
+    private long Clock => (long)_options.TimeProvider.GetElapsedTime(_createdAt).TotalMilliseconds;
+
+    /// <summary>When the last byte arrived, on the connection's clock (see <see cref="Clock"/>).</summary>
+    internal long LastReceivedAt => Volatile.Read(ref _lastReceiveTick);
+
+    /// <summary>The connection's clock now.</summary>
+    internal long Now => Clock;
 
     private async Task TimersLoopAsync(CancellationToken ct)
     {
@@ -23,11 +32,11 @@ public sealed partial class ProtocolConnection
 
         var tick = TimeSpan.FromTicks(Math.Max(periods.Min().Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks));
         var stallMs = 3 * (long)tick.TotalMilliseconds;
-        var previous = Environment.TickCount64;
-        using var timer = new PeriodicTimer(tick);
+        var previous = Clock;
+        using var timer = new PeriodicTimer(tick, _options.TimeProvider);
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
         {
-            var now = Environment.TickCount64;
+            var now = Clock;
             var stalled = now - previous > stallMs;
             previous = now;
             if (idle > TimeSpan.Zero && !stalled && now - Volatile.Read(ref _lastReceiveTick) >= (long)idle.TotalMilliseconds)

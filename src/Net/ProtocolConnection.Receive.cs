@@ -22,7 +22,7 @@ public sealed partial class ProtocolConnection
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
-            Volatile.Write(ref _lastReceiveTick, Environment.TickCount64);
+            Volatile.Write(ref _lastReceiveTick, Clock);
             var consumed = buffer.Start;
 
             if (_rx is null)

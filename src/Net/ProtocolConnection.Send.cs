@@ -102,7 +102,7 @@ public sealed partial class ProtocolConnection
     private async ValueTask<bool> FlushAsync(PipeWriter output, long written, CancellationToken ct)
     {
         var result = await output.FlushAsync(ct).ConfigureAwait(false);
-        Volatile.Write(ref _lastSendTick, Environment.TickCount64);
+        Volatile.Write(ref _lastSendTick, Clock);
         Interlocked.Add(ref _queuedBytes, -written);
         SignalSendCapacity();
         if (!result.IsCompleted && !result.IsCanceled) return true;
@@ -126,7 +126,7 @@ public sealed partial class ProtocolConnection
                 // The capability binds the feed key to this handshake's split, hence computed only now.
                 var channel = frame.Channel!;
                 var split = _split!;
-                var open = WireMessages.Open(channel.DiscoveryKey, HypercoreCrypto.Capability(channel.KeyArray, split.Rx, split.Tx));
+                var open = WireMessages.Open(channel.DiscoveryKey.Span, HypercoreCrypto.Capability(channel.KeyArray, split.Rx, split.Tx));
                 length = FrameWriter.MessageFrameSize(channel.LocalId, open, out var type, out var bodyLength);
                 span = output.GetSpan(length)[..length];
                 FrameWriter.Write(span, channel.LocalId, open, type, bodyLength);

@@ -20,7 +20,6 @@
 using System.IO.Pipelines;
 using Cabal.Net.Internal;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net;
 
@@ -28,10 +27,11 @@ public sealed partial class ProtocolConnection : IAsyncDisposable
 {
     private static readonly TimeSpan GracefulDrainTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly IDuplexPipe _pipe;
     private readonly StreamDuplexPipe? _ownedPipe;
     private readonly ProtocolConnectionOptions _options;
+    private readonly long _createdAt;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _cts = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,8 +52,9 @@ public sealed partial class ProtocolConnection : IAsyncDisposable
         _pipe = pipe;
         _ownedPipe = pipe as StreamDuplexPipe;
         _options = options ?? new ProtocolConnectionOptions();
+        _createdAt = _options.TimeProvider.GetTimestamp();
         if (_options.MaxQueuedSendBytes <= 0) throw new ArgumentException("MaxQueuedSendBytes must be positive.", nameof(options));
-        _log = _options.Logger ?? NullLogger.Instance;
+        _log = _options.LoggerFactory.CreateLogger<ProtocolConnection>();
         IsInitiator = isInitiator;
         _handshake = new Noise.NoiseHandshake(isInitiator, _options.StaticKeyPair, _options.EphemeralKeyPair, _options.PayloadNonce);
     }
@@ -76,7 +77,7 @@ public sealed partial class ProtocolConnection : IAsyncDisposable
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("The connection has already been started.");
-        var now = Environment.TickCount64;
+        var now = Clock;
         Volatile.Write(ref _lastReceiveTick, now);
         Volatile.Write(ref _lastSendTick, now);
         _run = Task.Run(RunAsync);
@@ -100,7 +101,11 @@ public sealed partial class ProtocolConnection : IAsyncDisposable
 
         lock (_gate) _queue.Writer.TryComplete();
         if (_writeLoop is { } writing && _handshakeDone.Task.IsCompletedSuccessfully && _handshakeDone.Task.Result)
-            await Task.WhenAny(writing, Task.Delay(GracefulDrainTimeout)).ConfigureAwait(false);
+        {
+            using var drained = new CancellationTokenSource(); // ends the bound's timer as soon as the queue is written
+            await Task.WhenAny(writing, Task.Delay(GracefulDrainTimeout, _options.TimeProvider, drained.Token)).ConfigureAwait(false);
+            drained.Cancel();
+        }
         End(null);
         await Completion.ConfigureAwait(false);
     }

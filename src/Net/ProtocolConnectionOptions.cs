@@ -1,5 +1,6 @@
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net;
 
@@ -30,7 +31,19 @@ public sealed record ProtocolConnectionOptions
     /// <summary>Leave the stream open when the connection ends (default: dispose it).</summary>
     public bool LeaveStreamOpen { get; init; }
 
-    public ILogger? Logger { get; init; }
+    /// <summary>Where the connection logs (category <see cref="ProtocolConnection"/>). Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The clock of keep-alive pings, the idle timeout and the drain on dispose. Default the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The template's clock, or <paramref name="fallback"/> when the template keeps the system clock.</summary>
+    internal static TimeProvider TimeProviderOr(ProtocolConnectionOptions template, TimeProvider fallback)
+        => ReferenceEquals(template.TimeProvider, TimeProvider.System) ? fallback : template.TimeProvider;
+
+    /// <summary>The template's logger factory, or <paramref name="fallback"/> when the template sets none.</summary>
+    internal static ILoggerFactory LoggerFactoryOr(ProtocolConnectionOptions template, ILoggerFactory fallback)
+        => ReferenceEquals(template.LoggerFactory, NullLoggerFactory.Instance) ? fallback : template.LoggerFactory;
 
     // Deterministic handshakes for test vectors; never set in production.
     internal NoiseKeyPair? EphemeralKeyPair { get; init; }

@@ -1,3 +1,4 @@
+using Cabal.Chat.Keys;
 using static Cabal.Chat.Tests.ChatFixture;
 
 namespace Cabal.Chat.Tests;

@@ -1,3 +1,5 @@
+using Cabal.Chat.Keys;
+
 namespace Cabal.Chat.Tests;
 
 public class CabalUrlTests

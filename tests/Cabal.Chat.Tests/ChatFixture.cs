@@ -1,3 +1,4 @@
+using Cabal.Chat.Keys;
 using Cabal.Chat.Messages;
 using Cabal.Multifeed;
 using Cabal.Multifeed.Storage;

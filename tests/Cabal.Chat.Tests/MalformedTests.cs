@@ -1,3 +1,4 @@
+using Cabal.Chat.Keys;
 using Cabal.Chat.Messages;
 using Microsoft.Extensions.Logging;
 using static Cabal.Chat.Tests.ChatFixture;
@@ -37,7 +38,7 @@ public class MalformedTests
         Assert.Equal("still indexed", Assert.Single(core.GetMessages("default")).Text);
         Assert.Equal(bad.Length, core.Statistics.Malformed);
         Assert.Equal(0, core.Statistics.Pending);
-        Assert.Equal(bad.Length, log.Entries.Count(e => e.Id.Id == 3002));
+        Assert.Equal(bad.Length, log.Entries.Count(e => e.Id.Id == 8301));
         Assert.Contains(log.Entries, e => e.Message.Contains("NullContent"));
         Assert.Equal(["default"], core.GetChannels());
 

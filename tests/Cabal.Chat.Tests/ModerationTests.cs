@@ -1,3 +1,5 @@
+using Cabal.Chat.Keys;
+using Cabal.Chat.Messages;
 using static Cabal.Chat.Tests.ChatFixture;
 
 namespace Cabal.Chat.Tests;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Cabal.Chat.Messages;
-using Cabal.Multifeed;
 using Xunit.Abstractions;
 using static Cabal.Chat.Tests.ChatFixture;
 

@@ -1,3 +1,4 @@
+using Cabal.Chat.Events;
 using Cabal.Chat.Messages;
 using static Cabal.Chat.Tests.ChatFixture;
 

@@ -1,8 +1,9 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
 using Cabal.Net.Crypto;
+using Cabal.Net.Discovery;
 using Cabal.Net.Noise;
 using Cabal.Net.Protocol;
 using Google.Protobuf;
@@ -53,19 +54,46 @@ internal static class TestKit
         return (ca, cb);
     }
 
-    /// <summary>A connected TCP socket pair on 127.0.0.1.</summary>
-    public static Task<(NetworkStream Client, NetworkStream Server)> TcpPairAsync() => Cabal.Tests.LoopbackTcp.PairAsync();
-
-    /// <summary>Polls <paramref name="condition"/> every few ms; fails after <see cref="Timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition)
+    /// <summary>Makes <paramref name="side"/> open every feed the remote opens, if it knows the key.</summary>
+    public static ConcurrentQueue<ProtocolChannel> AcceptFeeds(ProtocolConnection side, params byte[][] keys)
     {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
+        var accepted = new ConcurrentQueue<ProtocolChannel>();
+        side.DiscoveryKey += (_, e) =>
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
-            await Task.Delay(5);
-        }
+            foreach (var k in keys)
+                if (HypercoreCrypto.DiscoveryKey(k).AsSpan().SequenceEqual(e.DiscoveryKey))
+                    accepted.Enqueue(side.OpenChannel(k));
+        };
+        return accepted;
     }
+
+    /// <summary>A cabal key for LAN discovery tests.</summary>
+    public static readonly byte[] LanCabalKey = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 1)).ToArray();
+
+    /// <summary>LAN discovery confined to this host (127.0.0.1, TTL 0, loopback on) with short intervals.</summary>
+    public static LanDiscoveryOptions FastLan(int port = 49252) => new()
+    {
+        Port = port,
+        InterfaceAddress = IPAddress.Loopback,
+        TimeToLive = 0,
+        MulticastLoopback = true,
+        AnnounceInterval = TimeSpan.FromMilliseconds(200),
+        MinAnnounceInterval = TimeSpan.FromMilliseconds(50),
+        DialGrace = TimeSpan.FromMilliseconds(600),
+        RedialInterval = TimeSpan.FromSeconds(5),
+        TickInterval = TimeSpan.FromMilliseconds(20),
+    };
+
+    /// <summary>Key pairs in a known order (the duplicate rule and discovery compare public keys).</summary>
+    public static (NoiseKeyPair Smaller, NoiseKeyPair Larger) OrderedKeys()
+    {
+        var a = NoiseKeyPair.Generate();
+        var b = NoiseKeyPair.Generate();
+        return a.PublicKey.AsSpan().SequenceCompareTo(b.PublicKey) < 0 ? (a, b) : (b, a);
+    }
+
+    /// <summary>Polls <paramref name="condition"/>; fails after <see cref="Timeout"/>.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition) => Cabal.Tests.Poll.UntilAsync(condition, "the condition", Timeout);
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using Cabal.Net.Crypto;
 using Cabal.Net.Noise;
 using Cabal.Net.Protocol;
 using Cabal.Net.Protocol.Messages;
+using Cabal.Tests;
 using Google.Protobuf;
 using static Cabal.Tests.TestPaths;
 
@@ -11,43 +12,6 @@ namespace Cabal.Net.Tests;
 
 public class ProtocolConnectionTests
 {
-    /// <summary>Makes <paramref name="side"/> open every feed the remote opens, if it knows the key.</summary>
-    private static ConcurrentQueue<ProtocolChannel> AcceptFeeds(ProtocolConnection side, params byte[][] keys)
-    {
-        var accepted = new ConcurrentQueue<ProtocolChannel>();
-        side.DiscoveryKey += (_, e) =>
-        {
-            foreach (var k in keys)
-                if (HypercoreCrypto.DiscoveryKey(k).AsSpan().SequenceEqual(e.DiscoveryKey))
-                    accepted.Enqueue(side.OpenChannel(k));
-        };
-        return accepted;
-    }
-
-    [Fact]
-    public async Task HandshakeCompletesOverLoopbackTcp()
-    {
-        var (client, server) = await TestKit.TcpPairAsync();
-        await using var a = new ProtocolConnection(client, isInitiator: true);
-        await using var b = new ProtocolConnection(server, isInitiator: false);
-        a.Start();
-        b.Start();
-        Assert.True(await a.HandshakeCompleted.Within());
-        Assert.True(await b.HandshakeCompleted.Within());
-        Assert.Equal(a.LocalStaticKey, b.RemoteStaticKey);
-        Assert.Equal(b.LocalStaticKey, a.RemoteStaticKey);
-        Assert.Equal(a.HandshakeHash, b.HandshakeHash);
-
-        var key = TestKit.FeedKey(1);
-        AcceptFeeds(b, key);
-        var ch = a.OpenChannel(key);
-        Assert.True(await ch.RemoteOpened.Within());
-        Assert.True(ch.Send(WireMessages.Status(true, false)));
-        var bch = b.Channels.Single();
-        Assert.True(await bch.RemoteOpened.Within());
-        Assert.Equal(WireMessages.Status(true, false), await bch.NextAsync());
-    }
-
     [Fact]
     public async Task ChannelsOpenBothWaysAndCarryMessagesWithFreshIds()
     {
@@ -57,7 +21,7 @@ public class ProtocolConnectionTests
         var k1 = TestKit.FeedKey(1);
         var k2 = TestKit.FeedKey(2);
         var k3 = TestKit.FeedKey(3);
-        var accepted = AcceptFeeds(b, k1, k2, k3);
+        var accepted = TestKit.AcceptFeeds(b, k1, k2, k3);
 
         var c1 = a.OpenChannel(k1);
         var c2 = a.OpenChannel(k2);
@@ -70,7 +34,7 @@ public class ProtocolConnectionTests
         Assert.Equal([1UL, 2UL, 3UL], new[] { c1.LocalId, c2.LocalId, c3.LocalId });
         Assert.True(await c3.RemoteOpened.Within());
 
-        var b2 = accepted.Single(c => c.DiscoveryKey.SequenceEqual(c2.DiscoveryKey));
+        var b2 = accepted.Single(c => c.DiscoveryKey.Span.SequenceEqual(c2.DiscoveryKey.Span));
         Assert.True(await b2.RemoteOpened.Within());
         Assert.Equal(c2.LocalId, b2.RemoteId);
 
@@ -96,7 +60,7 @@ public class ProtocolConnectionTests
         var key = TestKit.FeedKey(9);
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         b.RegisterExtension("hello", (_, p) => received.TrySetResult(System.Text.Encoding.UTF8.GetString(p.Span)));
-        AcceptFeeds(b, key);
+        TestKit.AcceptFeeds(b, key);
 
         var ext = a.RegisterExtension("hello", (_, _) => { });
         var ch = a.OpenChannel(key);
@@ -116,7 +80,7 @@ public class ProtocolConnectionTests
         await using var _ = a;
         await using var __ = b;
         var key = TestKit.FeedKey(4);
-        var accepted = AcceptFeeds(b, key);
+        var accepted = TestKit.AcceptFeeds(b, key);
         var ca = a.OpenChannel(key);
         Assert.True(await ca.RemoteOpened.Within());
         Assert.True(accepted.TryPeek(out var cb));
@@ -172,13 +136,13 @@ public class ProtocolConnectionTests
         await using var __ = b;
         var k1 = TestKit.FeedKey(1);
         var k2 = TestKit.FeedKey(2);
-        var accepted = AcceptFeeds(b, k1, k2);
+        var accepted = TestKit.AcceptFeeds(b, k1, k2);
         var c1 = a.OpenChannel(k1);
         var c2 = a.OpenChannel(k2);
         Assert.True(await c1.RemoteOpened.Within());
         Assert.True(await c2.RemoteOpened.Within());
-        var b1 = accepted.Single(c => c.DiscoveryKey.SequenceEqual(c1.DiscoveryKey));
-        var b2 = accepted.Single(c => c.DiscoveryKey.SequenceEqual(c2.DiscoveryKey));
+        var b1 = accepted.Single(c => c.DiscoveryKey.Span.SequenceEqual(c1.DiscoveryKey.Span));
+        var b2 = accepted.Single(c => c.DiscoveryKey.Span.SequenceEqual(c2.DiscoveryKey.Span));
         Assert.True(await b1.RemoteOpened.Within());
 
         b1.Close();
@@ -197,15 +161,24 @@ public class ProtocolConnectionTests
     [Fact]
     public async Task KeepAlivePingsKeepAnIdleConnectionAlive()
     {
-        // The idle timeout is 15 pings long: a CI scheduler stall must not look like a silent peer.
-        var fast = new ProtocolConnectionOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(100), IdleTimeout = TimeSpan.FromMilliseconds(1500) };
+        // The idle timeout is 15 pings long. Both sides run on one hand-moved clock: three seconds of
+        // silence pass in steps of one timer tick (25 ms), and before each step the pings sent so far
+        // have arrived, so a slow machine cannot make the test clock outrun the connections.
+        var time = new ManualTimeProvider();
+        var fast = new ProtocolConnectionOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(100), IdleTimeout = TimeSpan.FromMilliseconds(1500), TimeProvider = time };
         var la = new TestLogger("a");
         var lb = new TestLogger("b");
-        var (a, b) = TestKit.StartPair(fast with { Logger = la }, fast with { Logger = lb });
+        var (a, b) = TestKit.StartPair(fast with { LoggerFactory = la }, fast with { LoggerFactory = lb });
         await using var _ = a;
         await using var __ = b;
         Assert.True(await a.HandshakeCompleted.Within());
-        await Task.Delay(3000);
+        Assert.True(await b.HandshakeCompleted.Within());
+        for (var step = 0; step < 120; step++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(25));
+            await Poll.UntilAsync(() => a.IsEnded || b.IsEnded || (a.Now - a.LastReceivedAt <= 150 && b.Now - b.LastReceivedAt <= 150),
+                $"a ping at step {step}", TestKit.Timeout, () => la + "\n" + lb);
+        }
         Assert.True(a.Error is null, la.ToString());
         Assert.True(b.Error is null, lb.ToString());
         Assert.False(a.IsEnded);

@@ -1,3 +1,4 @@
+using Cabal.Cli.Client;
 using Terminal.Gui.Input;
 
 namespace Cabal.Tui.Tests;
@@ -88,7 +89,7 @@ public sealed class CommandScreenTests
         await using var ui = await TuiHarness.StartAsync();
         await ui.WaitForTextAsync("[alice:default]");
         ui.Press(Key.N.WithAlt); // one cabal: nothing to switch to
-        Assert.Equal(Chat.Tui.Pane.Channels, ui.Vm.Pane);
+        Assert.Equal(Pane.Channels, ui.Vm.Pane);
 
         ui.Enter("/new");
         await ui.WaitForAsync(s => s.Contains("cabals:"), "the cabals row");

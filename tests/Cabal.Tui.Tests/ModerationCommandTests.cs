@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cabal.Chat.Tui;
+using Cabal.Cli.Client;
 
 namespace Cabal.Tui.Tests;
 

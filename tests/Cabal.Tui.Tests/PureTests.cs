@@ -1,4 +1,4 @@
-using Cabal.Chat.Tui;
+using Cabal.Cli.Client;
 
 namespace Cabal.Tui.Tests;
 

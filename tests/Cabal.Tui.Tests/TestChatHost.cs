@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Cabal.Chat;
+using Cabal.Chat.Keys;
 using Cabal.Chat.Messages;
-using Cabal.Chat.Tui;
+using Cabal.Chat.Node;
+using Cabal.Cli.Client;
 using Cabal.Multifeed;
 using Cabal.Multifeed.Storage;
 using Cabal.Tests;

@@ -1,5 +1,5 @@
-using Cabal.Chat;
-using Cabal.Chat.Tui;
+using Cabal.Chat.Keys;
+using Cabal.Cli.Client;
 
 namespace Cabal.Tui.Tests;
 

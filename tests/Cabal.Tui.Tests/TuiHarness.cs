@@ -1,6 +1,8 @@
 using System.Text;
 using Cabal.Chat;
-using Cabal.Chat.Tui;
+using Cabal.Cli.Client;
+using Cabal.Cli.Tui;
+using Cabal.Tests;
 using Terminal.Gui.App;
 using Terminal.Gui.Drivers;
 using Terminal.Gui.Input;
@@ -84,16 +86,9 @@ internal sealed class TuiHarness : IAsyncDisposable
     /// <summary>Pumps and redraws until the screen satisfies <paramref name="condition"/>; fails with the screen after 15 s.</summary>
     public async Task<string> WaitForAsync(Func<string, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        string screen;
-        do
-        {
-            screen = Screen();
-            if (condition(screen)) return screen;
-            await Task.Delay(20);
-        }
-        while (DateTime.UtcNow < deadline);
-        throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}. Screen:\n{screen}");
+        var screen = "";
+        await Poll.UntilAsync(() => condition(screen = Screen()), what, detail: () => "Screen:\n" + screen);
+        return screen;
     }
 
     public Task<string> WaitForTextAsync(string text) => WaitForAsync(s => s.Contains(text, StringComparison.Ordinal), $"\"{text}\"");

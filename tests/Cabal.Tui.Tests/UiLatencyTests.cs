@@ -1,4 +1,5 @@
-using Cabal.Chat.Tui;
+using Cabal.Cli.Tui;
+using Cabal.Tests;
 
 namespace Cabal.Tui.Tests;
 
@@ -43,12 +44,10 @@ public sealed class UiLatencyTests
         Assert.Equal(0, pacer.Induced);
     }
 
-    [Fact]
+    [LinuxFact]
     public void WorkerThreadsGetBackgroundPriorityAndOthersKeepTheirs()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        var baseNice = OwnNice(); // new threads inherit it
-        if (baseNice > BackgroundPriority.WorkerNice) return; // already lower than background: nothing to show
+        var baseNice = OwnNice(); // new threads inherit it (at most 19, the worker value, on Linux)
         int workerNice = -1, otherNice = -1;
         using var applied = new ManualResetEventSlim();
         using var measured = new CountdownEvent(2);

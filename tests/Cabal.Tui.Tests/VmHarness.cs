@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Cabal.Chat;
-using Cabal.Chat.Tui;
+using Cabal.Cli.Client;
+using Cabal.Tests;
 
 namespace Cabal.Tui.Tests;
 
@@ -30,17 +31,8 @@ internal sealed class VmHarness : IAsyncDisposable
     }
 
     /// <summary>Drains the UI queue until <paramref name="condition"/> holds; fails after 15 s.</summary>
-    public async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            Vm.Tick();
-            if (condition()) return;
-            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}. Notes:\n{string.Join("\n", Notes())}");
-            await Task.Delay(10);
-        }
-    }
+    public Task WaitAsync(Func<bool> condition, string what)
+        => Poll.UntilAsync(() => { Vm.Tick(); return condition(); }, what, detail: () => "Notes:\n" + string.Join("\n", Notes()));
 
     /// <summary>The notes (command output) of the focused channel.</summary>
     public IReadOnlyList<string> Notes() => S.NotesOf(S.Current).Select(l => l.Text).ToList();

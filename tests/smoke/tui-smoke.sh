@@ -3,7 +3,7 @@
 # the prompt, types a message, reads it back with `tmux capture-pane`, then /quit. Exit 0 = pass,
 # 1 = fail. Skips (exit 0, "SKIP" on stdout) when tmux is not installed.
 #   usage: tests/smoke/tui-smoke.sh [path/to/cabal.dll] [path/to/shared/interop]
-#   (default: builds src/Chat). With the interop directory (npm ci done) it then runs against a live
+#   (default: builds src/Chat/Cabal.Cli). With the interop directory (npm ci done) it then runs against a live
 #   JS cabal-peer: the client shows the JS peer's message, and the JS peer receives ours.
 set -u
 
@@ -17,8 +17,8 @@ dll="${1:-${CABAL_DLL:-}}"
 if [ -z "$dll" ]; then
   repo="$(cd "$here/../.." && pwd)"
   art="${TMPDIR:-/tmp}/art-tui-smoke"
-  dotnet build "$repo/src/Chat" --artifacts-path "$art" -v q -nologo >/dev/null || { echo "FAIL: build"; exit 1; }
-  dll="$art/bin/Cabal.Chat/debug/cabal.dll"
+  dotnet build "$repo/src/Chat/Cabal.Cli" --artifacts-path "$art" -v q -nologo >/dev/null || { echo "FAIL: build"; exit 1; }
+  dll="$art/bin/Cabal.Cli/debug/cabal.dll"
 fi
 [ -f "$dll" ] || { echo "FAIL: no $dll"; exit 1; }
 

@@ -126,23 +126,14 @@ public static class BitfieldRle
 
     private static ulong ReadVarint(ReadOnlySpan<byte> s, ref int pos)
     {
-        ulong v = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            if (pos >= s.Length) throw new InvalidBitfieldException("Invalid RLE bitfield: truncated varint.");
-            if (shift > 63) throw new InvalidBitfieldException("Invalid RLE bitfield: varint too long.");
-            var b = s[pos++];
-            v |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return v;
-        }
+        var n = Cabal.Net.Protocol.Varint.TryRead(s[pos..], Cabal.Net.Protocol.Varint.MaxLength, out var v);
+        if (n == 0) throw new InvalidBitfieldException("Invalid RLE bitfield: truncated varint.");
+        if (n < 0) throw new InvalidBitfieldException("Invalid RLE bitfield: varint too long.");
+        pos += n;
+        return v;
     }
 
-    private static int VarintLength(ulong v)
-    {
-        var n = 1;
-        while (v >= 0x80) { v >>= 7; n++; }
-        return n;
-    }
+    private static int VarintLength(ulong v) => Cabal.Net.Protocol.Varint.Length(v);
 
     // The JS rle(): scan for runs of 00/ff; each finished run is either split off (emitting the pending
     // literal before it) or left inside the pending literal, whichever JS's cost rule picks.
@@ -192,9 +183,7 @@ public static class BitfieldRle
 
         public void Varint(ulong v)
         {
-            if (_measureOnly) { Position += VarintLength(v); return; }
-            while (v >= 0x80) { _out[Position++] = (byte)(v | 0x80); v >>= 7; }
-            _out[Position++] = (byte)v;
+            Position += _measureOnly ? VarintLength(v) : Cabal.Net.Protocol.Varint.Write(_out[Position..], v);
         }
 
         public void Literal(ReadOnlySpan<byte> bytes)

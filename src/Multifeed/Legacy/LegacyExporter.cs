@@ -51,7 +51,7 @@ public static class LegacyExporter
 
     private static LegacyExportReport Export(FeedStore store, byte[] cabalKey, string target, LegacyExportOptions options, CancellationToken ct)
     {
-        var logger = options.LoggerFactory.CreateLogger("Cabal.Multifeed.Legacy.Exporter");
+        var logger = options.LoggerFactory.CreateLogger(typeof(LegacyExporter));
         var keyHex = Convert.ToHexStringLower(cabalKey);
         var feeds = store.List(cabalKey).ToList();
         if (feeds.Count == 0) throw new InvalidOperationException($"The store holds no cabal {keyHex}.");

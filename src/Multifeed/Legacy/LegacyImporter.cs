@@ -96,7 +96,7 @@ public static class LegacyImporter
         ArgumentNullException.ThrowIfNull(source);
         options ??= new LegacyImportOptions();
         if (options.Parallelism < 1 || options.ChunkFeeds < 1 || options.MaxChunkBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism, ChunkFeeds and MaxChunkBytes must be positive.");
-        var logger = options.LoggerFactory.CreateLogger("Cabal.Multifeed.Legacy.Importer");
+        var logger = options.LoggerFactory.CreateLogger(typeof(LegacyImporter));
         var sw = Stopwatch.StartNew();
 
         if (source.Key is null)

@@ -51,7 +51,9 @@ public sealed partial class FeedPeer
             catch (ProofUnavailableException e) { Ignore(r.Index, e.Message); return; }
         }
         var data = new Data { Index = r.Index };
-        if (value is not null) data.Value = ByteString.CopyFrom(value);
+        // Feed.TryGet hands out a fresh copy of the block that nothing else holds, so the message
+        // wraps it instead of copying it again (a block can be up to the feed's largest entry).
+        if (value is not null) data.Value = UnsafeByteOperations.UnsafeWrap(value);
         foreach (var n in proof.Nodes)
             data.Nodes.Add(new Data.Types.Node { Index = n.Index, Hash = ByteString.CopyFrom(n.Hash), Size = n.Size });
         if (proof.NeedsSignature)

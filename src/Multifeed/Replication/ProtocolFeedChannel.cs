@@ -12,7 +12,7 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSe
     private FeedPeer? _peer;
 
     // Known only after the handshake; channels may be opened before it completes.
-    public string RemoteId => _remoteId ?? (channel.Connection.RemoteStaticKey is { } k ? _remoteId = Convert.ToHexStringLower(k) : "unknown");
+    public string RemoteId => _remoteId ?? (channel.Connection.RemoteStaticKey is { } k ? _remoteId = Convert.ToHexStringLower(k.Span) : "unknown");
 
     public bool RemoteAck => channel.RemoteOptions is { HasAck: true, Ack: true };
 
@@ -22,7 +22,7 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSe
 
     public void Close(string reason)
     {
-        logger.LogDebug(new EventId(3010, "ChannelClosedByReplication"), "Closing channel {Channel}: {Reason}", channel.LocalId, reason);
+        ReplicationLog.ChannelClosed(logger, channel.LocalId, reason);
         channel.Close();
     }
 

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Cabal.Multifeed.Replication;
 
 /// <summary>Per-connection replication settings (hypercore's replicate options).</summary>
@@ -27,4 +30,7 @@ public sealed record ReplicationOptions
 
     /// <summary>A request unanswered this long closes that feed's channel. Default 20 s, as hypercore.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Where replication logs (categories <see cref="Replicator"/>, <see cref="ReplicationSession"/>). Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -3,7 +3,6 @@
 // accepted when the store holds them (or when the acceptance policy says so).
 using Cabal.Net;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Multifeed.Replication;
 
@@ -18,13 +17,13 @@ public sealed class ReplicationSession : IAsyncDisposable
     private int _remoteOpened;
 
     /// <param name="acceptRemoteFeeds">When the remote opens a feed we have not: true to open it if the store holds it.</param>
-    public ReplicationSession(Replicator replicator, ProtocolConnection connection, ReplicationOptions? options = null, bool acceptRemoteFeeds = true, ILoggerFactory? loggerFactory = null)
+    public ReplicationSession(Replicator replicator, ProtocolConnection connection, ReplicationOptions? options = null, bool acceptRemoteFeeds = true)
     {
         _replicator = replicator;
         Connection = connection;
         _options = options ?? replicator.Options;
         Budget = new RequestBudget(_options.MaxInflightPerConnection);
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Cabal.Multifeed.ReplicationSession");
+        _logger = _options.LoggerFactory.CreateLogger<ReplicationSession>();
         if (acceptRemoteFeeds) connection.DiscoveryKey += OnRemoteDiscoveryKey;
     }
 
@@ -69,7 +68,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         Replicate(feed);
     }
 
-    private string RemoteIdHex => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k) : "unknown";
+    private string RemoteIdHex => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k.Span) : "unknown";
 
     public ValueTask DisposeAsync()
     {

@@ -3,7 +3,6 @@
 using System.Collections.Concurrent;
 using Cabal.Multifeed.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Multifeed.Replication;
 
@@ -14,11 +13,11 @@ public sealed class Replicator : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _ticker;
 
-    public Replicator(FeedStore store, ReplicationOptions? options = null, ILoggerFactory? loggerFactory = null)
+    public Replicator(FeedStore store, ReplicationOptions? options = null)
     {
         Store = store;
         Options = options ?? new ReplicationOptions();
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Cabal.Multifeed.Replication");
+        _logger = Options.LoggerFactory.CreateLogger<Replicator>();
         store.FeedAppended += OnFeedAppended;
         _ticker = TickAsync(_stop.Token);
     }

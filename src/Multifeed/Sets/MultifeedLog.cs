@@ -4,30 +4,30 @@ namespace Cabal.Multifeed.Sets;
 
 internal static partial class MultifeedLog
 {
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Ending multifeed session with {Peer}: {Reason}")]
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "Ending multifeed session with {Peer}: {Reason}")]
     public static partial void SessionEnded(ILogger logger, string peer, string reason);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Feed limit of {Limit} reached in cabal {Cabal}: not requesting {Skipped} offered feed(s)")]
+    [LoggerMessage(EventId = 6202, Level = LogLevel.Warning, Message = "Feed limit of {Limit} reached in cabal {Cabal}: not requesting {Skipped} offered feed(s)")]
     public static partial void FeedLimitReached(ILogger logger, int limit, string cabal, int skipped);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Ignoring offered feed {Feed}: the store holds it for another cabal")]
+    [LoggerMessage(EventId = 6203, Level = LogLevel.Warning, Message = "Ignoring offered feed {Feed}: the store holds it for another cabal")]
     public static partial void ForeignFeed(ILogger logger, string feed);
 
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Debug, Message = "Remote {Peer} requested {Count} feed(s) we never offered on this session; ignored")]
+    [LoggerMessage(EventId = 6204, Level = LogLevel.Debug, Message = "Remote {Peer} requested {Count} feed(s) we never offered on this session; ignored")]
     public static partial void UnofferedRequest(ILogger logger, string peer, int count);
 
-    [LoggerMessage(EventId = 4105, Level = LogLevel.Debug, Message = "Session with {Peer} ready: offering {Count} feed(s), length sync {Sync}")]
+    [LoggerMessage(EventId = 6205, Level = LogLevel.Debug, Message = "Session with {Peer} ready: offering {Count} feed(s), length sync {Sync}")]
     public static partial void SessionReady(ILogger logger, string peer, int count, bool sync);
 
-    [LoggerMessage(EventId = 4106, Level = LogLevel.Debug, Message = "Session with {Peer}: replicating {Opened} feed(s), {Dormant} left unopened (same length on both sides)")]
+    [LoggerMessage(EventId = 6206, Level = LogLevel.Debug, Message = "Session with {Peer}: replicating {Opened} feed(s), {Dormant} left unopened (same length on both sides)")]
     public static partial void Replicating(ILogger logger, string peer, int opened, int dormant);
 
-    [LoggerMessage(EventId = 4107, Level = LogLevel.Error, Message = "Multifeed session with {Peer} failed")]
+    [LoggerMessage(EventId = 6207, Level = LogLevel.Error, Message = "Multifeed session with {Peer} failed")]
     public static partial void SessionFailed(ILogger logger, string peer, Exception error);
 
-    [LoggerMessage(EventId = 4108, Level = LogLevel.Warning, Message = "Creating remote feed(s) in cabal {Cabal} failed")]
+    [LoggerMessage(EventId = 6208, Level = LogLevel.Warning, Message = "Creating remote feed(s) in cabal {Cabal} failed")]
     public static partial void CreateFailed(ILogger logger, string cabal, Exception error);
 
-    [LoggerMessage(EventId = 4109, Level = LogLevel.Debug, Message = "Remote {Peer} announced peer id {PeerId}")]
+    [LoggerMessage(EventId = 6209, Level = LogLevel.Debug, Message = "Remote {Peer} announced peer id {PeerId}")]
     public static partial void PeerId(ILogger logger, string peer, string peerId);
 }

@@ -27,8 +27,11 @@ public sealed record MultifeedOptions
     /// </summary>
     public int MaxKeysOfferedPerSession { get; init; } = 200_000;
 
-    /// <summary>Name of the local writer feed, as cabal-core's <c>kcore.writer('local')</c>. Default "local".</summary>
-    public string LocalWriterName { get; init; } = "local";
+    /// <summary>The local writer's name in cabal-core: <c>kcore.writer('local')</c>.</summary>
+    public const string DefaultLocalWriterName = "local";
+
+    /// <summary>Name of the local writer feed. Default <see cref="DefaultLocalWriterName"/>.</summary>
+    public string LocalWriterName { get; init; } = DefaultLocalWriterName;
 
     /// <summary>
     /// When both peers are this implementation, exchange feed lengths (extension
@@ -46,5 +49,6 @@ public sealed record MultifeedOptions
     /// <summary>Hypercore replication settings for the feeds; null: the replicator's own.</summary>
     public ReplicationOptions? Replication { get; init; }
 
+    /// <summary>Where the set and its sessions log, their replication included. Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -40,8 +40,8 @@ public sealed partial class MultifeedSession : IAsyncDisposable
     {
         _set = set;
         Connection = connection;
-        _logger = set.Options.LoggerFactory.CreateLogger("Cabal.Multifeed.Sets.MultifeedSession");
-        Replication = new ReplicationSession(set.Replicator, connection, set.Options.Replication, acceptRemoteFeeds: false, set.Options.LoggerFactory);
+        _logger = set.Options.LoggerFactory.CreateLogger<MultifeedSession>();
+        Replication = new ReplicationSession(set.Replicator, connection, (set.Options.Replication ?? set.Replicator.Options) with { LoggerFactory = set.Options.LoggerFactory }, acceptRemoteFeeds: false);
     }
 
     public MultifeedSet Set => _set;
@@ -60,7 +60,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
     /// <summary>Why this side ended the session, if it did (a protocol violation by the remote).</summary>
     public string? EndReason => Volatile.Read(ref _endReason);
 
-    private string PeerLabel => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k)[..16] : "(handshaking)";
+    private string PeerLabel => Connection.RemoteStaticKey is { } k ? Convert.ToHexStringLower(k.Span)[..16] : "(handshaking)";
 
     /// <summary>Registers extensions and opens the root channel, before the connection starts (mux.js order).</summary>
     internal void Begin()

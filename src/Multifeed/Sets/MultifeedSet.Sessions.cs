@@ -5,6 +5,7 @@ namespace Cabal.Multifeed.Sets;
 public sealed partial class MultifeedSet
 {
     private readonly List<MultifeedSession> _sessions = [];
+    private readonly Lock _sessionsLock = new();
     private MultifeedSession[] _sessionSnapshot = [];
 
     /// <summary>The sessions currently running (one per connection).</summary>
@@ -22,7 +23,7 @@ public sealed partial class MultifeedSet
         ArgumentNullException.ThrowIfNull(connection);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var session = new MultifeedSession(this, connection);
-        lock (_sessions)
+        lock (_sessionsLock)
         {
             _sessions.Add(session);
             Volatile.Write(ref _sessionSnapshot, [.. _sessions]);
@@ -34,7 +35,7 @@ public sealed partial class MultifeedSet
 
     internal void Remove(MultifeedSession session)
     {
-        lock (_sessions)
+        lock (_sessionsLock)
         {
             if (_sessions.Remove(session)) Volatile.Write(ref _sessionSnapshot, [.. _sessions]);
         }

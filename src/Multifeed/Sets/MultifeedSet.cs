@@ -33,7 +33,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         CabalKeyHex = Convert.ToHexStringLower(cabalKey);
         DiscoveryKey = HypercoreCrypto.DiscoveryKey(cabalKey);
         Options = options;
-        _logger = options.LoggerFactory.CreateLogger("Cabal.Multifeed.Sets.MultifeedSet");
+        _logger = options.LoggerFactory.CreateLogger<MultifeedSet>();
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ public sealed partial class FeedStore : IAsyncDisposable
     {
         Path = path;
         Options = options;
-        _logger = options.LoggerFactory.CreateLogger("Cabal.Multifeed.FeedStore");
+        _logger = options.LoggerFactory.CreateLogger<FeedStore>();
         var sw = Stopwatch.StartNew();
         LmdbNative.EnsureResolver();
         Directory.CreateDirectory(path);

@@ -18,5 +18,6 @@ public sealed record FeedStoreOptions
     /// </summary>
     public bool Durable { get; init; } = true;
 
+    /// <summary>Where the store logs (category <see cref="FeedStore"/>). Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -4,15 +4,15 @@ namespace Cabal.Multifeed.Storage;
 
 internal static partial class StorageLog
 {
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Opened feed store {Path}: {Count} feeds in {Elapsed} ms")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Opened feed store {Path}: {Count} feeds in {Elapsed} ms")]
     public static partial void Opened(ILogger logger, string path, int count, double elapsed);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Skipping feed #{Feed}: its header is unreadable ({Reason}); its records are kept untouched")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Skipping feed #{Feed}: its header is unreadable ({Reason}); its records are kept untouched")]
     public static partial void CorruptHeader(ILogger logger, uint feed, string reason);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "A write to the feed store failed")]
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "A write to the feed store failed")]
     public static partial void WriteFailed(ILogger logger, Exception error);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "An append handler threw")]
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "An append handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception error);
 }

@@ -35,7 +35,7 @@ public static unsafe class Blake2b
 /// </summary>
 public unsafe ref struct Blake2bHasher
 {
-    private const int StateBytes = 384;
+    internal const int StateBytes = 384; // crypto_generichash_statebytes(), checked in SodiumSizes.cs
     private fixed byte _buffer[StateBytes + 64];
     private readonly int _outLen;
 

@@ -17,6 +17,7 @@ internal static unsafe partial class Sodium
     {
         if (sodium_init() < 0)
             throw new InvalidOperationException("libsodium failed to initialise.");
+        VerifySizes(); // SodiumSizes.cs
     }
 
     /// <summary>Forces the static constructor (sodium_init) to run.</summary>
@@ -27,7 +28,7 @@ internal static unsafe partial class Sodium
     [LibraryImport(Lib)]
     internal static partial int crypto_generichash(byte* output, nuint outlen, byte* input, ulong inlen, byte* key, nuint keylen);
 
-    [LibraryImport(Lib)] internal static partial nuint crypto_generichash_statebytes();
+    [LibraryImport(Lib)] internal static partial nuint crypto_generichash_statebytes(); // see SodiumSizes.cs
     [LibraryImport(Lib)] internal static partial int crypto_generichash_init(byte* state, byte* key, nuint keylen, nuint outlen);
     [LibraryImport(Lib)] internal static partial int crypto_generichash_update(byte* state, byte* input, ulong inlen);
     [LibraryImport(Lib)] internal static partial int crypto_generichash_final(byte* state, byte* output, nuint outlen);

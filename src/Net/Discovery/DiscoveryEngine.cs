@@ -14,7 +14,7 @@ namespace Cabal.Net.Discovery;
 
 public sealed class DiscoveryEngine
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly byte[] _peerId;
     private readonly LanDiscoveryOptions _options;
     private readonly Func<byte[], bool> _isConnected;

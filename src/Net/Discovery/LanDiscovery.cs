@@ -7,7 +7,6 @@ using Cabal.Net.Crypto;
 using Cabal.Net.Internal;
 using Cabal.Net.Transport;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Discovery;
 
@@ -35,7 +34,7 @@ public sealed class LanDiscovery : IAsyncDisposable
         Engine = new DiscoveryEngine(peerId, _options, isConnected, time);
         var opts = _options;
         _transportFactory = transport ?? (() => new UdpMulticastTransport(opts));
-        _log = _options.Logger ?? NullLogger.Instance;
+        _log = _options.LoggerFactory.CreateLogger<LanDiscovery>();
     }
 
     /// <summary>

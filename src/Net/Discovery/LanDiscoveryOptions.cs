@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Discovery;
 
@@ -55,7 +56,8 @@ public sealed record LanDiscoveryOptions
     /// <summary>How often the send loop checks for due packets. Default 250 ms.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    public ILogger? Logger { get; init; }
+    /// <summary>Where discovery logs (category <see cref="LanDiscovery"/>). Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

@@ -22,16 +22,16 @@ internal static partial class ConnectionLog
     public static partial void HandlerFailed(ILogger logger, Exception error);
 
     [LoggerMessage(2001, LogLevel.Debug, "Channel {LocalId} opened locally for {DiscoveryKey}")]
-    public static partial void ChannelOpened(ILogger logger, ulong localId, string discoveryKey);
+    public static partial void ChannelOpened(ILogger logger, ulong localId, Key32 discoveryKey);
 
     [LoggerMessage(2002, LogLevel.Debug, "Remote opened {DiscoveryKey} on its channel {RemoteId}, not open here")]
-    public static partial void RemoteOpenedUnknown(ILogger logger, string discoveryKey, ulong remoteId);
+    public static partial void RemoteOpenedUnknown(ILogger logger, Key32 discoveryKey, ulong remoteId);
 
     [LoggerMessage(2003, LogLevel.Debug, "Channel {LocalId} is open both ways (remote channel {RemoteId})")]
     public static partial void ChannelDuplex(ILogger logger, ulong localId, ulong remoteId);
 
     [LoggerMessage(2004, LogLevel.Warning, "Closing channel {LocalId} ({DiscoveryKey}): invalid remote capability")]
-    public static partial void CapabilityMismatch(ILogger logger, ulong localId, string discoveryKey);
+    public static partial void CapabilityMismatch(ILogger logger, ulong localId, Key32 discoveryKey);
 
     [LoggerMessage(2005, LogLevel.Warning, "Closing channel {LocalId}: invalid message from the remote")]
     public static partial void InvalidMessage(ILogger logger, ulong localId, Exception error);
@@ -46,10 +46,13 @@ internal static partial class ConnectionLog
     public static partial void MessageDropped(ILogger logger, Protocol.MessageType type, ulong remoteId);
 
     [LoggerMessage(2009, LogLevel.Debug, "Rejected {DiscoveryKey}: the remote's earlier Open has an invalid capability")]
-    public static partial void RejectedOpen(ILogger logger, string discoveryKey);
+    public static partial void RejectedOpen(ILogger logger, Key32 discoveryKey);
 
     [LoggerMessage(2010, LogLevel.Warning, "Closing channel {LocalId}: its handler threw")]
     public static partial void ChannelHandlerFailed(ILogger logger, ulong localId, Exception error);
+
+    [LoggerMessage(2011, LogLevel.Debug, "Ignoring an Open on remote channel {RemoteId}: its discovery key is {Length} bytes, not 32")]
+    public static partial void OpenIgnored(ILogger logger, ulong remoteId, int length);
 
     [LoggerMessage(3001, LogLevel.Trace, "Dropped extension message {Id} on channel {RemoteId}: no matching local extension")]
     public static partial void ExtensionDropped(ILogger logger, ulong id, ulong remoteId);

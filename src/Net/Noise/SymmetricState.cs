@@ -11,6 +11,7 @@ internal sealed unsafe class SymmetricState : IDisposable
     public const int HashLength = 64;
     public const int KeyLength = 32;
     public const int TagLength = 16;
+    public const int NonceLength = 12; // ChaCha20-Poly1305 IETF: 4 zero bytes, then the 64-bit counter
 
     private readonly byte[] _ck = new byte[HashLength];
     private readonly byte[] _h = new byte[HashLength];
@@ -59,7 +60,7 @@ internal sealed unsafe class SymmetricState : IDisposable
         }
         else
         {
-            Span<byte> nonce = stackalloc byte[12];
+            Span<byte> nonce = stackalloc byte[NonceLength];
             Nonce(nonce);
             ulong clen;
             fixed (byte* c = output) fixed (byte* m = plaintext) fixed (byte* ad = _h) fixed (byte* np = nonce) fixed (byte* k = _k)
@@ -85,7 +86,7 @@ internal sealed unsafe class SymmetricState : IDisposable
         else
         {
             if (ciphertext.Length < TagLength) throw new NoiseHandshakeException("Noise ciphertext is shorter than its tag.");
-            Span<byte> nonce = stackalloc byte[12];
+            Span<byte> nonce = stackalloc byte[NonceLength];
             Nonce(nonce);
             ulong mlen;
             fixed (byte* m = output) fixed (byte* c = ciphertext) fixed (byte* ad = _h) fixed (byte* np = nonce) fixed (byte* k = _k)

@@ -1,11 +1,12 @@
 // Unsigned LEB128 varints (the protobuf varint): 7 data bits per byte, least significant group first,
-// high bit set on every byte but the last. Used for frame lengths, frame headers, handshake message
-// lengths and extension ids (spec/hypercore.md §7.1). A ulong needs at most 10 bytes.
+// high bit set on every byte but the last. The one implementation in the repo: frame lengths, frame
+// headers, handshake message lengths and extension ids (spec/hypercore.md §7.1), hypercore's RLE
+// bitfields and the multifeed length-sync message use it. A ulong needs at most 10 bytes.
 using System.Buffers;
 
 namespace Cabal.Net.Protocol;
 
-internal static class Varint
+public static class Varint
 {
     public const int MaxLength = 10;
 

@@ -18,8 +18,8 @@ public sealed partial class ConnectionManager
     /// <summary>After the handshake: keep the connection, replace the existing one, or close it.</summary>
     private void Register(PeerConnection peer)
     {
-        var remote = peer.RemoteStaticKey!;
-        var hash = peer.Connection.HandshakeHash!;
+        var remote = peer.RemoteStaticKey!.Value.Span;
+        var hash = peer.Connection.HandshakeHash!.Value.Span;
         var key = Convert.ToHexStringLower(remote);
         PeerConnection? loser = null, kept = null;
         var loserReason = PeerCloseReason.Duplicate;
@@ -33,7 +33,7 @@ public sealed partial class ConnectionManager
                 loser = peer;
                 loserReason = PeerCloseReason.Shutdown;
             }
-            else if (remote.AsSpan().SequenceEqual(LocalStaticKey))
+            else if (remote.SequenceEqual(LocalStaticKey))
             {
                 loser = peer;
                 loserReason = PeerCloseReason.Self;
@@ -46,7 +46,7 @@ public sealed partial class ConnectionManager
             {
                 var replace = DuplicateConnectionRule.PreferCandidate(
                     LocalStaticKey, remote,
-                    existing.IsInitiator, existing.Connection.HandshakeHash!,
+                    existing.IsInitiator, existing.Connection.HandshakeHash!.Value.Span,
                     peer.IsInitiator, hash);
                 if (replace)
                 {

@@ -28,8 +28,8 @@ public sealed partial class ConnectionManager
 
     private async Task HandleInboundAsync(PeerConnection peer, CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.HandshakeTimeout);
+        using var deadline = new CancellationTokenSource(_options.HandshakeTimeout, _options.TimeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         await RunHandshakeAsync(peer, timeout.Token, ct).ConfigureAwait(false);
     }
 

@@ -75,7 +75,7 @@ public sealed partial class ConnectionManager
 
     private ResiliencePipeline BuildRetryPipeline()
     {
-        var builder = new ResiliencePipelineBuilder();
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _options.TimeProvider };
         // Polly wants at least one retry; a single attempt needs no retry strategy at all.
         if (_options.MaxAttempts > 1)
         {
@@ -122,7 +122,7 @@ public sealed partial class ConnectionManager
                     ReportDialFailure(entry.Address, e, nextDelay: null);
                     TransportLog.GaveUp(_log, entry.Address, GetAttemptCount(entry.Address));
                     if (!entry.Persistent || _options.RetryCooldown == Timeout.InfiniteTimeSpan) break;
-                    await Task.Delay(_options.RetryCooldown, ct).ConfigureAwait(false);
+                    await Task.Delay(_options.RetryCooldown, _options.TimeProvider, ct).ConfigureAwait(false);
                     continue;
                 }
 
@@ -134,7 +134,7 @@ public sealed partial class ConnectionManager
                     break;
                 }
                 // A peer that accepts and drops at once must not turn this into a tight loop.
-                await Task.Delay(_options.ReconnectDelay, ct).ConfigureAwait(false);
+                await Task.Delay(_options.ReconnectDelay, _options.TimeProvider, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -172,8 +172,8 @@ public sealed partial class ConnectionManager
         var attempt = _attempts.AddOrUpdate(entry.Address, 1, static (_, n) => n + 1);
         TransportLog.Dialling(_log, entry.Address, attempt);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.DialTimeout);
+        using var deadline = new CancellationTokenSource(_options.DialTimeout, _options.TimeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         PeerConnection peer;
         try
         {

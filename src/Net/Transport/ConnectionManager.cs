@@ -13,13 +13,12 @@ using System.Collections.Concurrent;
 using System.Net;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Transport;
 
 public sealed partial class ConnectionManager : IAsyncDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly ConnectionManagerOptions _options;
     private readonly ProtocolConnectionOptions _connectionOptions;
     private readonly Action<PeerConnection> _onConnection;
@@ -49,10 +48,15 @@ public sealed partial class ConnectionManager : IAsyncDisposable
         _options = options ?? new ConnectionManagerOptions();
         _options.Validate();
         _onConnection = onConnection;
-        _log = _options.Logger ?? NullLogger.Instance;
+        _log = _options.LoggerFactory.CreateLogger<ConnectionManager>();
         var keyPair = _options.StaticKeyPair ?? NoiseKeyPair.Generate();
         var template = _options.ConnectionOptions ?? new ProtocolConnectionOptions();
-        _connectionOptions = template with { StaticKeyPair = keyPair, Logger = template.Logger ?? _options.Logger };
+        _connectionOptions = template with
+        {
+            StaticKeyPair = keyPair,
+            LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, _options.LoggerFactory),
+            TimeProvider = ProtocolConnectionOptions.TimeProviderOr(template, _options.TimeProvider),
+        };
         LocalStaticKey = keyPair.PublicKey;
         _retry = BuildRetryPipeline();
     }
@@ -145,6 +149,7 @@ public sealed partial class ConnectionManager : IAsyncDisposable
 
         try
         {
+            // A bound on how long disposal holds up the caller: wall time, whatever clock the options use.
             await Task.WhenAll(closing).WaitAsync(_options.ShutdownTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -244,6 +249,11 @@ public sealed partial class ConnectionManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Dials waiting for a free connection slot right now (tests watch it instead of sleeping).</summary>
+    internal int DialsWaitingForSlot => Volatile.Read(ref _waitingForSlot);
+
+    private int _waitingForSlot;
+
     private async Task WaitForSlotAsync(CancellationToken ct)
     {
         while (true)
@@ -259,7 +269,9 @@ public sealed partial class ConnectionManager : IAsyncDisposable
                 _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 freed = _slotFreed.Task;
             }
-            await freed.WaitAsync(ct).ConfigureAwait(false);
+            Interlocked.Increment(ref _waitingForSlot);
+            try { await freed.WaitAsync(ct).ConfigureAwait(false); }
+            finally { Interlocked.Decrement(ref _waitingForSlot); }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Transport;
 
@@ -75,11 +76,18 @@ public sealed record ConnectionManagerOptions
 
     /// <summary>
     /// Template for every connection (keep-alive, timeouts...). Its StaticKeyPair is replaced by
-    /// <see cref="StaticKeyPair"/>; a null Logger by <see cref="Logger"/>.
+    /// <see cref="StaticKeyPair"/>; a template without a logger factory gets <see cref="LoggerFactory"/>.
     /// </summary>
     public ProtocolConnectionOptions? ConnectionOptions { get; init; }
 
-    public ILogger? Logger { get; init; }
+    /// <summary>
+    /// The clock of retry delays, dial and handshake timeouts, reconnect delays and cool-downs, and of
+    /// connections whose template keeps the system clock. Default the system clock.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the manager, and connections whose template sets none, logs (category <see cref="ConnectionManager"/>). Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

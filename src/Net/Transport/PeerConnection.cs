@@ -29,7 +29,7 @@ public sealed class PeerConnection
     public PeerAddress? Address { get; }
 
     /// <summary>The remote's Noise static key (its transport identity), once the handshake is done.</summary>
-    public byte[]? RemoteStaticKey => Connection.RemoteStaticKey;
+    public ReadOnlyMemory<byte>? RemoteStaticKey => Connection.RemoteStaticKey;
 
     /// <summary>Why the manager closed or lost this connection; <see cref="PeerCloseReason.None"/> while open.</summary>
     public PeerCloseReason CloseReason => (PeerCloseReason)Volatile.Read(ref _closeReason);
@@ -45,7 +45,7 @@ public sealed class PeerConnection
     internal Task Monitor { get; set; } = Task.CompletedTask;
 
     public override string ToString()
-        => $"{(IsInitiator ? "to" : "from")} {RemoteEndPoint}" + (RemoteStaticKey is { } k ? $" ({Convert.ToHexStringLower(k)[..8]})" : "");
+        => $"{(IsInitiator ? "to" : "from")} {RemoteEndPoint}" + (RemoteStaticKey is { } k ? $" ({Convert.ToHexStringLower(k.Span)[..8]})" : "");
 }
 
 /// <summary>Why a managed connection ended.</summary>

@@ -10,7 +10,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Transport;
 
@@ -18,13 +17,13 @@ public sealed class SharedPeerListener : IAsyncDisposable
 {
     private const int Waiting = 0, Routed = 1, Dropped = 2;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly SharedPeerListenerOptions _options;
     private readonly ProtocolConnectionOptions _connectionOptions;
     private readonly ILogger _log;
     private readonly TcpPeerListener _listener;
     private readonly CancellationTokenSource _cts = new();
-    private readonly ConcurrentDictionary<string, ConnectionManager> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Key32, ConnectionManager> _routes = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly ConcurrentDictionary<PeerConnection, byte> _pending = new();
     private int _pendingCount;
@@ -35,9 +34,9 @@ public sealed class SharedPeerListener : IAsyncDisposable
     {
         _options = options;
         _listener = listener;
-        _log = options.Logger ?? NullLogger.Instance;
+        _log = options.LoggerFactory.CreateLogger<SharedPeerListener>();
         var template = options.ConnectionOptions ?? new ProtocolConnectionOptions();
-        _connectionOptions = template with { StaticKeyPair = options.StaticKeyPair, Logger = template.Logger ?? options.Logger };
+        _connectionOptions = template with { StaticKeyPair = options.StaticKeyPair, LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, options.LoggerFactory) };
     }
 
     /// <summary>Binds the port and starts accepting. Connections wait for a route to be added for their first Open.</summary>
@@ -69,12 +68,12 @@ public sealed class SharedPeerListener : IAsyncDisposable
     {
         if (!StaticPublicKey.AsSpan().SequenceEqual(manager.LocalStaticKey))
             throw new ArgumentException("A manager routed to a shared listener must use the listener's static key pair.");
-        var hex = Convert.ToHexStringLower(HypercoreCrypto.DiscoveryKey(routeKey));
-        if (!_routes.TryAdd(hex, manager)) throw new InvalidOperationException($"Another manager already takes connections for discovery key {hex}.");
+        var key = new Key32(HypercoreCrypto.DiscoveryKey(routeKey));
+        if (!_routes.TryAdd(key, manager)) throw new InvalidOperationException($"Another manager already takes connections for discovery key {key}.");
     }
 
     internal void RemoveRoute(ReadOnlySpan<byte> routeKey, ConnectionManager manager)
-        => _routes.TryRemove(new KeyValuePair<string, ConnectionManager>(Convert.ToHexStringLower(HypercoreCrypto.DiscoveryKey(routeKey)), manager));
+        => _routes.TryRemove(new KeyValuePair<Key32, ConnectionManager>(new Key32(HypercoreCrypto.DiscoveryKey(routeKey)), manager));
 
     private async Task AcceptLoopAsync(CancellationToken ct)
     {
@@ -107,14 +106,14 @@ public sealed class SharedPeerListener : IAsyncDisposable
             connection.DiscoveryKey -= OnFirstOpen;
             if (Interlocked.CompareExchange(ref state, Routed, Waiting) != Waiting) return;
             routed.TrySetResult();
-            var hex = Convert.ToHexStringLower(e.DiscoveryKey);
-            if (_routes.TryGetValue(hex, out var manager))
+            var key = e.DiscoveryKey.Length == Key32.Size ? new Key32(e.DiscoveryKey) : default;
+            if (_routes.TryGetValue(key, out var manager))
             {
                 if (!manager.AdoptRouted(peer)) connection.Abort(); // at capacity or shutting down: it logged why
                 return;
             }
             Interlocked.Increment(ref _unrouted);
-            TransportLog.Unrouted(_log, peer.RemoteEndPoint, hex);
+            TransportLog.Unrouted(_log, peer.RemoteEndPoint, key);
             connection.RejectChannel(e.DiscoveryKey);
             Track(connection.DisposeAsync().AsTask()); // flushes the Close, so the remote learns why
         }

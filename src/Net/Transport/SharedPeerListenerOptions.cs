@@ -1,6 +1,7 @@
 using System.Net;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Transport;
 
@@ -36,7 +37,8 @@ public sealed record SharedPeerListenerOptions
     /// <summary>Template for every accepted connection; its StaticKeyPair is replaced by <see cref="StaticKeyPair"/>.</summary>
     public ProtocolConnectionOptions? ConnectionOptions { get; init; }
 
-    public ILogger? Logger { get; init; }
+    /// <summary>Where the listener, and connections whose template sets none, logs (category <see cref="SharedPeerListener"/>). Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

@@ -47,7 +47,7 @@ internal static partial class TransportLog
     public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(4014, LogLevel.Information, "Closed a connection from {EndPoint}: its first Open, for discovery key {DiscoveryKey}, is for nothing this listener serves")]
-    public static partial void Unrouted(ILogger logger, IPEndPoint endPoint, string discoveryKey);
+    public static partial void Unrouted(ILogger logger, IPEndPoint endPoint, Key32 discoveryKey);
 
     [LoggerMessage(4015, LogLevel.Debug, "Closed a connection from {EndPoint}: no Open within {Timeout} (handshake done: {HandshakeDone})")]
     public static partial void RouteTimedOut(ILogger logger, IPEndPoint endPoint, TimeSpan timeout, bool handshakeDone);

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Cabal.Chat;
+using Cabal.Chat.Keys;
+using Cabal.Chat.Messages;
 using Cabal.Interop.Tests.Js;
 using Cabal.Net.Crypto;
 using Cabal.Tests;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Chat.Keys;
 using Cabal.Interop.Tests.Js;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Sets;

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Cabal.Chat;
+using Cabal.Chat.Keys;
+using Cabal.Chat.Messages;
 using Cabal.Interop.Tests.Js;
 using Cabal.Net.Crypto;
 using Cabal.Tests;

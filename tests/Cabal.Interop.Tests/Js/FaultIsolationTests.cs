@@ -59,7 +59,7 @@ public sealed class FaultIsolationTests
         await Loopback.Eventually(() => goodCopy.Contiguous == 200, "the good feed to finish");
         await Loopback.Eventually(() => badPeer.IsClosed, "the bad feed's channel to close");
         Assert.Equal(0UL, badCopy.DownloadedCount());
-        Assert.True(rb.Hub(badCopy).IsBarred(Convert.ToHexStringLower(ca.LocalStaticKey)));
+        Assert.True(rb.Hub(badCopy).IsBarred(Convert.ToHexStringLower(ca.LocalStaticKey.Span)));
         Assert.False(ca.IsEnded);
         Assert.False(cb.IsEnded);
         Assert.True(goodCopy.Audit().Ok);

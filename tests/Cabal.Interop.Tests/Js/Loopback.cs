@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Cabal.Net;
+using Cabal.Tests;
 
 namespace Cabal.Interop.Tests.Js;
 
@@ -38,13 +39,5 @@ public static class Loopback
         return new ProtocolConnection(socket.GetStream(), isInitiator: false, options);
     }
 
-    public static async Task Eventually(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? Timeout);
-        while (!condition())
-        {
-            try { await Task.Delay(20, cts.Token); }
-            catch (OperationCanceledException) { throw new TimeoutException("Timed out waiting for " + what); }
-        }
-    }
+    public static Task Eventually(Func<bool> condition, string what, TimeSpan? timeout = null) => Poll.UntilAsync(condition, what, timeout ?? Timeout);
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Chat.Keys;
+using Cabal.Chat.Messages;
 using Cabal.Interop.Tests.Chat;
 using Cabal.Interop.Tests.Js;
 using Cabal.Multifeed.Legacy;

@@ -76,4 +76,17 @@ public sealed class PerfScenarioTests
         Assert.True(r.GetProperty("blocksPerSecond").GetProperty("median").GetDouble() > 0);
         Assert.True(r.GetProperty("jsReadyMs").GetProperty("median").GetDouble() > 0);
     }
+
+    [Fact]
+    public async Task UdxRunsAtATinySize()
+    {
+        var report = await RunAsync("udx-latest.json", "udx", "--bytes", "262144", "--runs", "1", "--timeout", "60", "--ready-to-run", "false");
+        var summary = report.GetProperty("summary").EnumerateArray().ToList();
+        Assert.Equal(8, summary.Count); // four pairings, lossless and lossy
+        foreach (var s in summary)
+        {
+            Assert.True(s.GetProperty("Error").ValueKind == JsonValueKind.Null, s.GetProperty("Direction").GetString() + ": " + s.GetProperty("Error"));
+            Assert.True(s.GetProperty("Mbps").GetDouble() > 0);
+        }
+    }
 }

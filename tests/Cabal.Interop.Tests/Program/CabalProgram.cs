@@ -16,7 +16,7 @@ public static class CabalProgram
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
         foreach (var f in new[] { dll, Path.ChangeExtension(dll, ".runtimeconfig.json"), Path.ChangeExtension(dll, ".deps.json") })
-            if (!File.Exists(f)) throw new InvalidOperationException($"{f} is missing: the test project must reference src/Chat/Cabal.Chat.csproj.");
+            if (!File.Exists(f)) throw new InvalidOperationException($"{f} is missing: the test project must reference src/Chat/Cabal.Cli/Cabal.Cli.csproj.");
         return dll;
     });
 

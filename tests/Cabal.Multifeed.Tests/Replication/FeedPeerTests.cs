@@ -9,15 +9,7 @@ namespace Cabal.Multifeed.Tests.Replication;
 // The replication state machine over in-memory channels, against real LMDB stores.
 public sealed class FeedPeerTests : TwoStoreFixture
 {
-    private static async Task Eventually(Func<bool> condition, string what, int seconds = 15)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (!condition())
-        {
-            try { await Task.Delay(10, cts.Token); }
-            catch (OperationCanceledException) { Assert.Fail("timed out waiting for " + what); }
-        }
-    }
+    private static Task Eventually(Func<bool> condition, string what, int seconds = 15) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(seconds));
 
     private static async Task<Feed> Writer(FeedStore store, int blocks)
     {

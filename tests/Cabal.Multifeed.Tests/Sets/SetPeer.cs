@@ -75,13 +75,5 @@ internal sealed class SetPeer : IAsyncDisposable
         return true;
     }
 
-    public static async Task Eventually(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? Timeout);
-        while (!condition())
-        {
-            try { await Task.Delay(10, cts.Token); }
-            catch (OperationCanceledException) { throw new TimeoutException("Timed out waiting for " + what); }
-        }
-    }
+    public static Task Eventually(Func<bool> condition, string what, TimeSpan? timeout = null) => Poll.UntilAsync(condition, what, timeout ?? Timeout);
 }

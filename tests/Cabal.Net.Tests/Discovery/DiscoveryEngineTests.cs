@@ -1,6 +1,7 @@
 using System.Net;
 using Cabal.Net.Discovery;
 using Cabal.Net.Tests.Transport;
+using Cabal.Tests;
 
 namespace Cabal.Net.Tests.Discovery;
 

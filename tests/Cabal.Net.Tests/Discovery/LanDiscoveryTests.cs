@@ -1,55 +1,31 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Cabal.Net.Crypto;
 using Cabal.Net.Discovery;
 using Cabal.Net.Transport;
-using Cabal.Net.Tests.Transport;
-using static Cabal.Net.Tests.Transport.TransportTestKit;
+using Cabal.Tests;
+using static Cabal.Net.Tests.TestKit;
 
 namespace Cabal.Net.Tests.Discovery;
 
-// Two layers: an in-memory hub (the discovery logic with its loops, no sockets), and the real multicast
-// socket confined to this host: group joined and sent on 127.0.0.1, TTL 0, loopback on. Nothing is
-// sent to any unicast address other than 127.0.0.1.
+// The discovery logic with its loops over an in-memory hub: no sockets. The real multicast socket
+// (on 127.0.0.1 only) is tested in Cabal.Interop.Tests (LanDiscoveryLoopbackTests).
 public sealed class LanDiscoveryTests
 {
-    private static readonly byte[] CabalKey = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 1)).ToArray();
-
-    private static LanDiscoveryOptions Fast(int port = 49252) => new()
-    {
-        Port = port,
-        InterfaceAddress = IPAddress.Loopback,
-        TimeToLive = 0,
-        MulticastLoopback = true,
-        AnnounceInterval = TimeSpan.FromMilliseconds(200),
-        MinAnnounceInterval = TimeSpan.FromMilliseconds(50),
-        DialGrace = TimeSpan.FromMilliseconds(600),
-        RedialInterval = TimeSpan.FromSeconds(5),
-        TickInterval = TimeSpan.FromMilliseconds(20),
-    };
-
-    private static int FreeUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
-
     [Fact]
     public async Task TwoInstancesFindEachOtherThroughAFakeTransport()
     {
         var hub = new MemoryDiscoveryHub();
         var (small, large) = OrderedKeys();
         var log = new TestLogger();
-        await using var a = new LanDiscovery(small.PublicKey, Fast() with { Logger = log }, null, () => hub.Join(IPAddress.Parse("127.0.0.1")), null);
-        await using var b = new LanDiscovery(large.PublicKey, Fast(), null, () => hub.Join(IPAddress.Parse("127.0.0.2")), null);
+        await using var a = new LanDiscovery(small.PublicKey, FastLan() with { LoggerFactory = log }, null, () => hub.Join(IPAddress.Parse("127.0.0.1")), null);
+        await using var b = new LanDiscovery(large.PublicKey, FastLan(), null, () => hub.Join(IPAddress.Parse("127.0.0.2")), null);
         var foundByA = new ConcurrentQueue<DiscoveredPeer>();
         var foundByB = new ConcurrentQueue<DiscoveredPeer>();
         a.PeerDiscovered += foundByA.Enqueue;
         b.PeerDiscovered += foundByB.Enqueue;
-        a.JoinCabal(CabalKey, 1111);
-        b.JoinCabal(CabalKey, 2222);
+        a.JoinCabal(LanCabalKey, 1111);
+        b.JoinCabal(LanCabalKey, 2222);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         a.Start();
         b.Start();
@@ -63,105 +39,23 @@ public sealed class LanDiscoveryTests
             hub.Inject(junk, IPAddress.Parse("127.0.0.3"));
         }
 
-        Assert.True(await EventuallyAsync(() => !foundByA.IsEmpty), log.ToString());
+        Assert.True(await Poll.UntilAsync(() => !foundByA.IsEmpty), log.ToString());
         var peer = foundByA.First();
         Assert.Equal(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 2222), peer.EndPoint);
         Assert.Equal(large.PublicKey, peer.PeerId);
-        Assert.Equal(HypercoreCrypto.DiscoveryKey(CabalKey), peer.Topic);
+        Assert.Equal(HypercoreCrypto.DiscoveryKey(LanCabalKey), peer.Topic);
         Assert.Contains(log.Entries, e => e.Id.Id == 5002);
 
         // The larger id holds back during the grace period (nobody reports a connection here, so it dials after it).
         if (clock.Elapsed < TimeSpan.FromMilliseconds(400)) Assert.True(foundByB.IsEmpty);
-        Assert.True(await EventuallyAsync(() => !foundByB.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !foundByB.IsEmpty));
         Assert.Equal(new IPEndPoint(IPAddress.Parse("127.0.0.1"), 1111), foundByB.First().EndPoint);
 
         // Only discovery keys on the wire, never the cabal key.
         byte[][] sent;
         lock (hub.Sent) sent = [.. hub.Sent];
         Assert.NotEmpty(sent);
-        Assert.All(sent, d => Assert.Equal(-1, d.AsSpan().IndexOf(CabalKey)));
-        Assert.All(sent, d => Assert.NotEqual(-1, d.AsSpan().IndexOf(HypercoreCrypto.DiscoveryKey(CabalKey))));
-    }
-
-    [Fact]
-    public async Task TwoInstancesFindEachOtherOverLoopbackMulticast()
-    {
-        var port = FreeUdpPort();
-        var (small, large) = OrderedKeys();
-        using var sniffer = JoinGroup(port);
-        await using var a = new LanDiscovery(small.PublicKey, Fast(port));
-        await using var b = new LanDiscovery(large.PublicKey, Fast(port));
-        var foundByA = new ConcurrentQueue<DiscoveredPeer>();
-        a.PeerDiscovered += foundByA.Enqueue;
-        a.JoinCabal(CabalKey, 1111);
-        b.JoinCabal(CabalKey, 2222);
-        a.Start();
-        b.Start();
-
-        Assert.True(await EventuallyAsync(() => !foundByA.IsEmpty));
-        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 2222), foundByA.First().EndPoint);
-
-        // What went on the wire: valid packets carrying the discovery key, not the cabal key.
-        var buffer = new byte[2048];
-        using var cts = new CancellationTokenSource(TestKit.Timeout);
-        var r = await sniffer.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cts.Token);
-        var datagram = buffer.AsSpan(0, r.ReceivedBytes);
-        Assert.True(DiscoveryCodec.TryDecode(datagram, out var packet));
-        Assert.Equal(HypercoreCrypto.DiscoveryKey(CabalKey), Assert.Single(packet!.Topics));
-        Assert.Equal(-1, datagram.IndexOf(CabalKey));
-        Assert.Equal(IPAddress.Loopback, ((IPEndPoint)r.RemoteEndPoint).Address);
-    }
-
-    [Fact]
-    public async Task DiscoveryConnectsTwoManagersExactlyOnce()
-    {
-        var port = FreeUdpPort();
-        var log = new TestLogger();
-        await using var ma = new ConnectionManager(FastOptions(log), _ => { });
-        await using var mb = new ConnectionManager(FastOptions(log), _ => { });
-        ma.Start();
-        mb.Start();
-        await using var da = LanDiscovery.ForManager(ma, Fast(port));
-        await using var db = LanDiscovery.ForManager(mb, Fast(port));
-        da.JoinCabal(CabalKey, ma.ListenPort);
-        db.JoinCabal(CabalKey, mb.ListenPort);
-        da.Start();
-        db.Start();
-
-        Assert.True(await EventuallyAsync(() => ma.ConnectionCount == 1 && mb.ConnectionCount == 1), log.ToString());
-        // Past the grace period the connection is still the only one, and it was dialled by the smaller key.
-        await Task.Delay(800);
-        Assert.Equal(1, ma.ConnectionCount);
-        Assert.Equal(1, mb.ConnectionCount);
-        var (dialler, other) = ma.LocalStaticKey.AsSpan().SequenceCompareTo(mb.LocalStaticKey) < 0 ? (ma, mb) : (mb, ma);
-        Assert.True(dialler.Connections[0].IsInitiator);
-        Assert.Empty(other.Peers);
-    }
-
-    [Fact]
-    public async Task ADifferentCabalIsIgnored()
-    {
-        var port = FreeUdpPort();
-        await using var a = new LanDiscovery(NoiseKeyPair.Generate().PublicKey, Fast(port));
-        await using var b = new LanDiscovery(NoiseKeyPair.Generate().PublicKey, Fast(port));
-        var found = 0;
-        a.PeerDiscovered += _ => Interlocked.Increment(ref found);
-        b.PeerDiscovered += _ => Interlocked.Increment(ref found);
-        a.JoinCabal(CabalKey, 1111);
-        b.JoinCabal(TestKit.FeedKey(3), 2222);
-        a.Start();
-        b.Start();
-        await Task.Delay(800);
-        Assert.Equal(0, Volatile.Read(ref found));
-    }
-
-    /// <summary>A plain socket on the group (127.0.0.1 interface) that only listens.</summary>
-    private static Socket JoinGroup(int port)
-    {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        s.Bind(new IPEndPoint(IPAddress.Any, port));
-        s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(new LanDiscoveryOptions().MulticastGroup, IPAddress.Loopback));
-        return s;
+        Assert.All(sent, d => Assert.Equal(-1, d.AsSpan().IndexOf(LanCabalKey)));
+        Assert.All(sent, d => Assert.NotEqual(-1, d.AsSpan().IndexOf(HypercoreCrypto.DiscoveryKey(LanCabalKey))));
     }
 }

@@ -1,0 +1,182 @@
+// One open cabal: the feeds of its group in a FeedStore, the local writer, the persistent views and
+// the indexer that keeps them current. Actions append to the local feed (CabalCore.Actions.cs),
+// queries read the views (CabalCore.Queries.cs), events go to subscribers (Subscribe).
+using Cabal.Chat.Events;
+using Cabal.Chat.Indexing;
+using Cabal.Chat.Keys;
+using Cabal.Chat.Messages;
+using Cabal.Chat.Moderation;
+using Cabal.Chat.Views;
+using Cabal.Multifeed;
+using Cabal.Multifeed.Sets;
+using Cabal.Multifeed.Storage;
+using Cabal.Net.Crypto;
+using LightningDB;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Chat;
+
+public sealed partial class CabalCore : IAsyncDisposable
+{
+    private readonly FeedStore _store;
+    private readonly ViewStore _views;
+    private readonly AuthTable _auth;
+    private readonly Indexer _indexer;
+    private readonly EventHub _events = new();
+    private readonly ILogger _logger;
+    private readonly MonotonicTimestamp _timestamps;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _peers = new(StringComparer.Ordinal);
+    private int _disposed;
+
+    // The local writer's multifeed name, the same for the cabal's MultifeedSet, which adopts the writer created here.
+    private const string LocalWriterName = MultifeedOptions.DefaultLocalWriterName;
+
+    private CabalCore(FeedStore store, CabalUrl url, CabalOptions options, Feed local, byte[]? localSecret, ViewStore views, ILogger logger, MonotonicTimestamp timestamps)
+    {
+        _store = store;
+        Url = url;
+        Options = options;
+        LocalFeed = local;
+        _views = views;
+        _logger = logger;
+        _timestamps = timestamps;
+        _auth = new AuthTable(views);
+        var curveSecret = localSecret is null ? null : PrivateBox.Ed25519SecretKeyToCurve25519(localSecret);
+        CanReadPrivateMessages = curveSecret is not null;
+        var applier = new EntryApplier(views, _auth, options.Limits, local.Key, curveSecret, options.TimeProvider, timestamps);
+        _indexer = new Indexer(store, local, views, applier, _events, options.LoggerFactory.CreateLogger<Indexer>(), options.MaxEntriesPerCommit);
+    }
+
+    public CabalUrl Url { get; }
+    public CabalOptions Options { get; }
+
+    /// <summary>The cabal key (64 lowercase hex).</summary>
+    public string KeyHex => Url.KeyHex;
+
+    /// <summary>This user's writable feed; its key is the local user's id.</summary>
+    public Feed LocalFeed { get; }
+
+    /// <summary>The local user's key (64 lowercase hex).</summary>
+    public string LocalKey => LocalFeed.KeyHex;
+
+    /// <summary>False when the local feed's secret key is unknown to this process (see <see cref="CabalOptions.LocalKeyPair"/>).</summary>
+    public bool CanReadPrivateMessages { get; }
+
+    /// <summary>
+    /// Opens (or creates) the cabal in <paramref name="store"/>: finds or creates the local writer,
+    /// opens the views, runs the moderation bootstrap with the URL's admin/mod keys and starts
+    /// indexing whatever the views have not seen. Returns without waiting for indexing; use
+    /// <see cref="WaitForIndexAsync"/> for that.
+    /// </summary>
+    public static async Task<CabalCore> OpenAsync(FeedStore store, CabalUrl url, CabalOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(url);
+        options ??= new CabalOptions();
+        var logger = options.LoggerFactory.CreateLogger<CabalCore>();
+        var timestamps = options.Timestamps ?? (options.TimeProvider == TimeProvider.System ? MonotonicTimestamp.Shared : new MonotonicTimestamp(options.TimeProvider));
+        var viewsDir = options.ViewsDirectory ?? ViewStore.DefaultPath(store.Path, url.KeyHex);
+        var views = new ViewStore(viewsDir, options.ViewsMapSize, options.Durable);
+        try
+        {
+            if (views.WasReset) ChatLog.ViewsReset(logger, viewsDir);
+            var group = url.Key;
+            byte[]? secret;
+            using (var tx = views.BeginRead()) secret = tx.Read(views.Meta, "identity"u8);
+            // The identity recorded beside the views names the local feed: a direct lookup instead of
+            // a scan of every feed of the cabal (milliseconds with thousands of feeds). Scan otherwise.
+            var local = secret is { Length: Ed25519.SecretKeySize } && store.TryGet(secret.AsSpan(32)) is { Writable: true, Name: LocalWriterName } known && known.Group.Span.SequenceEqual(group)
+                ? known
+                : store.List(group).FirstOrDefault(f => f.Writable && f.Name == LocalWriterName);
+            if (local is null)
+            {
+                var pair = options.LocalKeyPair ?? (secret is { Length: Ed25519.SecretKeySize } ? new KeyPair(secret[32..], secret) : Ed25519.NewKeyPair());
+                local = await store.CreateWritableAsync(pair, LocalWriterName, group, cancellationToken).ConfigureAwait(false);
+                secret = pair.SecretKey;
+            }
+            else if (!(secret is { Length: Ed25519.SecretKeySize } && secret.AsSpan(32).SequenceEqual(local.Key)))
+            {
+                secret = options.LocalKeyPair is { SecretKey: { } sk } kp && kp.PublicKey.AsSpan().SequenceEqual(local.Key) ? sk : null;
+                if (secret is null) ChatLog.NoSecretKey(logger, local.KeyHex);
+            }
+
+            // The identity is kept beside the views because Feed does not expose its secret key;
+            // the feed store holds the same secret unencrypted, so this adds no exposure.
+            using (var tx = views.BeginWrite())
+            {
+                // Only written when it changed: a commit with nothing dirty costs no fsync, which keeps a warm open cheap.
+                if (secret is not null && !(tx.Read(views.Meta, "identity"u8) is { } stored && stored.AsSpan().SequenceEqual(secret)))
+                    tx.Set(views.Meta, "identity"u8, secret);
+                ModerationBootstrap.Run(tx, new AuthTable(views), local.Key, url.AdminKeys, url.ModKeys);
+                tx.Commit().ThrowOnError();
+            }
+
+            var core = new CabalCore(store, url, options, local, secret, views, logger, timestamps);
+            core._indexer.Start();
+            ChatLog.Opened(logger, url.KeyHex, core._indexer.FeedCount, local.KeyHex, viewsDir);
+            return core;
+        }
+        catch
+        {
+            views.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Completes when every entry held locally (contiguously) has been indexed.</summary>
+    public Task WaitForIndexAsync(CancellationToken cancellationToken = default) => _indexer.WaitForIdleAsync(cancellationToken);
+
+    /// <summary>
+    /// Completes when everything this cabal's local writer has published so far is indexed, so a
+    /// query made afterwards sees it. Unlike <see cref="WaitForIndexAsync"/>, a sync in progress with
+    /// peers does not hold it up.
+    /// </summary>
+    public Task WaitForOwnEntriesAsync(CancellationToken cancellationToken = default)
+        => _indexer.WaitForFeedAsync(LocalFeed, (long)LocalFeed.Length, cancellationToken);
+
+    /// <summary>Indexer counters. EntriesIndexed counts since this open: 0 after a warm start with nothing new.</summary>
+    public IndexStatistics Statistics
+    {
+        get
+        {
+            var (indexed, available) = _indexer.Progress();
+            return new IndexStatistics(_indexer.EntriesIndexed, _indexer.Malformed, _indexer.MalformedTotal, _indexer.Commits, available - indexed, _indexer.FeedCount);
+        }
+    }
+
+    /// <summary>Entries indexed since open (0 after a restart when nothing changed).</summary>
+    public long EntriesIndexedSinceOpen => _indexer.EntriesIndexed;
+
+    /// <summary>
+    /// Starts receiving events. Each subscriber has its own queue of
+    /// <see cref="CabalOptions.EventQueueCapacity"/> events; when it falls behind, its oldest events are dropped.
+    /// </summary>
+    public CabalSubscription Subscribe() => _events.Add(Options.EventQueueCapacity);
+
+    /// <summary>Called by the networking layer when a peer announces (or drops) its user key (peer-id).</summary>
+    public void ReportPeer(string userKey, bool connected)
+    {
+        var key = CabalKeys.ParseHex(userKey, "peer key");
+        // Several connections from one peer are counted; it is offline when the last one drops.
+        var count = _peers.AddOrUpdate(key, connected ? 1 : 0, (_, c) => Math.Max(0, c + (connected ? 1 : -1)));
+        if (count == 0) _peers.TryRemove(new KeyValuePair<string, int>(key, 0));
+        if ((connected && count == 1) || (!connected && count == 0)) _events.Publish(new PeerChanged(key, connected));
+    }
+
+    /// <summary>User keys of peers currently connected.</summary>
+    public IReadOnlyCollection<string> OnlinePeers => _peers.Keys.ToArray();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _indexer.DisposeAsync().ConfigureAwait(false);
+        _events.CompleteAll();
+        _views.Dispose();
+    }
+
+    private LightningTransaction BeginRead()
+    {
+        ObjectDisposedException.ThrowIf(_disposed == 1, this);
+        return _views.BeginRead();
+    }
+}

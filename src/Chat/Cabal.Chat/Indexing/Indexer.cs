@@ -1,0 +1,268 @@
+// The indexing loop. Feed events (which fire on the feed store's writer thread) only mark a feed
+// as dirty and wake this loop; all work happens here, on one task, in LMDB write transactions of
+// up to MaxEntriesPerCommit entries that also store the new per-feed cursors.
+//
+// Cursor = the contiguous prefix of a feed that has been indexed. Only blocks below the feed's
+// Contiguous length are indexed: a block after a hole waits until the hole is filled. That keeps
+// one number per feed, and keeps each author's entries applied in seq order, which memberships,
+// archives and moderation depend on (a leave must not be overtaken by an older join).
+//
+// Unlike kappa-core there is no rescan of all feeds per batch: a dirty set drives the work, so
+// start-up costs one cursor read per feed and a warm start with nothing new indexes nothing.
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Cabal.Chat.Events;
+using Cabal.Chat.Messages;
+using Cabal.Chat.Views;
+using Cabal.Multifeed;
+using Cabal.Multifeed.Storage;
+using LightningDB;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Chat.Indexing;
+
+internal sealed class Indexer : IAsyncDisposable
+{
+    private sealed class FeedState(Feed feed)
+    {
+        public readonly Feed Feed = feed;
+        public long Indexed;      // committed cursor; written by the loop only
+        public int Queued;        // 1 while waiting in the signal queue
+    }
+
+    private readonly FeedStore _store;
+    private readonly ReadOnlyMemory<byte> _group;
+    private readonly string _localWriter;
+    private readonly ViewStore _views;
+    private readonly EntryApplier _applier;
+    private readonly EventHub _events;
+    private readonly ILogger _logger;
+    private readonly int _maxPerCommit;
+    private readonly ConcurrentDictionary<string, FeedState> _feeds = new(StringComparer.Ordinal);
+    private readonly Channel<FeedState> _signals = Channel.CreateUnbounded<FeedState>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _loop = Task.CompletedTask;
+    private long _indexed, _malformed, _malformedTotal, _commits;
+    private int _disposed;
+
+    public Indexer(FeedStore store, Feed localWriter, ViewStore views, EntryApplier applier, EventHub events, ILogger logger, int maxPerCommit)
+    {
+        _store = store;
+        _group = localWriter.Group;
+        _localWriter = localWriter.KeyHex;
+        _views = views;
+        _applier = applier;
+        _events = events;
+        _logger = logger;
+        _maxPerCommit = maxPerCommit;
+    }
+
+    public long EntriesIndexed => Interlocked.Read(ref _indexed);
+    public long Malformed => Interlocked.Read(ref _malformed);
+    public long MalformedTotal => Interlocked.Read(ref _malformedTotal);
+    public long Commits => Interlocked.Read(ref _commits);
+    public int FeedCount => _feeds.Count;
+
+    public void Start()
+    {
+        using (var tx = _views.BeginRead())
+        {
+            var total = tx.Read(_views.Meta, "malformed"u8);
+            _malformedTotal = total is { Length: 8 } ? (long)BinaryPrimitives.ReadUInt64BigEndian(total) : 0;
+            _store.FeedAdded += OnFeedAdded;
+            // One store-wide subscription each, not two per feed (see FeedStore.FeedAppended).
+            _store.FeedAppended += OnFeedGrew;
+            _store.FeedDownloaded += OnFeedGrew;
+            // multifeed order: remote feeds first, the local writer last.
+            foreach (var feed in _store.List(_group).OrderBy(f => f.KeyHex == _localWriter ? 1 : 0))
+                Track(feed, tx);
+        }
+        _loop = Task.Run(() => LoopAsync(_stop.Token));
+    }
+
+    private void OnFeedAdded(Feed feed)
+    {
+        if (!feed.Group.Span.SequenceEqual(_group.Span)) return;
+        using var tx = _views.BeginRead();
+        Track(feed, tx);
+    }
+
+    private void Track(Feed feed, LightningTransaction tx)
+    {
+        var state = new FeedState(feed);
+        if (!_feeds.TryAdd(feed.KeyHex, state)) return;
+        var cursor = tx.Read(_views.Cursors, feed.Key);
+        state.Indexed = cursor is { Length: 8 } ? (long)BinaryPrimitives.ReadUInt64BigEndian(cursor) : 0;
+        // Picks up anything appended before we subscribed; later appends signal through the events.
+        // A feed already indexed to its end is not queued, so a warm open of a big cabal does no work.
+        if ((long)feed.Contiguous > state.Indexed) Signal(state);
+    }
+
+    private void OnFeedGrew(object? sender, EventArgs e)
+    {
+        if (sender is Feed feed && _feeds.TryGetValue(feed.KeyHex, out var state)) Signal(state);
+    }
+
+    private void Signal(FeedState s)
+    {
+        if (Interlocked.Exchange(ref s.Queued, 1) == 0) _signals.Writer.TryWrite(s);
+    }
+
+    /// <summary>Entries indexed and entries held locally (the contiguous prefixes), over all feeds of the cabal.</summary>
+    public (long Indexed, long Available) Progress()
+    {
+        long indexed = 0, available = 0;
+        foreach (var s in _feeds.Values)
+        {
+            indexed += Volatile.Read(ref s.Indexed);
+            available += (long)s.Feed.Contiguous;
+        }
+        return (indexed, available);
+    }
+
+    /// <summary>Completes once every block held contiguously at the time of each check is indexed.</summary>
+    public Task WaitForIdleAsync(CancellationToken ct) => WaitUntilAsync(() => Progress() is var (indexed, available) && indexed >= available, ct);
+
+    /// <summary>
+    /// Completes once <paramref name="feed"/> is indexed up to <paramref name="length"/> entries: what
+    /// one writer just published is applied, however many other feeds are still waiting.
+    /// </summary>
+    public Task WaitForFeedAsync(Feed feed, long length, CancellationToken ct)
+        => _feeds.TryGetValue(feed.KeyHex, out var state) ? WaitUntilAsync(() => Volatile.Read(ref state.Indexed) >= length, ct) : Task.CompletedTask;
+
+    /// <summary>Checks <paramref name="done"/> after every commit; ObjectDisposedException once the indexer is gone.</summary>
+    private async Task WaitUntilAsync(Func<bool> done, CancellationToken ct)
+    {
+        while (true)
+        {
+            var progress = Volatile.Read(ref _progress);
+            if (done()) return;
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (_loop.IsFaulted) await _loop.ConfigureAwait(false);
+            await progress.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
+    {
+        var work = new List<FeedState>();
+        var inWork = new HashSet<FeedState>(ReferenceEqualityComparer.Instance); // work.Contains is O(n): thousands of dirty feeds made it O(n²)
+        var reader = _signals.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var s))
+                {
+                    Volatile.Write(ref s.Queued, 0); // before reading Contiguous: a later append re-signals
+                    if (inWork.Add(s)) work.Add(s);
+                }
+                while (work.Count > 0 && !ct.IsCancellationRequested)
+                {
+                    try { IndexOnce(work); }
+                    catch (Exception e) when (e is LightningException or IOException)
+                    {
+                        IndexingLog.CommitFailed(_logger, e);
+                        await Task.Delay(1000, ct).ConfigureAwait(false);
+                    }
+                    if (inWork.Count != work.Count) { inWork.Clear(); inWork.UnionWith(work); } // IndexOnce removed finished feeds
+                    // Fold in feeds that became dirty meanwhile, so a busy feed cannot starve the others.
+                    while (reader.TryRead(out var s))
+                    {
+                        Volatile.Write(ref s.Queued, 0);
+                        if (inWork.Add(s)) work.Add(s);
+                    }
+                }
+                Pulse();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    // One write transaction: round-robin over the dirty feeds until the entry budget is spent.
+    private void IndexOnce(List<FeedState> work)
+    {
+        var sw = Stopwatch.StartNew();
+        var events = new List<CabalEvent>();
+        var advanced = new List<(FeedState State, long Indexed)>();
+        long malformed = 0;
+        var count = 0;
+        using (var tx = _views.BeginWrite())
+        {
+            foreach (var s in work)
+            {
+                if (count >= _maxPerCommit) break;
+                var feed = s.Feed;
+                var limit = (long)feed.Contiguous;
+                var i = s.Indexed;
+                while (i < limit && count < _maxPerCommit)
+                {
+                    if (!feed.TryGet((ulong)i, out var block)) { IndexingLog.BlockMissing(_logger, feed.KeyHex, (ulong)i); break; }
+                    ParsedEntry e;
+                    try { e = _applier.Apply(tx, feed.Key, feed.KeyHex, (ulong)i, block, events); }
+                    catch (Exception ex) when (ex is not LightningException)
+                    {
+                        // A bug must not stall the cabal on one entry: count it and move on.
+                        e = SkippedEntry.Unreadable(SkipReason.WrongTypes, ex.GetType().Name + ": " + ex.Message);
+                    }
+                    if (e is SkippedEntry skipped)
+                    {
+                        malformed++;
+                        IndexingLog.Malformed(_logger, feed.KeyHex, (ulong)i, skipped.Reason, skipped.Detail);
+                        events.Add(new MalformedEntry(feed.KeyHex, (ulong)i, skipped.Reason, skipped.Detail));
+                    }
+                    i++;
+                    count++;
+                }
+                if (i != s.Indexed)
+                {
+                    tx.Set(_views.Cursors, feed.Key, ViewKeys.U64((ulong)i));
+                    advanced.Add((s, i));
+                }
+            }
+            if (malformed > 0) tx.Set(_views.Meta, "malformed"u8, ViewKeys.U64((ulong)(MalformedTotal + malformed)));
+            if (advanced.Count > 0) tx.Commit().ThrowOnError();
+        }
+
+        foreach (var (s, i) in advanced) Volatile.Write(ref s.Indexed, i);
+        // Done feeds leave the work list; a feed that grew meanwhile was re-signalled.
+        // A feed that could not advance although budget was left is blocked (a missing block): drop it
+        // until its next event rather than spin.
+        work.RemoveAll(s => Volatile.Read(ref s.Indexed) >= (long)s.Feed.Contiguous
+            || (count < _maxPerCommit && !advanced.Exists(a => a.State == s)));
+        if (advanced.Count == 0) return;
+
+        Interlocked.Add(ref _indexed, count);
+        Interlocked.Add(ref _malformed, malformed);
+        Interlocked.Add(ref _malformedTotal, malformed);
+        Interlocked.Increment(ref _commits);
+        IndexingLog.Committed(_logger, count, sw.Elapsed.TotalMilliseconds);
+
+        // cabal-core emits each batch's messages sorted by timestamp; other events keep index order.
+        var messages = events.OfType<MessageReceived>().OrderBy(m => m.Message.IndexTimestamp).ToList();
+        var mi = 0;
+        foreach (var e in events) _events.Publish(e is MessageReceived ? messages[mi++] : e);
+        var (indexed, available) = Progress();
+        _events.Publish(new SyncProgress(indexed, available));
+        Pulse();
+    }
+
+    private void Pulse() => Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        _store.FeedAdded -= OnFeedAdded;
+        _store.FeedAppended -= OnFeedGrew;
+        _store.FeedDownloaded -= OnFeedGrew;
+        _signals.Writer.TryComplete();
+        Volatile.Write(ref _disposed, 1);
+        _stop.Cancel();
+        try { await _loop.ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+        Pulse(); // wakes waiters, which then see the indexer is gone instead of waiting forever
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,250 @@
+// The node on the network: one TCP port shared by all cabals (SharedPeerListener routes each inbound
+// connection by the cabal key it opens first) and, per cabal, a multifeed set and a connection
+// manager (dialer with Polly backoff, one connection per remote identity) plus optional LAN
+// discovery. A connection reaches the cabal's multifeed set before the remote's first extension
+// message can arrive, so none is missed. Everything runs off the caller's thread.
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using Cabal.Multifeed.Replication;
+using Cabal.Multifeed.Sets;
+using Cabal.Net.Crypto;
+using Cabal.Net.Discovery;
+using Cabal.Net.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Chat.Node;
+
+public sealed partial class CabalNode
+{
+    private readonly ConcurrentDictionary<string, CabalRuntime> _runtimes = new(StringComparer.Ordinal);
+    private NetworkOptions? _network;
+    private NoiseKeyPair? _networkKey;
+    private SharedPeerListener? _listener;
+    private readonly SemaphoreSlim _networkLock = new(1, 1);
+
+    /// <summary>Raised when a peer connects to or leaves one of the node's cabals (from a network thread).</summary>
+    public event EventHandler<PeerChangedEventArgs>? PeerChanged;
+
+    /// <summary>The TCP port every open cabal accepts peers on, once the network is started with a listener.</summary>
+    public int? ListenPort => _listener?.Port;
+
+    /// <summary>The multifeed set of an open cabal.</summary>
+    public MultifeedSet SetOf(CabalCore cabal) => Runtime(cabal).Set;
+
+    private CabalRuntime Runtime(CabalCore cabal)
+        => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r : throw new InvalidOperationException($"Cabal {cabal.KeyHex} is not open in this node.");
+
+    private async Task OnCabalOpenedAsync(CabalCore core, CancellationToken ct)
+    {
+        if (_runtimes.ContainsKey(core.KeyHex)) return;
+        var set = await MultifeedSet.OpenAsync(Store, Replicator, core.Url.Key, new MultifeedOptions
+        {
+            // Ask peers to acknowledge what we send them: that is what delivery receipts show.
+            Replication = Replicator.Options with { Ack = true },
+            LoggerFactory = Options.LoggerFactory,
+        }, cancellationToken: ct).ConfigureAwait(false);
+        var runtime = new CabalRuntime(core, set, _runtimes.Count);
+        if (!_runtimes.TryAdd(core.KeyHex, runtime)) { await set.DisposeAsync().ConfigureAwait(false); return; }
+        if (_network is not null) await StartCabalNetworkAsync(runtime, _network).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts listening, dialing the given peers and (optionally) LAN discovery for every open cabal,
+    /// and for cabals opened later. Returns once listeners are bound; connections come in the background.
+    /// Every session asks peers for acks (see OnCabalOpenedAsync), so delivery receipts always work.
+    /// A second call while the network runs changes nothing.
+    /// </summary>
+    public async Task StartNetworkAsync(NetworkOptions settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        await _networkLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_network is not null) return;
+            if (settings.ListenPort is not null || settings.Lan)
+            {
+                _listener = SharedPeerListener.Start(new SharedPeerListenerOptions
+                {
+                    StaticKeyPair = NetworkKey(),
+                    EndPoint = new IPEndPoint(IPAddress.Any, settings.ListenPort ?? 0),
+                    LoggerFactory = Options.LoggerFactory,
+                });
+            }
+            _network = settings with { Peers = [.. settings.Peers] };
+            foreach (var r in _runtimes.Values.OrderBy(r => r.Order)) await StartCabalNetworkAsync(r, _network).ConfigureAwait(false);
+        }
+        finally { _networkLock.Release(); }
+    }
+
+    private Task StartCabalNetworkAsync(CabalRuntime runtime, NetworkOptions settings)
+    {
+        // Every cabal takes its peers on the one port: the listener routes a connection by the cabal
+        // key the remote opens first, so a bot seeding several cabals needs one port forwarded, not one each.
+        var manager = new ConnectionManager(new ConnectionManagerOptions
+        {
+            StaticKeyPair = NetworkKey(),
+            ListenEndPoint = null,
+            SharedListener = _listener,
+            RouteKey = _listener is null ? default : runtime.Core.Url.Key,
+            BaseDelay = TimeSpan.FromMilliseconds(250),
+            MaxDelay = TimeSpan.FromSeconds(8),
+            // A bot keeps a cabal online: after a failed round it tries a known peer again soon, not in minutes.
+            RetryCooldown = TimeSpan.FromSeconds(15),
+            LoggerFactory = Options.LoggerFactory,
+        }, pc => OnConnection(runtime, pc));
+        manager.ConnectionClosed += pc => OnConnectionClosed(runtime, pc);
+        runtime.Manager = manager;
+        manager.Start();
+        foreach (var peer in settings.Peers) manager.AddPeer(peer);
+        if (settings.Lan)
+        {
+            try
+            {
+                runtime.Lan = LanDiscovery.ForManager(manager, LanOptions(settings));
+                runtime.Lan.Start();
+                runtime.Lan.JoinCabal(runtime.Core.Url.Key, manager.ListenPort);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                NodeLog.LanUnavailable(_logger, e.Message);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    // A loopback interface keeps discovery on this host: nothing leaves it (TTL 0).
+    private LanDiscoveryOptions LanOptions(NetworkOptions settings)
+    {
+        var options = new LanDiscoveryOptions { LoggerFactory = Options.LoggerFactory };
+        if (settings.LanInterface is { } address)
+            options = options with { InterfaceAddress = address, TimeToLive = IPAddress.IsLoopback(address) ? 0 : options.TimeToLive };
+        if (settings.LanPort is { } port) options = options with { Port = port };
+        return options;
+    }
+
+    private void OnConnection(CabalRuntime runtime, PeerConnection pc)
+    {
+        var session = runtime.Set.Replicate(pc.Connection, startConnection: false);
+        var address = pc.RemoteEndPoint.ToString();
+        session.PeerIdReceived += (_, peerId) =>
+        {
+            runtime.Peers[pc] = peerId;
+            runtime.Core.ReportPeer(peerId, connected: true);
+            RememberPeer(runtime, address);
+            PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, address, connected: true));
+        };
+    }
+
+    private void OnConnectionClosed(CabalRuntime runtime, PeerConnection pc)
+    {
+        if (!runtime.Peers.TryRemove(pc, out var peerId)) return;
+        if (!runtime.Peers.Values.Contains(peerId)) runtime.Core.ReportPeer(peerId, connected: false);
+        PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, pc.RemoteEndPoint.ToString(), connected: false));
+    }
+
+    /// <summary>Peers currently connected to the cabal (by their user key).</summary>
+    public int ConnectedPeerCount(CabalCore cabal) => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r.Peers.Values.Distinct().Count() : 0;
+
+    /// <summary>Addresses of peers this data directory has exchanged data with, most recent first.</summary>
+    public IReadOnlyList<string> KnownPeers(CabalCore cabal)
+    {
+        var file = Paths.PeersFile(cabal.KeyHex);
+        try { return File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).Reverse().Distinct().ToList() : []; }
+        catch (IOException) { return []; }
+    }
+
+    private void RememberPeer(CabalRuntime runtime, string address)
+    {
+        try
+        {
+            var file = Paths.PeersFile(runtime.Core.KeyHex);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            lock (runtime.PeersFileLock) File.AppendAllText(file, address + "\n");
+        }
+        catch (IOException e) { NodeLog.PeerNotRecorded(_logger, address, e); }
+    }
+
+    /// <summary>
+    /// Waits until the cabal is up to date with its peers: at least one session has negotiated, every
+    /// feed holds what peers announced, indexing is idle, and nothing changed for a short quiet period.
+    /// Returns false if that does not happen within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> WaitForSyncAsync(CabalCore cabal, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var runtime = Runtime(cabal);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var quietSince = DateTime.UtcNow;
+        var last = (Blocks: 0UL, Feeds: 0, Ready: 0);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+                var sessions = runtime.Set.Sessions;
+                var ready = sessions.Count(s => s.Ready.IsCompletedSuccessfully && s.Ready.Result);
+                var status = SyncStatus(cabal);
+                // A session is ready before the remote's feed list has arrived, so readiness changing
+                // restarts the quiet period too: otherwise a connection made after the first 700 ms
+                // counted as "in sync" the moment it was ready, with nothing downloaded.
+                var now = (status.Blocks, status.Feeds, ready);
+                if (now != last) { last = now; quietSince = DateTime.UtcNow; }
+                if (ready > 0 && status.Blocks >= status.KnownBlocks && DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(700))
+                {
+                    await cabal.WaitForIndexAsync(deadline.Token).ConfigureAwait(false);
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    // One Noise identity per data directory, so peers see the same identity across restarts and
+    // duplicate connections are recognised.
+    private NoiseKeyPair NetworkKey()
+    {
+        if (_networkKey is not null) return _networkKey;
+        byte[]? seed = null;
+        try
+        {
+            if (File.Exists(Paths.NetworkKeyFile)) seed = Convert.FromHexString(File.ReadAllText(Paths.NetworkKeyFile).Trim());
+        }
+        catch (FormatException) { seed = null; }
+        if (seed is not { Length: NoiseKeyPair.SeedSize })
+        {
+            seed = RandomNumberGenerator.GetBytes(NoiseKeyPair.SeedSize);
+            Directory.CreateDirectory(Paths.Root);
+            File.WriteAllText(Paths.NetworkKeyFile, Convert.ToHexStringLower(seed));
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Paths.NetworkKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return _networkKey = NoiseKeyPair.FromSeed(seed);
+    }
+
+    private async Task StopNetworkAsync()
+    {
+        foreach (var r in _runtimes.Values)
+        {
+            if (r.Lan is not null) await r.Lan.DisposeAsync().ConfigureAwait(false);
+            if (r.Manager is not null) await r.Manager.DisposeAsync().ConfigureAwait(false);
+            await r.Set.DisposeAsync().ConfigureAwait(false);
+        }
+        _runtimes.Clear();
+        if (_listener is not null) await _listener.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class CabalRuntime(CabalCore core, MultifeedSet set, int order)
+    {
+        public CabalCore Core { get; } = core;
+        public MultifeedSet Set { get; } = set;
+        public int Order { get; } = order;
+        public ConnectionManager? Manager { get; set; }
+        public LanDiscovery? Lan { get; set; }
+        public ConcurrentDictionary<PeerConnection, string> Peers { get; } = new();
+        public Lock PeersFileLock { get; } = new();
+    }
+}

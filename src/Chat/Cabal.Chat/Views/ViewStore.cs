@@ -1,0 +1,86 @@
+// The views of one cabal in their own LMDB environment (<data>/views). Every table is written only
+// by the indexer (and once by the moderation bootstrap), in transactions that also advance the
+// per-feed cursors, so the views and the cursors can never disagree after a crash.
+using Cabal.Multifeed.Storage;
+using LightningDB;
+
+namespace Cabal.Chat.Views;
+
+internal sealed class ViewStore : IDisposable
+{
+    /// <summary>Bumped when a table layout changes; a mismatch wipes the views and re-indexes.</summary>
+    public const int LayoutVersion = 1;
+
+    private readonly LightningEnvironment _env;
+
+    public LightningDatabase Meta { get; }
+    public LightningDatabase Cursors { get; }      // feed key(32) → u64 indexed prefix
+    public LightningDatabase ChannelNames { get; } // channel(16) → UTF-8 name (any channel or group ever referenced)
+    public LightningDatabase Channels { get; }     // channel(16) → ""  (created by a chat/* entry)
+    public LightningDatabase Messages { get; }     // channel(16) ts author seq → block bytes
+    public LightningDatabase Topics { get; }       // channel(16) → ts author seq || UTF-8 text
+    public LightningDatabase Members { get; }      // channel(16) user(32) → ""
+    public LightningDatabase MemberOf { get; }     // user(32) channel(16) → ""
+    public LightningDatabase Users { get; }        // user(32) → "" (known) or about content JSON
+    public LightningDatabase Archives { get; }     // channel(16) author(32) → action(1) seq(8) reason
+    public LightningDatabase Auth { get; }         // group(16) user(32) → provenance + flags
+    public LightningDatabase ModLog { get; }       // author(32) seq(8) → ""
+    public LightningDatabase Private { get; }      // peer(32) ts author seq → plaintext JSON
+    public LightningDatabase PrivatePeers { get; } // peer(32) → ""
+
+    public string Path { get; }
+
+    /// <summary>Where a cabal's views live unless told otherwise: &lt;feed store&gt;/views/&lt;cabal key&gt;.</summary>
+    public static string DefaultPath(string storePath, string cabalKeyHex) => System.IO.Path.Combine(storePath, "views", cabalKeyHex);
+
+    public ViewStore(string path, long mapSize, bool durable)
+    {
+        Path = path;
+        LmdbNative.EnsureResolver();
+        Directory.CreateDirectory(path);
+        _env = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = mapSize, MaxDatabases = 20, MaxReaders = 256 });
+        var flags = EnvironmentOpenFlags.NoThreadLocalStorage;
+        if (!durable) flags |= EnvironmentOpenFlags.NoSync;
+        _env.Open(flags);
+
+        using var tx = _env.BeginTransaction();
+        var create = new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create };
+        Meta = tx.OpenDatabase("meta", create);
+        Cursors = tx.OpenDatabase("cursors", create);
+        ChannelNames = tx.OpenDatabase("chnames", create);
+        Channels = tx.OpenDatabase("channels", create);
+        Messages = tx.OpenDatabase("messages", create);
+        Topics = tx.OpenDatabase("topics", create);
+        Members = tx.OpenDatabase("members", create);
+        MemberOf = tx.OpenDatabase("memberof", create);
+        Users = tx.OpenDatabase("users", create);
+        Archives = tx.OpenDatabase("archives", create);
+        Auth = tx.OpenDatabase("auth", create);
+        ModLog = tx.OpenDatabase("modlog", create);
+        Private = tx.OpenDatabase("pms", create);
+        PrivatePeers = tx.OpenDatabase("pmpeers", create);
+
+        var (rc, _, v) = tx.Get(Meta, "layout"u8);
+        var stored = rc == MDBResultCode.Success && v.AsSpan().Length == 4 ? BitConverter.ToInt32(v.AsSpan()) : -1;
+        if (stored != LayoutVersion)
+        {
+            // A different layout (or a fresh directory): drop every table, keep nothing but the identity.
+            foreach (var db in AllViewTables()) tx.TruncateDatabase(db).ThrowOnError();
+            tx.Put(Meta, "layout"u8, BitConverter.GetBytes(LayoutVersion)).ThrowOnError();
+            WasReset = stored != -1;
+        }
+        tx.Commit().ThrowOnError();
+    }
+
+    /// <summary>True when an older layout was found and wiped at open.</summary>
+    public bool WasReset { get; }
+
+    private IEnumerable<LightningDatabase> AllViewTables() =>
+        [Cursors, ChannelNames, Channels, Messages, Topics, Members, MemberOf, Users, Archives, Auth, ModLog, Private, PrivatePeers];
+
+    public LightningTransaction BeginWrite() => _env.BeginTransaction();
+
+    public LightningTransaction BeginRead() => _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
+
+    public void Dispose() => _env.Dispose();
+}

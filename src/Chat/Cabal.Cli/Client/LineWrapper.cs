@@ -1,0 +1,87 @@
+namespace Cabal.Cli.Client;
+
+/// <summary>Word wrapping with a hanging indent, measured in terminal columns (wide characters count as two).</summary>
+public static class LineWrapper
+{
+    /// <summary>
+    /// Splits <paramref name="text"/> into rows of at most <paramref name="width"/> columns; rows after
+    /// the first start with <paramref name="indent"/> spaces. Breaks at spaces when it can, else mid-word.
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(string text, int width, int indent)
+    {
+        if (width <= 0) return [text];
+        indent = Math.Clamp(indent, 0, Math.Max(0, width / 2));
+        var rows = new List<string>();
+        var pad = new string(' ', indent);
+        var rest = text;
+        var first = true;
+        while (true)
+        {
+            var avail = first ? width : width - indent;
+            var fit = FitChars(rest, avail);
+            if (fit >= rest.Length) { rows.Add((first ? "" : pad) + rest); break; }
+            // Break at the last space that fits (a space right after the fitting part counts too).
+            var cut = rest[fit] == ' ' ? fit : rest.LastIndexOf(' ', Math.Max(0, fit - 1), fit);
+            if (cut <= 0) cut = Math.Max(1, fit);
+            rows.Add((first ? "" : pad) + rest[..cut].TrimEnd());
+            rest = rest[cut..].TrimStart(' ');
+            first = false;
+            if (rest.Length == 0) break;
+        }
+        return rows;
+    }
+
+    /// <summary>Columns a string occupies.</summary>
+    public static int Columns(string s)
+    {
+        var n = 0;
+        foreach (var r in s.EnumerateRunes()) n += RuneWidth(r);
+        return n;
+    }
+
+    // How many chars of s fit into `columns` terminal columns (never splitting a surrogate pair).
+    private static int FitChars(string s, int columns)
+    {
+        var used = 0;
+        var i = 0;
+        while (i < s.Length)
+        {
+            var r = System.Text.Rune.GetRuneAt(s, i);
+            var w = RuneWidth(r);
+            if (used + w > columns) break;
+            used += w;
+            i += r.Utf16SequenceLength;
+        }
+        return i;
+    }
+
+    private static int RuneWidth(System.Text.Rune r)
+    {
+        var v = r.Value;
+        if (v < 0x1100) return 1;
+        // East Asian wide ranges and emoji: good enough for layout (Terminal.Gui measures exactly when drawing).
+        return v is <= 0x115F or (>= 0x2E80 and <= 0xA4CF) or (>= 0xAC00 and <= 0xD7A3) or (>= 0xF900 and <= 0xFAFF)
+            or (>= 0xFE30 and <= 0xFE4F) or (>= 0xFF00 and <= 0xFF60) or (>= 0xFFE0 and <= 0xFFE6)
+            or (>= 0x1F300 and <= 0x1FAFF) or (>= 0x20000 and <= 0x3FFFD) ? 2 : 1;
+    }
+}
+
+/// <summary>Cutting and padding to a column count.</summary>
+public static class TextFit
+{
+    /// <summary>The longest prefix of <paramref name="s"/> that fits in <paramref name="columns"/>, padded with spaces to exactly that width.</summary>
+    public static string Exactly(string s, int columns)
+    {
+        if (columns <= 0) return "";
+        var sb = new System.Text.StringBuilder();
+        var used = 0;
+        foreach (var r in s.EnumerateRunes())
+        {
+            var w = LineWrapper.Columns(r.ToString());
+            if (used + w > columns) break;
+            sb.Append(r.ToString());
+            used += w;
+        }
+        return sb.Append(' ', columns - used).ToString();
+    }
+}

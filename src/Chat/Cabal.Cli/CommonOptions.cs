@@ -1,0 +1,52 @@
+// Options shared by the subcommands. Each command gets its own instances (a System.CommandLine
+// symbol belongs to one parent), created by these factories so names and help stay identical.
+using System.CommandLine;
+using Cabal.Chat.Node;
+using Cabal.Net.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Cli;
+
+internal static class CommonOptions
+{
+    public static Option<string?> Data() => new("--data")
+    {
+        Description = "Data directory (default: $XDG_DATA_HOME/cabal-dotnet or ~/.local/share/cabal-dotnet)",
+        Recursive = true,
+    };
+
+    public static Option<int?> Listen() => new("--listen")
+    {
+        Description = "Accept peers on this TCP port (0 picks a free port, printed on stderr); default: no listener for one-shot commands, 0 for seed",
+    };
+
+    public static Option<string[]> Peer() => new("--peer")
+    {
+        Description = "Connect to HOST:PORT (repeatable)",
+        Arity = ArgumentArity.ZeroOrMore,
+        DefaultValueFactory = _ => [],
+    };
+
+    public static Option<bool> NoLan() => new("--no-lan") { Description = "Do not announce or look for peers on the local network" };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per line" };
+
+    public static Option<double> Timeout(double seconds) => new("--timeout")
+    {
+        Description = $"Give up after this many seconds (default {seconds})",
+        DefaultValueFactory = _ => seconds,
+    };
+
+    public static Argument<string> Key() => new("key-or-url") { Description = "A cabal key (64 hex digits) or cabal:// URL" };
+
+    /// <summary>
+    /// The node's network options from --listen, --peer and --no-lan (a --peer that does not parse is a
+    /// usage error), with the LAN settings the environment pins.
+    /// </summary>
+    public static NetworkOptions Network(int? listenPort, IReadOnlyList<string> peers, bool lan, ILoggerFactory logging)
+    {
+        var addresses = peers.Select(p => PeerAddress.TryParse(p, out var a, out var error) ? a! : throw new CliUsageException($"--peer {p}: {error}")).ToList();
+        var network = new NetworkOptions { ListenPort = listenPort, Peers = addresses, Lan = lan };
+        return ProgramEnvironment.WithLanSettings(network, logging.CreateLogger(typeof(ProgramEnvironment)));
+    }
+}

@@ -1,0 +1,18 @@
+namespace Cabal.Cli;
+
+/// <summary>Exit codes of the `cabal` program (sysexits-style where one fits).</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+    /// <summary>A runtime failure: storage, network or an unexpected error.</summary>
+    public const int Error = 1;
+    /// <summary>The goal was not reached before --timeout (e.g. not enough acks, not in sync).</summary>
+    public const int Timeout = 2;
+    /// <summary>Bad command line: unknown option, missing or malformed argument.</summary>
+    public const int Usage = 64;
+    /// <summary>A key or cabal URL that does not parse.</summary>
+    public const int BadKey = 65;
+    /// <summary>Interrupted by SIGINT or SIGTERM after a clean shutdown.</summary>
+    public const int Interrupted = 130;
+}

@@ -1,0 +1,70 @@
+// Everything the program takes from its environment, read in one place (the library reads none):
+//   XDG_DATA_HOME        where the default data directory lives: $XDG_DATA_HOME/cabal-dotnet, else
+//                        ~/.local/share/cabal-dotnet (--data DIR overrides both)
+//   CABAL_LOG            log level on stderr: Trace, Debug, Information, Warning (default), Error…
+//   CABAL_LAN_INTERFACE  the IPv4 interface LAN discovery joins and sends on (a loopback address
+//                        keeps discovery on this host)
+//   CABAL_LAN_PORT       the UDP port of the LAN discovery group
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Cabal.Chat.Node;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Cli;
+
+internal static class ProgramEnvironment
+{
+    public const string AppName = "cabal-dotnet";
+
+    /// <summary>The data directory: --data DIR if given, else the XDG default.</summary>
+    public static DataPaths DataPaths(string? dataOption)
+    {
+        if (!string.IsNullOrEmpty(dataOption)) return new DataPaths(dataOption);
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var baseDir = !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        return new DataPaths(Path.Combine(baseDir, AppName));
+    }
+
+    /// <summary>Whether CABAL_LOG asks for logging explicitly.</summary>
+    public static bool LogLevelSet => Environment.GetEnvironmentVariable("CABAL_LOG") is not null;
+
+    /// <summary>
+    /// The program's logging: one line per message on stderr (stdout carries the program's output:
+    /// URLs, messages, JSON events), at CABAL_LOG's level or Warning. The caller disposes it after
+    /// the node, which flushes the console logger's queue.
+    /// </summary>
+    public static ILoggerFactory Logging()
+    {
+        var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("CABAL_LOG"), true, out var l) ? l : LogLevel.Warning;
+        return LoggerFactory.Create(b => b
+            .SetMinimumLevel(level)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+    }
+
+    /// <summary>
+    /// <paramref name="network"/> with the LAN settings the environment pins (CABAL_LAN_INTERFACE,
+    /// CABAL_LAN_PORT). A value that does not parse is logged and ignored.
+    /// </summary>
+    public static NetworkOptions WithLanSettings(NetworkOptions network, ILogger logger)
+    {
+        if (Environment.GetEnvironmentVariable("CABAL_LAN_INTERFACE") is { Length: > 0 } iface)
+        {
+            if (IPAddress.TryParse(iface, out var address) && address.AddressFamily == AddressFamily.InterNetwork)
+                network = network with { LanInterface = address };
+            else
+                CliLog.LanSettingIgnored(logger, "CABAL_LAN_INTERFACE", iface, "is not an IPv4 address");
+        }
+        if (Environment.GetEnvironmentVariable("CABAL_LAN_PORT") is { Length: > 0 } portText)
+        {
+            if (int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+                network = network with { LanPort = port };
+            else
+                CliLog.LanSettingIgnored(logger, "CABAL_LAN_PORT", portText, "is not a UDP port");
+        }
+        return network;
+    }
+}

@@ -1,0 +1,50 @@
+using Cabal.Chat;
+using Cabal.Chat.Keys;
+using Cabal.Chat.Messages;
+using Cabal.Chat.Node;
+using Cabal.Cli.Client;
+using Cabal.Cli.Tui;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cabal.Cli;
+
+/// <summary>
+/// Starts the terminal client: opens (or creates) the cabal, remembers it as the last one, starts
+/// the network and shows the Terminal.Gui client. Without a terminal (output piped, no /dev/tty)
+/// it prints the cabal and its latest messages instead, so scripts still get something useful.
+/// </summary>
+internal static class TerminalClientLauncher
+{
+    /// <param name="network">Builds the network options (and validates --peer) with the logging chosen here.</param>
+    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, Func<ILoggerFactory, NetworkOptions> network, CancellationToken ct)
+    {
+        var interactive = Terminal.Gui.Drivers.Driver.IsAttachedToTerminal(out _, out _);
+        // Log lines on stderr would scribble over the full-screen UI; CABAL_LOG still enables them.
+        using var logging = interactive && !ProgramEnvironment.LogLevelSet ? NullLoggerFactory.Instance : ProgramEnvironment.Logging();
+        var settings = network(logging);
+        await using var node = await CliApp.OpenNodeAsync(paths, logging, ct);
+        using var host = new NodeChatHost(node);
+        var cabal = await host.OpenCabalAsync(url ?? CabalUrl.Generate(), ct);
+        host.RememberCabal(cabal);
+        if (!interactive) return await PrintAsync(cabal, ct);
+
+        // Listeners bind before the UI takes the screen, so their one-line notice stays readable.
+        await CliApp.StartNetworkAsync(node, settings, [cabal], ct);
+        await using var vm = new ChatViewModel(host);
+        vm.AddSession(cabal);
+        await TuiApp.RunAsync(vm, ct);
+        Console.WriteLine($"cabal {cabal.Url}");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> PrintAsync(CabalCore cabal, CancellationToken ct)
+    {
+        await cabal.WaitForIndexAsync(ct);
+        Console.WriteLine($"cabal {cabal.Url}");
+        Console.WriteLine($"you are {cabal.GetUser(cabal.LocalKey)?.DisplayName ?? cabal.LocalKey[..8]} ({cabal.LocalKey})");
+        foreach (var m in cabal.GetMessages("default", MessageQuery.Latest(20)).Reverse()) Console.WriteLine(ReadCommand.TextLine(cabal, m));
+        Console.WriteLine("(no terminal attached: run `cabal` in a terminal for the interactive client)");
+        return ExitCodes.Ok;
+    }
+}
