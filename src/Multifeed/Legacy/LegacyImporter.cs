@@ -44,7 +44,8 @@ public sealed record LegacyImportOptions
 /// <param name="FeedKey">The JS local writer's key (hex).</param>
 /// <param name="Adopted">It is stored as our writable feed for the cabal, secret key included.</param>
 /// <param name="Reason">Why not, when not.</param>
-public sealed record LegacyIdentityOutcome(string FeedKey, bool Adopted, string? Reason);
+/// <param name="Slot">The feed directory it was read from (its slot number in the source store).</param>
+public sealed record LegacyIdentityOutcome(string FeedKey, bool Adopted, string? Reason, string? Slot = null);
 
 /// <summary>The outcome of importing one cabal store.</summary>
 public sealed record LegacyImportReport
@@ -287,7 +288,7 @@ public static class LegacyImporter
             else if (store.TryGet(feed.PublicKey) is { Writable: false }) reason = "this store already holds the feed as read-only (learnt from a peer); adopting it is the next phase's hand-over";
             else if (store.List(source.Key).FirstOrDefault(f => f.Writable && f.Name == options.LocalName && !f.Key.AsSpan().SequenceEqual(feed.PublicKey)) is { } other)
                 reason = $"this cabal already has a local identity here ({other.KeyHex}); the JS one is imported as a read-only feed";
-            _identity = new LegacyIdentityOutcome(key, reason is null, reason);
+            _identity = new LegacyIdentityOutcome(key, reason is null, reason, feed.Slot);
             if (reason is null) return (feed.SecretKey, options.LocalName);
             _problems.Add(new LegacyProblem(LegacyProblemKind.Identity, reason, feed.Slot));
             LegacyLog.IdentityNotAdopted(logger, source.KeyHex!, key, reason);

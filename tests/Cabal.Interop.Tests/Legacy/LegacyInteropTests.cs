@@ -51,7 +51,7 @@ public sealed class LegacyInteropTests : JsInteropTest
         var report = await LegacyImporter.ImportAsync(store, source);
         Assert.Empty(report.Problems);
         Assert.Equal((1, 6UL), (report.FeedsImported, report.NewBlocks));
-        Assert.Equal(new LegacyIdentityOutcome(localKey, true, null), report.LocalIdentity);
+        Assert.Equal(new LegacyIdentityOutcome(localKey, true, null, "0"), report.LocalIdentity);
 
         // Today's CabalCore finds the imported writer as the cabal's writable "local" feed, but takes the
         // secret key (private messages) only from its views or its options: handing it over is the

@@ -28,7 +28,7 @@ public sealed class LegacyImporterTests : IDisposable
         Assert.Equal(29UL, report.BlocksVerified);
         Assert.Equal(29UL, report.NewBlocks);
         Assert.Empty(report.Problems);
-        Assert.Equal(new LegacyIdentityOutcome(LegacyFixture.Expected(0).Key, true, null), report.LocalIdentity);
+        Assert.Equal(new LegacyIdentityOutcome(LegacyFixture.Expected(0).Key, true, null, "0"), report.LocalIdentity);
 
         var feeds = store.List(LegacyFixture.CabalKey).ToList();
         Assert.Equal(4, feeds.Count);
