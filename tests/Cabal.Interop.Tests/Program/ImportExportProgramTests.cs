@@ -120,8 +120,9 @@ public sealed class ImportExportProgramTests : JsInteropTest
         var make = Track(JsPeer.Start("make-cabal.js", "--feeds", "8", "--messages", "3", "--dir", dir, "--timeout", "120"));
         var key = (await make.WaitForEventAsync("done", Long)).GetProperty("key").GetString()!;
         Assert.Equal(0, await make.WaitForExitAsync(Long));
-        // Named as cabal-cli names it, so no --key is needed.
-        var archives = Dir.Sub("archives");
+        // Where cabal-cli keeps it, named by its key: `cabal import` without a path finds it.
+        var home = Dir.Sub("home");
+        var archives = Path.Combine(home, ".cabal", "v1", "archives");
         Directory.CreateDirectory(archives);
         var store = Path.Combine(archives, key);
         Directory.Move(dir, store);
@@ -133,7 +134,7 @@ public sealed class ImportExportProgramTests : JsInteropTest
         for (var at = 32 + 10; at < new FileInfo(signatures).Length; at += 64) Flip(signatures, at);
         File.Delete(Path.Combine(store, "4", "key"));                               // a missing key
 
-        var run = await Cabal("import", archives, "--data", Dir.Sub("data"), "--json");
+        var run = await CabalProgram.RunAsync(Run, new Dictionary<string, string> { ["HOME"] = home }, "import", "--data", Dir.Sub("data"), "--json");
         run.AssertExit(3);
         var report = Single(run);
         Assert.Equal((9, 5), (report.GetProperty("feeds").GetInt32(), report.GetProperty("feedsImported").GetInt32()));
