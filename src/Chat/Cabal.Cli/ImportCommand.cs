@@ -102,6 +102,7 @@ internal static class ImportCommand
                 problems = r.Problems.Select(p => new { slot = p.Slot, kind = p.Kind.ToString(), reason = p.Reason }),
                 notes = r.Notes,
                 elapsedMs = Math.Round(r.Elapsed.TotalMilliseconds, 1),
+                viewsMs = Math.Round(result.ViewsElapsed.TotalMilliseconds, 1),
             }));
             return;
         }
@@ -122,7 +123,7 @@ internal static class ImportCommand
         Console.WriteLine($"  you      {result.LocalKey} ({identity}; private messages {(result.CanReadPrivateMessages ? "readable" : "not readable")})");
         foreach (var p in r.Problems) Console.WriteLine($"  problem  {TerminalText.Sanitize(p.ToString())}");
         foreach (var n in r.Notes) Console.WriteLine($"  note     {TerminalText.Sanitize(n)}");
-        Console.WriteLine($"  time     {r.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s (views: {result.EntriesIndexed} entries indexed)");
+        Console.WriteLine($"  time     {r.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s feeds, {result.ViewsElapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s views ({result.EntriesIndexed} entries indexed)");
     }
 
     internal static string Bytes(ulong n) => n switch

@@ -29,7 +29,8 @@ public sealed record CabalImportOptions
 /// <param name="LocalKey">Our local user's key for the cabal after the import (hex); null when the store was refused.</param>
 /// <param name="CanReadPrivateMessages">Whether that user's secret key is known, so private messages can be read.</param>
 /// <param name="EntriesIndexed">Entries the views took in while being built (0 when everything was indexed before).</param>
-public sealed record CabalImportResult(LegacyImportReport Report, string? LocalKey, bool CanReadPrivateMessages, long EntriesIndexed);
+/// <param name="ViewsElapsed">How long building the views took (after the feeds were stored; <see cref="LegacyImportReport.Elapsed"/> is the feeds' part).</param>
+public sealed record CabalImportResult(LegacyImportReport Report, string? LocalKey, bool CanReadPrivateMessages, long EntriesIndexed, TimeSpan ViewsElapsed = default);
 
 public static class CabalImporter
 {
@@ -47,6 +48,7 @@ public static class CabalImporter
             new LegacyImportOptions { AdoptLocalIdentity = options.AdoptLocalIdentity, LoggerFactory = options.LoggerFactory }, cancellationToken).ConfigureAwait(false);
         if (report.Refused) return new CabalImportResult(report, null, false, 0);
 
+        var views = System.Diagnostics.Stopwatch.StartNew();
         var identity = options.AdoptLocalIdentity ? LocalIdentityHandover.Take(source, report) : null;
         var cabalOptions = new CabalOptions { LoggerFactory = options.LoggerFactory, Durable = options.Durable, LocalKeyPair = identity };
         var core = await CabalCore.OpenAsync(store, new CabalUrl(source.KeyHex!), cabalOptions, cancellationToken).ConfigureAwait(false);
@@ -55,7 +57,7 @@ public static class CabalImporter
             await core.WaitForIndexAsync(cancellationToken).ConfigureAwait(false);
             var logger = options.LoggerFactory.CreateLogger(typeof(CabalImporter));
             ImportLog.ViewsBuilt(logger, core.KeyHex, core.Statistics.EntriesIndexed, core.LocalKey, core.CanReadPrivateMessages);
-            return new CabalImportResult(report, core.LocalKey, core.CanReadPrivateMessages, core.Statistics.EntriesIndexed);
+            return new CabalImportResult(report, core.LocalKey, core.CanReadPrivateMessages, core.Statistics.EntriesIndexed, views.Elapsed);
         }
     }
 }
