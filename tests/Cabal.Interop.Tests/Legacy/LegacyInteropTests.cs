@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cabal.Chat;
+using Cabal.Chat.Import;
 using Cabal.Chat.Keys;
 using Cabal.Chat.Messages;
 using Cabal.Interop.Tests.Chat;
@@ -48,16 +49,16 @@ public sealed class LegacyInteropTests : JsInteropTest
             Assert.Empty(store.Feeds);
         }
 
-        var report = await LegacyImporter.ImportAsync(store, source);
+        // The chat layer's import: the feeds, then the identity handed over, then the views built.
+        var imported = await CabalImporter.ImportAsync(store, source, new CabalImportOptions { Durable = false });
+        var report = imported.Report;
         Assert.Empty(report.Problems);
         Assert.Equal((1, 6UL), (report.FeedsImported, report.NewBlocks));
         Assert.Equal(new LegacyIdentityOutcome(localKey, true, null, "0"), report.LocalIdentity);
+        Assert.Equal((localKey, true, 6L), (imported.LocalKey, imported.CanReadPrivateMessages, imported.EntriesIndexed));
 
-        // Today's CabalCore finds the imported writer as the cabal's writable "local" feed, but takes the
-        // secret key (private messages) only from its views or its options: handing it over is the
-        // identity seam of the next phase, so the test passes it the JS secret_key here.
-        var identity = new KeyPair(Convert.FromHexString(localKey), File.ReadAllBytes(Path.Combine(jsDir, "0", "secret_key")));
-        await using var core = await CabalCore.OpenAsync(store, new CabalUrl(key), new CabalOptions { Durable = false, LocalKeyPair = identity });
+        // Opened again with nothing but the store: the identity is the JS one, secret key included.
+        await using var core = await CabalCore.OpenAsync(store, new CabalUrl(key), new CabalOptions { Durable = false });
         using (var cts = new CancellationTokenSource(Long)) await core.WaitForIndexAsync(cts.Token);
         Assert.Equal(localKey, core.LocalKey);
         Assert.True(core.CanReadPrivateMessages);
