@@ -188,8 +188,8 @@ public sealed partial class Feed
 
 public sealed partial class Feed
 {
-    // SEAM(identity, phase 2): the exporter needs the local writer's secret key to write `secret_key`.
-    // Today the feed header holds it; the `fork` branch moves where it lives, and this accessor (or the
+    // SEAM(identity, issue 19): the exporter needs the local writer's secret key to write `secret_key`.
+    // Today the feed header holds it; branch fork2 moves where it lives, and this accessor (or the
     // exporter's LocalSecretKey option) is where that is reconnected.
     internal byte[]? SecretKeyForExport { get { lock (_lock) return S.SecretKey; } }
 }

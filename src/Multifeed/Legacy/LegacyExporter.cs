@@ -2,7 +2,7 @@
 // Slot 0 is our local writer, named "local" with its secret key, as cabal-core creates it in a fresh
 // cabal, so cabal-core opens the store as its own and keeps posting as the same user; every other
 // feed of the cabal follows in store order as a feed learnt from peers (no localname, no secret key).
-// The `cabal export` command is the next phase.
+// The program's `cabal export` drives it.
 using Cabal.Multifeed.Storage;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
@@ -17,8 +17,8 @@ public sealed record LegacyExportOptions
     public byte[]? LocalFeedKey { get; init; }
 
     /// <summary>
-    /// SEAM(identity, phase 2): the local writer's 64-byte secret key. Default: the one the feed store
-    /// holds for that feed. Once the `fork` branch keeps it elsewhere, the caller passes it here.
+    /// SEAM(identity, issue 19): the local writer's 64-byte secret key. Default: the one the feed store
+    /// holds for that feed. Once branch fork2 keeps it elsewhere, the caller passes it here.
     /// </summary>
     public byte[]? LocalSecretKey { get; init; }
 

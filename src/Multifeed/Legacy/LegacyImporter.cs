@@ -4,8 +4,8 @@
 //   store each chunk in slot order with FeedStore.StoreVerifiedAsync (one transaction per chunk:
 //   whole feeds or nothing; only what is new, so a second import adds only what changed);
 //   report per feed what was skipped and why; every other feed is still imported.
-// The source is only ever read. The CLI (`cabal import`), rebuilding the views and adopting the
-// identity in CabalCore are the next phase; see the SEAM comments.
+// The source is only ever read. Handing the identity to CabalCore and building the views is the chat
+// layer's part (Cabal.Chat.Import.CabalImporter); the program's `cabal import` drives that.
 using System.Diagnostics;
 using Cabal.Multifeed.Storage;
 using Microsoft.Extensions.Logging;
@@ -271,11 +271,11 @@ public static class LegacyImporter
             return feed with { Group = source.Key, SecretKey = secretKey, Name = name };
         }
 
-        // SEAM(identity, phase 2): how the JS local writer becomes our identity for the cabal. This
-        // phase keeps it inside the feed store the way the store holds any writer today (the feed
-        // header carries the secret key; CabalCore finds its writer as the cabal's writable feed named
-        // "local"). The `fork` branch moves where the local writer's secret key lives; phase 2 replaces
-        // this method with that hand-over, and records the identity beside the cabal's views.
+        // SEAM(identity, issue 19): how the JS local writer becomes our writer for the cabal. It is kept
+        // inside the feed store the way the store holds any writer today (the feed header carries the
+        // secret key; CabalCore finds its writer as the cabal's writable feed named "local"); the chat
+        // layer's LocalIdentityHandover then gives CabalCore the secret key for its views. Issue 19
+        // (branch fork2) moves where the local writer's secret key lives: these two places change.
         // Refused here, and reported: a cabal that already has another local identity in this store,
         // a feed we hold read-only already (learnt from a peer), a writer with missing blocks.
         private (byte[]? SecretKey, string? Name) IdentityFor(LegacyFeed feed)
@@ -285,7 +285,7 @@ public static class LegacyImporter
             string? reason = null;
             if (feed.SecretKey is null) reason = "its secret_key file is missing or does not match the feed";
             else if (!feed.IsComplete) reason = $"it holds {feed.Blocks.Count} of its {feed.Length} blocks (a writer needs them all)";
-            else if (store.TryGet(feed.PublicKey) is { Writable: false }) reason = "this store already holds the feed as read-only (learnt from a peer); adopting it is the next phase's hand-over";
+            else if (store.TryGet(feed.PublicKey) is { Writable: false }) reason = "this store already holds the feed as read-only (learnt from a peer); turning a held feed into our writer is not supported yet";
             else if (store.List(source.Key).FirstOrDefault(f => f.Writable && f.Name == options.LocalName && !f.Key.AsSpan().SequenceEqual(feed.PublicKey)) is { } other)
                 reason = $"this cabal already has a local identity here ({other.KeyHex}); the JS one is imported as a read-only feed";
             _identity = new LegacyIdentityOutcome(key, reason is null, reason, feed.Slot);
