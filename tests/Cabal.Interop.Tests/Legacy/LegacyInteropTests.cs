@@ -5,6 +5,7 @@ using Cabal.Chat.Keys;
 using Cabal.Chat.Messages;
 using Cabal.Interop.Tests.Chat;
 using Cabal.Interop.Tests.Js;
+using Cabal.Interop.Tests.Program;
 using Cabal.Multifeed.Legacy;
 using Cabal.Multifeed.Storage;
 using Cabal.Net.Crypto;
@@ -156,6 +157,17 @@ public sealed class LegacyInteropTests : JsInteropTest
 
         var again = await LegacyImporter.ImportAsync(store, source);
         Assert.Equal((1001, 0UL), (again.FeedsImported, again.NewBlocks));
+
+        // The same through the program, views included: everything is readable at once, offline.
+        var data = Dir.Sub("data");
+        var run = await CabalProgram.RunAsync(TimeSpan.FromMinutes(3), "import", dir, "--key", key, "--data", data, "--json");
+        run.AssertExit(0);
+        var imported = Assert.Single(run.Json());
+        Assert.Equal((1001, 20_000UL, 20_000L), (imported.GetProperty("feedsImported").GetInt32(), imported.GetProperty("newBlocks").GetUInt64(), imported.GetProperty("entriesIndexed").GetInt64()));
+        var info = await CabalProgram.RunAsync(TimeSpan.FromMinutes(1), "info", key, "--data", data, "--json");
+        info.AssertExit(0);
+        Assert.Equal(1001, Assert.Single(info.Json()).GetProperty("feeds").GetArrayLength());
+        Assert.Contains(await CabalProgram.ReadLocalAsync(key, data, 1000), m => CabalProgram.Text(m) == "message 19 from user 999");
     }
 
     [FactRequiring("python3")]
