@@ -38,6 +38,10 @@ internal static class ImportCommand
             {
                 var result = await CabalImporter.ImportAsync(node.Store, source, new CabalImportOptions { LoggerFactory = logging }, ct);
                 Print(result, parse.GetValue(json));
+                // The one-line reason on stderr too, whatever the output format.
+                var r = result.Report;
+                if (r.Refused) Console.Error.WriteLine($"cabal: not importing {r.Path}: {TerminalText.Sanitize(r.Problems[0].Reason)}");
+                else if (r.Problems.Count > 0) Console.Error.WriteLine($"cabal: {r.Path}: {r.FeedsSkipped} feed(s) skipped, {r.Problems.Count} problem(s) (listed in the report); everything else was imported");
                 refused |= result.Report.Refused;
                 incomplete |= result.Report.Problems.Count > 0;
             }
@@ -106,11 +110,7 @@ internal static class ImportCommand
             }));
             return;
         }
-        if (r.Refused)
-        {
-            Console.WriteLine($"not imported {r.Path}: {r.Problems[0].Reason}");
-            return;
-        }
+        if (r.Refused) return; // said on stderr
         Console.WriteLine($"imported cabal://{r.CabalKey} from {r.Path}");
         Console.WriteLine($"  feeds    {r.FeedsImported} of {r.Feeds} ({r.FeedsSkipped} skipped)");
         Console.WriteLine($"  blocks   {r.BlocksVerified} verified, {r.NewBlocks} new ({Bytes(r.NewBytes)}){(r.BlocksNotTaken > 0 ? $", {r.BlocksNotTaken} past the signed length not taken" : "")}");

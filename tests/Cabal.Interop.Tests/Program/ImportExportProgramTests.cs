@@ -44,6 +44,8 @@ public sealed class ImportExportProgramTests : JsInteropTest
             Assert.True(refused.GetProperty("refused").GetBoolean());
             Assert.Equal("Locked", refused.GetProperty("problems")[0].GetProperty("kind").GetString());
             Assert.Contains("still open", refused.GetProperty("problems")[0].GetProperty("reason").GetString());
+            Assert.StartsWith($"cabal: not importing {jsDir}: the store is still open", busy.Stderr);
+            Assert.Contains("(node)", busy.Stderr);
         }
         var before = Snapshot(jsDir);
 
