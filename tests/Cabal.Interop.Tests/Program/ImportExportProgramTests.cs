@@ -109,6 +109,17 @@ public sealed class ImportExportProgramTests : JsInteropTest
         Assert.Equal(4, CabalPeerJs.Messages(state, "default").Length); // "and now from js", "second", "first", the topic
         Assert.Equal(0, await js.WaitForExitAsync(Long));
 
+        // A fresh in-memory JS peer syncing from it: hypercore verifies every block it downloads and one
+        // bad proof drops the connection, so reaching --expect (ours plus the JS post) means all verified.
+        await using (var server = JsPeer.Start("cabal-peer.js", "--listen", "0", "--storage", export, "--key", key, "--timeout", "120"))
+        {
+            var port = await server.ListeningPortAsync(Long);
+            await using var client = JsPeer.Start("cabal-peer.js", "--connect", $"127.0.0.1:{port}", "--key", key, "--expect", (length + 1).ToString(CultureInfo.InvariantCulture), "--timeout", "120");
+            await client.WaitForEventAsync("expect-met", TimeSpan.FromSeconds(180));
+            Assert.Equal(0, await client.WaitForExitAsync(Long));
+            Assert.DoesNotContain(client.Events, e => e.GetProperty("event").GetString() == "error");
+        } // the server has the store open: the import below would be refused while it runs
+
         // And back: importing what cabal-core wrote brings its post into our writer.
         var back = Single(await Cabal("import", export, "--key", key, "--data", data, "--json"));
         Assert.Equal((1UL, local), (back.GetProperty("newBlocks").GetUInt64(), back.GetProperty("localKey").GetString()));
