@@ -2,6 +2,12 @@
 // tree plus the pending overlay, so Data messages can be verified back to back without waiting for
 // each commit; the returned task completes when the block is durable (that is when an ack may be
 // sent). A block that fails verification is never stored, and nothing else about the feed changes.
+// If the commit fails, the feed rolls back to what is on disk (Feed.Recovery.cs) and the task faults,
+// so the block is requested again; Length, Contiguous and the downloaded count only ever report
+// durable blocks.
+//
+// A writer downloads its own feed only when it lacks blocks it has signed (a damaged or restored
+// store): those come back verified against its own public key, like any remote feed's.
 using Cabal.Multifeed.Hypercore;
 using Cabal.Multifeed.Storage;
 using LightningDB;
@@ -17,11 +23,13 @@ public sealed partial class Feed
     /// </summary>
     public Task VerifyAndStore(ulong index, ReadOnlyMemory<byte> value, IReadOnlyList<TreeNode> proof, ReadOnlyMemory<byte>? signature)
     {
-        if (Writable) throw new InvalidOperationException("A writable feed only grows by local appends.");
         if (value.Length > MaxBlockSize) throw new ProofVerificationException($"Block {index} is {value.Length} bytes, over the {MaxBlockSize} limit.");
         lock (_lock)
         {
             ThrowIfRemoved();
+            if (IsCompleteWriter && index < D.Length) return Task.CompletedTask; // ours, held
+            if (_generator is { } g && g.Length > D.Length)
+                throw new InvalidOperationException($"Block {index} of our own feed arrived while local appends are being committed.");
             var bits = DataBits();
             if (bits.Get(index)) return Task.CompletedTask;
 
@@ -59,15 +67,17 @@ public sealed partial class Feed
             var sig = result.Signature;
             var sigIndex = result.SignatureIndex;
 
-            // The durable state is advanced in memory now, so later verifications and proofs see it;
-            // if the commit fails the feed is reloaded from disk (see the catch in the callers).
+            // The working state is advanced now, so later verifications and proofs see it; the
+            // durable state follows at commit. If the commit fails, both are what is on disk again.
             S.Length = length;
             S.ByteLength = byteLength;
             S.Contiguous = contiguous;
+            S.SignedLength = Math.Max(S.SignedLength, length);
             S.Signature = headSignature;
             S.Roots = roots;
+            _pendingDownloads++;
 
-            return _store.Enqueue(tx =>
+            return _store.Enqueue(this, _epoch, tx =>
             {
                 Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
                 StorageKeys.Entry(Number, index, key);
@@ -92,6 +102,14 @@ public sealed partial class Feed
             {
                 lock (_lock)
                 {
+                    var d = D;
+                    d.Length = length;
+                    d.ByteLength = byteLength;
+                    d.Contiguous = contiguous;
+                    d.SignedLength = Math.Max(d.SignedLength, length);
+                    d.Signature = headSignature;
+                    d.Roots = roots;
+                    _pendingDownloads--;
                     if (_pending is { } o)
                     {
                         foreach (var n in nodes) o.Nodes.Remove(n.Index);
@@ -99,9 +117,10 @@ public sealed partial class Feed
                         if (sigIndex is { } si) o.Signatures.Remove(si);
                         TrimPending();
                     }
+                    DropSatisfiedClaimsLocked();
                 }
                 RaiseDownloaded(index, copy.Length);
-                if (grows) RaiseAppended(oldLength, length - oldLength);
+                if (grows) RaiseAppended(oldLength, length - oldLength, local: false);
             });
         }
     }

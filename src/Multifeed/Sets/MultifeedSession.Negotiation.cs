@@ -13,6 +13,8 @@ public sealed partial class MultifeedSession
     private readonly List<string> _announce = [];
     private bool _handshakeSent;
     private bool _remoteReady;
+    private int _manifestReceived;   // read by sync reports from any thread
+    private int _requestsOutstanding; // our REQUEST_FEEDS not yet answered by a REPLICATE_FEEDS
 
     private void SendHandshake()
     {
@@ -46,6 +48,9 @@ public sealed partial class MultifeedSession
                 throw new MultifeedProtocolException($"the remote offered more than {_set.Options.MaxKeysOfferedPerSession} feeds on one session");
         var request = _set.Admissible(keys);
         _requested.UnionWith(request);
+        // multifeed answers every REQUEST_FEEDS with one REPLICATE_FEEDS, even an empty one.
+        Interlocked.Increment(ref _requestsOutstanding);
+        Volatile.Write(ref _manifestReceived, 1);
         _requestExt.Send(MultifeedWire.WriteKeyArray(request));
     }
 
@@ -76,6 +81,10 @@ public sealed partial class MultifeedSession
         // their order; other sessions and the receive loop carry on.
         var feeds = await _set.GetOrAddAsync(accepted, _stop.Token).ConfigureAwait(false);
         StartReplicating(feeds);
+        // Answered: its feeds have channels now (or could not be added). Never below zero, should a
+        // remote send one unasked.
+        var n = Volatile.Read(ref _requestsOutstanding);
+        while (n > 0 && Interlocked.CompareExchange(ref _requestsOutstanding, n - 1, n) != n) n = Volatile.Read(ref _requestsOutstanding);
     }
 
     /// <summary>A feed joined the set (any thread): offer it here unless this session already knows it (§2.9).</summary>

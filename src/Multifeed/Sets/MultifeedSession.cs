@@ -11,6 +11,7 @@
 //   MultifeedSession.Negotiation.cs HANDSHAKE, MANIFEST, REQUEST_FEEDS, REPLICATE_FEEDS, live offers
 //   MultifeedSession.Channels.cs    opening feed channels, and leaving unchanged ones unopened (sync)
 //   MultifeedSession.PeerId.cs      cabal-core's peer-id extension
+//   MultifeedSession.Sync.cs        how far the session is from "in sync", from protocol facts
 using System.Threading.Channels;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;

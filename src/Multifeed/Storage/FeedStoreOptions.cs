@@ -19,4 +19,10 @@ public sealed record FeedStoreOptions
     public bool Durable { get; init; } = true;
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Fault injection for tests: called before every commit; an exception returned fails that
+    /// commit as a full disk or an I/O error would (nothing of it is written). Default null.
+    /// </summary>
+    internal Func<Exception?>? CommitFault { get; init; }
 }
