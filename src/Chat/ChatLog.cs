@@ -20,9 +20,6 @@ internal static partial class ChatLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Block {Feed}@{Seq} is below the contiguous length but cannot be read; indexing of that feed waits")]
     public static partial void BlockMissing(ILogger logger, string feed, ulong seq);
 
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "The secret key of local feed {Feed} is unknown (not in the views directory nor in the options): private messages cannot be decrypted")]
-    public static partial void NoSecretKey(ILogger logger, string feed);
-
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Moderation entry {Feed}@{Seq} refused: {Author} may not change {Target} in {Group}")]
     public static partial void ModerationRefused(ILogger logger, string feed, ulong seq, string author, string target, string group);
 
@@ -31,4 +28,13 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "An event subscriber is full; dropped its oldest event")]
     public static partial void SubscriberLagging(ILogger logger);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "The views at {Path} are rebuilt from the feeds: {Reason}")]
+    public static partial void ViewsRebuilt(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "The feed store had lost local writer {Feed}; restored it from the copy of its key beside the views. It refuses to publish until a re-sync from peers brings back its {Signed} published entries")]
+    public static partial void IdentityRestored(ILogger logger, string feed, ulong signed);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Local writer {Feed} holds {Held} entries but had published at least {Published}: it refuses to publish until re-synced from peers")]
+    public static partial void LocalFeedBehind(ILogger logger, string feed, ulong held, ulong published);
 }

@@ -1,0 +1,91 @@
+// Opening a cabal checks the feed store and the views against each other before anything is
+// indexed or published. The feeds are the truth; the views are derived and can always be rebuilt.
+//
+// Identity: the local writer's secret key lives in its feed's header in the store, beside the log it
+// signs. The views keep a copy, used for one thing only: when the store has lost the writer (a
+// missing, emptied or restored data.mdb), the writer is restored from it instead of being replaced
+// by a new identity, and recorded as signed up to the views' cursor for it, so it refuses to publish
+// until a re-sync from peers has brought its published entries back. Publishing seq N a second time
+// would fork the user's log for good; losing the key would lose the identity.
+//
+// Views ahead of the feeds (a cursor past what the store holds, a feed the store lacks, or views
+// built for another identity) are wiped and re-indexed from the feeds, after the evidence they
+// hold about our own feed has been recorded in the store.
+using Cabal.Chat.Views;
+using Cabal.Multifeed;
+using Cabal.Multifeed.Storage;
+using Cabal.Net.Crypto;
+using LightningDB;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Chat;
+
+public sealed partial class CabalCore
+{
+    private static ReadOnlySpan<byte> IdentityKey => "identity"u8;
+
+    /// <summary>The local writer, found, restored or created; and why the views must be rebuilt, if they must.</summary>
+    private static async Task<(Feed Local, string? RebuildReason)> ReconcileAsync(FeedStore store, CabalUrl url, ViewStore views, CabalOptions options, ILogger logger, CancellationToken ct)
+    {
+        var group = url.Key;
+        byte[]? copy;
+        Dictionary<string, ulong> cursors;
+        using (var tx = views.BeginRead())
+        {
+            copy = tx.Read(views.Meta, IdentityKey);
+            cursors = ReadCursors(tx, views);
+        }
+        var copied = copy is { Length: Ed25519.SecretKeySize } && Ed25519.KeyPairFromSeed(copy.AsSpan(0, 32)).PublicKey.AsSpan().SequenceEqual(copy.AsSpan(32))
+            ? new KeyPair(copy[32..], copy)
+            : null;
+
+        // The copy names the local feed: a direct lookup instead of a scan of every feed of the
+        // cabal (milliseconds with thousands of feeds). Scan otherwise.
+        var local = copied is not null && store.TryGet(copied.PublicKey) is { Writable: true, Name: LocalFeedName } known && known.Group.Span.SequenceEqual(group)
+            ? known
+            : store.List(group).FirstOrDefault(f => f.Writable && f.Name == LocalFeedName);
+        if (local is null && copied is not null)
+        {
+            var published = cursors.GetValueOrDefault(Convert.ToHexStringLower(copied.PublicKey));
+            local = await store.RestoreWritableAsync(copied, published, LocalFeedName, group, ct).ConfigureAwait(false);
+            ChatLog.IdentityRestored(logger, local.KeyHex, published);
+        }
+        local ??= await store.CreateWritableAsync(options.LocalKeyPair ?? Ed25519.NewKeyPair(), LocalFeedName, group, ct).ConfigureAwait(false);
+
+        // Everything indexed of our own feed was published: the store must not hold less.
+        if (cursors.TryGetValue(local.KeyHex, out var indexed) && indexed > local.SignedLength)
+        {
+            ChatLog.LocalFeedBehind(logger, local.KeyHex, local.Contiguous, indexed);
+            await local.RecordSignedLengthAsync(indexed, ct).ConfigureAwait(false);
+        }
+
+        string? reason = null;
+        if (copied is not null && !copied.PublicKey.AsSpan().SequenceEqual(local.Key))
+            reason = $"they were built for user {Convert.ToHexStringLower(copied.PublicKey)[..8]}, the local writer is {local.KeyHex[..8]}";
+        foreach (var (key, count) in cursors)
+        {
+            if (reason is not null) break;
+            var feed = store.TryGet(Convert.FromHexString(key));
+            if (feed is null || !feed.Group.Span.SequenceEqual(group))
+                reason = $"they index feed {key[..8]}, which the feed store does not hold{(store.IsNew ? " (the store is new or was emptied)" : "")}";
+            else if (count > feed.Contiguous)
+                reason = $"they index {count} entries of feed {key[..8]}, the feed store holds {feed.Contiguous}";
+        }
+        return (local, reason);
+    }
+
+    private static Dictionary<string, ulong> ReadCursors(LightningTransaction tx, ViewStore views)
+    {
+        var cursors = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var (key, value) in tx.Prefix(views.Cursors, []))
+            if (key.Length == 32 && value.Length == 8) cursors[Convert.ToHexStringLower(key)] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value);
+        return cursors;
+    }
+
+    /// <summary>Keeps the copy of the identity beside the views current (written only when it changed: a warm open commits nothing).</summary>
+    private static void KeepIdentityCopy(LightningTransaction tx, ViewStore views, byte[] secret)
+    {
+        if (!(tx.Read(views.Meta, IdentityKey) is { } stored && stored.AsSpan().SequenceEqual(secret)))
+            tx.Set(views.Meta, IdentityKey, secret);
+    }
+}
