@@ -22,6 +22,9 @@ public sealed partial class Feed
     private int _pendingDownloads;          // under _lock: downloaded blocks queued for commit
     private Dictionary<object, ulong>? _claims; // under _lock: peers' announced lengths of our own feed, when longer
 
+    /// <summary>The current epoch: what a write built now carries.</summary>
+    internal int Epoch => Volatile.Read(ref _epoch);
+
     /// <summary>Whether a write built at <paramref name="epoch"/> may still commit (called on the store's writer thread).</summary>
     internal bool IsCurrentEpoch(int epoch) => Volatile.Read(ref _epoch) == epoch;
 
