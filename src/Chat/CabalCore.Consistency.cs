@@ -11,6 +11,7 @@
 // Views ahead of the feeds (a cursor past what the store holds, a feed the store lacks, or views
 // built for another identity) are wiped and re-indexed from the feeds, after the evidence they
 // hold about our own feed has been recorded in the store.
+using System.Buffers.Binary;
 using Cabal.Chat.Views;
 using Cabal.Multifeed;
 using Cabal.Multifeed.Storage;
@@ -28,16 +29,17 @@ public sealed partial class CabalCore
     private static async Task<(Feed Local, string? RebuildReason)> ReconcileAsync(FeedStore store, CabalUrl url, ViewStore views, CabalOptions options, ILogger logger, CancellationToken ct)
     {
         var group = url.Key;
-        byte[]? copy;
-        Dictionary<string, ulong> cursors;
+        KeyPair? copied = null;
+        ulong copiedIndexed = 0;
         using (var tx = views.BeginRead())
         {
-            copy = tx.Read(views.Meta, IdentityKey);
-            cursors = ReadCursors(tx, views);
+            if (tx.Read(views.Meta, IdentityKey) is { Length: Ed25519.SecretKeySize } copy
+                && Ed25519.KeyPairFromSeed(copy.AsSpan(0, 32)).PublicKey.AsSpan().SequenceEqual(copy.AsSpan(32)))
+            {
+                copied = new KeyPair(copy[32..], copy);
+                copiedIndexed = Cursor(tx, views, copied.PublicKey);
+            }
         }
-        var copied = copy is { Length: Ed25519.SecretKeySize } && Ed25519.KeyPairFromSeed(copy.AsSpan(0, 32)).PublicKey.AsSpan().SequenceEqual(copy.AsSpan(32))
-            ? new KeyPair(copy[32..], copy)
-            : null;
 
         // The copy names the local feed: a direct lookup instead of a scan of every feed of the
         // cabal (milliseconds with thousands of feeds). Scan otherwise.
@@ -46,40 +48,50 @@ public sealed partial class CabalCore
             : store.List(group).FirstOrDefault(f => f.Writable && f.Name == LocalFeedName);
         if (local is null && copied is not null)
         {
-            var published = cursors.GetValueOrDefault(Convert.ToHexStringLower(copied.PublicKey));
-            local = await store.RestoreWritableAsync(copied, published, LocalFeedName, group, ct).ConfigureAwait(false);
-            ChatLog.IdentityRestored(logger, local.KeyHex, published);
+            local = await store.RestoreWritableAsync(copied, copiedIndexed, LocalFeedName, group, ct).ConfigureAwait(false);
+            ChatLog.IdentityRestored(logger, local.KeyHex, copiedIndexed);
         }
         local ??= await store.CreateWritableAsync(options.LocalKeyPair ?? Ed25519.NewKeyPair(), LocalFeedName, group, ct).ConfigureAwait(false);
 
-        // Everything indexed of our own feed was published: the store must not hold less.
-        if (cursors.TryGetValue(local.KeyHex, out var indexed) && indexed > local.SignedLength)
-        {
-            ChatLog.LocalFeedBehind(logger, local.KeyHex, local.Contiguous, indexed);
-            await local.RecordSignedLengthAsync(indexed, ct).ConfigureAwait(false);
-        }
-
         string? reason = null;
-        if (copied is not null && !copied.PublicKey.AsSpan().SequenceEqual(local.Key))
-            reason = $"they were built for user {Convert.ToHexStringLower(copied.PublicKey)[..8]}, the local writer is {local.KeyHex[..8]}";
-        foreach (var (key, count) in cursors)
+        ulong ownIndexed;
+        using (var tx = views.BeginRead())
         {
-            if (reason is not null) break;
-            var feed = store.TryGet(Convert.FromHexString(key));
-            if (feed is null || !feed.Group.Span.SequenceEqual(group))
-                reason = $"they index feed {key[..8]}, which the feed store does not hold{(store.IsNew ? " (the store is new or was emptied)" : "")}";
-            else if (count > feed.Contiguous)
-                reason = $"they index {count} entries of feed {key[..8]}, the feed store holds {feed.Contiguous}";
+            ownIndexed = Cursor(tx, views, local.Key);
+            if (copied is not null && !copied.PublicKey.AsSpan().SequenceEqual(local.Key))
+                reason = $"they were built for user {Convert.ToHexStringLower(copied.PublicKey)[..8]}, the local writer is {local.KeyHex[..8]}";
+            reason ??= ViewsAhead(tx, views, store, group);
+        }
+        // Everything indexed of our own feed was published: the store must not hold less.
+        if (ownIndexed > local.SignedLength)
+        {
+            ChatLog.LocalFeedBehind(logger, local.KeyHex, local.Contiguous, ownIndexed);
+            await local.RecordSignedLengthAsync(ownIndexed, ct).ConfigureAwait(false);
         }
         return (local, reason);
     }
 
-    private static Dictionary<string, ulong> ReadCursors(LightningTransaction tx, ViewStore views)
+    private static ulong Cursor(LightningTransaction tx, ViewStore views, ReadOnlySpan<byte> feedKey)
+        => tx.Read(views.Cursors, feedKey) is { Length: 8 } v ? BinaryPrimitives.ReadUInt64BigEndian(v) : 0;
+
+    /// <summary>Why the views are ahead of the store (a cursor past what a feed holds, or a feed the store lacks), or null.</summary>
+    private static string? ViewsAhead(LightningTransaction tx, ViewStore views, FeedStore store, ReadOnlyMemory<byte> group)
     {
-        var cursors = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var (key, value) in tx.Prefix(views.Cursors, []))
-            if (key.Length == 32 && value.Length == 8) cursors[Convert.ToHexStringLower(key)] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value);
-        return cursors;
+        // One cursor pass over the cursors table, no copies: a warm open of a big cabal stays cheap.
+        using var cursor = tx.CreateCursor(views.Cursors);
+        for (var r = cursor.First().resultCode; r == MDBResultCode.Success; r = cursor.Next().resultCode)
+        {
+            var (_, k, v) = cursor.GetCurrent();
+            var key = k.AsSpan();
+            if (key.Length != 32 || v.AsSpan().Length != 8) continue;
+            var indexed = BinaryPrimitives.ReadUInt64BigEndian(v.AsSpan());
+            var feed = store.TryGet(key);
+            if (feed is null || !feed.Group.Span.SequenceEqual(group.Span))
+                return $"they index feed {Convert.ToHexStringLower(key)[..8]}, which the feed store does not hold{(store.IsNew ? " (the store is new or was emptied)" : "")}";
+            if (indexed > feed.Contiguous)
+                return $"they index {indexed} entries of feed {feed.KeyHex[..8]}, the feed store holds {feed.Contiguous}";
+        }
+        return null;
     }
 
     /// <summary>Keeps the copy of the identity beside the views current (written only when it changed: a warm open commits nothing).</summary>

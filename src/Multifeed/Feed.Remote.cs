@@ -30,6 +30,7 @@ public sealed partial class Feed
             if (IsCompleteWriter && index < D.Length) return Task.CompletedTask; // ours, held
             if (_generator is { } g && g.Length > D.Length)
                 throw new InvalidOperationException($"Block {index} of our own feed arrived while local appends are being committed.");
+            _generator = null; // a writer being re-synced: its next append starts from the roots it has then
             var bits = DataBits();
             if (bits.Get(index)) return Task.CompletedTask;
 

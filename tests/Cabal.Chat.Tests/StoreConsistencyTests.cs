@@ -126,6 +126,50 @@ public sealed class StoreConsistencyTests
         Assert.Equal(3UL, again.LocalFeed.Length);
     }
 
+    [Fact]
+    public async Task ADiskFullDuringSyncIndexesOnlyWhatIsStoredAndEverythingArrivesOnceSpaceReturns()
+    {
+        using var dir = new TempDir();
+        var url = CabalUrl.Generate();
+        var full = false;
+        await using var store = FeedStore.Open(dir.Sub("mine"), new FeedStoreOptions
+        {
+            Durable = false,
+            CommitFault = () => Volatile.Read(ref full) ? new IOException("injected: No space left on device") : null,
+        });
+        var core = await CabalCore.OpenAsync(store, url, Options);
+        await using var coreGuard = core;
+        await using var peer = await MemoryPeer.OpenAsync(dir.Sub("peer"), url);
+        var theirs = peer.Set.LocalFeed;
+        for (var i = 0; i < 10; i++) await Say(theirs, "default", $"m{i}", 1000 + i);
+        await using var mine = await MemoryPeer.AttachAsync(store, url);
+        MemoryPeer.Connect(mine, peer);
+        await Eventually(() => store.TryGet(theirs.Key)?.Contiguous == 10, "the first 10 entries");
+        await Sync(core);
+        Assert.Equal(10, Texts(core).Count);
+
+        // The disk fills up. The peer publishes 10 more entries, and a new user joins with one.
+        Volatile.Write(ref full, true);
+        var failures = store.FailedWriteCount;
+        for (var i = 10; i < 20; i++) await Say(theirs, "default", $"m{i}", 1000 + i);
+        var newcomer = await peer.Set.Store.CreateWritableAsync(name: "newcomer", group: url.Key);
+        await Say(newcomer, "default", "hi from the newcomer", 5000);
+        await Eventually(() => store.FailedWriteCount >= failures + 10, "the writes to fail");
+        var copy = store.TryGet(theirs.Key)!;
+        Assert.Equal(10UL, copy.DownloadedCount());
+        Assert.Equal(10UL, copy.Contiguous);
+        await Sync(core);
+        Assert.Equal(10, Texts(core).Count); // nothing that is not on disk is indexed
+        Assert.False(mine.Set.SyncReport().InSync);
+
+        Volatile.Write(ref full, false);
+        await Eventually(() => store.TryGet(theirs.Key)?.Contiguous == 20 && store.TryGet(newcomer.Key)?.Contiguous == 1, "every entry once space returns");
+        var report = await mine.Set.WaitForSyncAsync(WaitLimit);
+        Assert.True(report.InSync, report.ToString());
+        await Sync(core);
+        Assert.Equal(21, Texts(core).Count);
+    }
+
     /// <summary>A cabal's multifeed set on a store, replicating over in-memory pipes.</summary>
     private sealed class MemoryPeer : IAsyncDisposable
     {

@@ -16,7 +16,7 @@ public sealed partial class MultifeedSession
         PeerSyncStage stage;
         if (!(Ready.IsCompletedSuccessfully && Ready.Result)) stage = PeerSyncStage.Handshaking;
         else if (Volatile.Read(ref _manifestReceived) == 0) stage = PeerSyncStage.AwaitingManifest;
-        else if (Volatile.Read(ref _requestsOutstanding) > 0) stage = PeerSyncStage.AwaitingFeeds;
+        else if (Volatile.Read(ref _requestsOutstanding) > 0 || Volatile.Read(ref _creationsFailed) > 0) stage = PeerSyncStage.AwaitingFeeds;
         else
         {
             foreach (var peer in Replication.Peers)

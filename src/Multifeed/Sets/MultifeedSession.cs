@@ -21,9 +21,9 @@ namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSession : IAsyncDisposable
 {
-    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew }
+    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, RetryCreate }
 
-    private readonly record struct Work(WorkKind Kind, ReadOnlyMemory<byte> Payload = default, Feed? Feed = null, byte[]? DiscoveryKey = null);
+    private readonly record struct Work(WorkKind Kind, ReadOnlyMemory<byte> Payload = default, Feed? Feed = null, byte[]? DiscoveryKey = null, List<string>? Keys = null);
 
     private readonly MultifeedSet _set;
     private readonly ILogger _logger;
@@ -156,6 +156,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             case WorkKind.RemoteOpen: OnRemoteOpen(work.DiscoveryKey!); break;
             case WorkKind.FeedAdded: OnFeedAddedWork(work.Feed!); break;
             case WorkKind.FeedGrew: Wake(work.Feed!); break;
+            case WorkKind.RetryCreate: return new ValueTask(AddAndReplicateAsync(work.Keys!));
         }
         return ValueTask.CompletedTask;
     }
