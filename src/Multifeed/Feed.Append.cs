@@ -66,19 +66,9 @@ public sealed partial class Feed
 
             commit = _store.Enqueue(this, _epoch, tx =>
             {
-                Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
-                for (var i = 0; i < copies.Length; i++)
-                {
-                    StorageKeys.Entry(Number, start + (ulong)i, key);
-                    tx.Put(_store.Blocks, key, copies[i]).ThrowOnError();
-                }
-                foreach (var n in created)
-                {
-                    StorageKeys.Entry(Number, n.Index, key);
-                    tx.Put(_store.Nodes, key, EncodeNode(n)).ThrowOnError();
-                }
-                StorageKeys.Entry(Number, length - 1, key);
-                tx.Put(_store.Signatures, key, signature).ThrowOnError();
+                for (var i = 0; i < copies.Length; i++) PutEntry(tx, _store.Blocks, start + (ulong)i, copies[i]);
+                foreach (var n in created) PutEntry(tx, _store.Nodes, n.Index, EncodeNode(n));
+                PutEntry(tx, _store.Signatures, length - 1, signature);
                 tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
             }, () =>
             {

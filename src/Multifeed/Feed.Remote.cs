@@ -80,24 +80,10 @@ public sealed partial class Feed
 
             return _store.Enqueue(this, _epoch, tx =>
             {
-                Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
-                StorageKeys.Entry(Number, index, key);
-                tx.Put(_store.Blocks, key, copy).ThrowOnError();
-                foreach (var n in nodes)
-                {
-                    StorageKeys.Entry(Number, n.Index, key);
-                    tx.Put(_store.Nodes, key, EncodeNode(n)).ThrowOnError();
-                }
-                if (sig is not null && sigIndex is { } si)
-                {
-                    StorageKeys.Entry(Number, si, key);
-                    tx.Put(_store.Signatures, key, sig).ThrowOnError();
-                }
-                if (page is { } p)
-                {
-                    StorageKeys.Entry(Number, p.Index, key);
-                    tx.Put(_store.Bits, key, p.Bytes).ThrowOnError();
-                }
+                PutEntry(tx, _store.Blocks, index, copy);
+                foreach (var n in nodes) PutEntry(tx, _store.Nodes, n.Index, EncodeNode(n));
+                if (sig is not null && sigIndex is { } si) PutEntry(tx, _store.Signatures, si, sig);
+                if (page is { } p) PutEntry(tx, _store.Bits, p.Index, p.Bytes);
                 tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
             }, () =>
             {

@@ -251,6 +251,14 @@ public sealed partial class Feed : ITreeNodeSource
         return _store.ReadValue(db, key);
     }
 
+    /// <summary>Puts one per-feed record (block, node, signature or bitfield page) under its feed-and-index key.</summary>
+    private void PutEntry(LightningTransaction tx, LightningDatabase db, ulong index, ReadOnlySpan<byte> value)
+    {
+        Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
+        StorageKeys.Entry(Number, index, key);
+        tx.Put(db, key, value).ThrowOnError();
+    }
+
     internal static TreeNode DecodeNode(ulong index, ReadOnlySpan<byte> v)
     {
         if (v.Length != 40) throw new StorageCorruptException($"Tree node {index} record is {v.Length} bytes, expected 40.");

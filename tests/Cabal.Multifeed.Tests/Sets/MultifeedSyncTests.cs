@@ -10,22 +10,8 @@ namespace Cabal.Multifeed.Tests.Sets;
 
 // "In sync" from protocol facts: every connected peer's manifest, an answer to every request, a known
 // remote length for every agreed feed, and every block stored. Never from a quiet period.
-public sealed class MultifeedSyncTests : IAsyncLifetime
+public sealed class MultifeedSyncTests : SetTestBase
 {
-    private readonly TempDir _dir = new();
-    private readonly byte[] _cabal = Ed25519.NewKeyPair().PublicKey;
-    private readonly AsyncDisposables _cleanup = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cleanup.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private async Task<SetPeer> Peer(string name) => _cleanup.Track(await SetPeer.OpenAsync(_dir, name, _cabal));
-
     [Fact]
     public async Task APeerThatSendsItsManifestTwoSecondsLateIsWaitedFor()
     {

@@ -2,6 +2,7 @@ using System.Text;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Storage;
 using Cabal.Multifeed.Tests.Replication;
+using Cabal.Multifeed.Tests.Sets;
 using Cabal.Tests;
 
 namespace Cabal.Multifeed.Tests.Storage;
@@ -28,16 +29,6 @@ public sealed class CommitFailureTests : IAsyncLifetime
         Durable = false,
         CommitFault = () => _full ? new IOException("injected: No space left on device") : null,
     };
-
-    private static async Task Eventually(Func<bool> condition, string what, int seconds = 60)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (!condition())
-        {
-            try { await Task.Delay(10, cts.Token); }
-            catch (OperationCanceledException) { Assert.Fail("timed out waiting for " + what); }
-        }
-    }
 
     [Fact]
     public async Task AFailedAppendIsForgottenAndTheNextOneTakesItsPlace()
@@ -82,13 +73,13 @@ public sealed class CommitFailureTests : IAsyncLifetime
         var rb = new Replicator(readerStore);
         var reader = await readerStore.GetOrAddRemoteAsync(writer.Key);
         var (_, _, pa, pb) = InMemoryChannel.Connect(ra, writer, rb, reader);
-        await Eventually(() => reader.Contiguous == 10, "the first 10 blocks");
+        await SetPeer.Eventually(() => reader.Contiguous == 10, "the first 10 blocks");
 
         // The disk fills up; 20 more blocks are published and offered.
         _full = true;
         var failures = readerStore.FailedWriteCount;
         for (var i = 10; i < 30; i++) await writer.AppendAsync(Encoding.UTF8.GetBytes($"block {i}"));
-        await Eventually(() => readerStore.FailedWriteCount >= failures + 20, "the downloads to fail to commit");
+        await SetPeer.Eventually(() => readerStore.FailedWriteCount >= failures + 20, "the downloads to fail to commit");
         // Nothing of them is on disk, so nothing of them is reported.
         Assert.Equal(10UL, reader.DownloadedCount());
         Assert.Equal(10UL, reader.Contiguous);
@@ -107,10 +98,10 @@ public sealed class CommitFailureTests : IAsyncLifetime
 
         // Still full after reconnecting: requests fail again and again, then space returns and all arrive.
         (_, _, _, pb) = InMemoryChannel.Connect(ra, writer, rb, reader);
-        await Eventually(() => readerStore.FailedWriteCount >= 1, "a failed commit after the restart");
+        await SetPeer.Eventually(() => readerStore.FailedWriteCount >= 1, "a failed commit after the restart");
         _full = false;
-        await Eventually(() => reader.Contiguous == 30, "every block once space returns");
-        await Eventually(() => pb.SyncState().Done, "the peer to count as done");
+        await SetPeer.Eventually(() => reader.Contiguous == 30, "every block once space returns", TimeSpan.FromSeconds(60));
+        await SetPeer.Eventually(() => pb.SyncState().Done, "the peer to count as done");
         Assert.Equal(30UL, reader.DownloadedCount());
         Assert.True(reader.Audit().Ok);
         Assert.Equal("block 29", Encoding.UTF8.GetString(reader.Get(29)));

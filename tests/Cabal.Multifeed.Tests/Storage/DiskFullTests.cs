@@ -3,6 +3,7 @@ using System.Text;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Storage;
 using Cabal.Multifeed.Tests.Replication;
+using Cabal.Multifeed.Tests.Sets;
 using Cabal.Tests;
 
 namespace Cabal.Multifeed.Tests.Storage;
@@ -13,16 +14,6 @@ namespace Cabal.Multifeed.Tests.Storage;
 public sealed class DiskFullTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int BlockSize = 32 * 1024;
-
-    private static async Task Eventually(Func<bool> condition, string what, int seconds = 60)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (!condition())
-        {
-            try { await Task.Delay(20, cts.Token); }
-            catch (OperationCanceledException) { Assert.Fail("timed out waiting for " + what); }
-        }
-    }
 
     private static byte[] Block(int i)
     {
@@ -48,7 +39,7 @@ public sealed class DiskFullTests(Xunit.Abstractions.ITestOutputHelper output)
         var rb = new Replicator(readerStore);
         var reader = await readerStore.GetOrAddRemoteAsync(writer.Key);
         var (_, _, pa, pb) = InMemoryChannel.Connect(ra, writer, rb, reader);
-        await Eventually(() => reader.Contiguous == 10, "the first 10 blocks");
+        await SetPeer.Eventually(() => reader.Contiguous == 10, "the first 10 blocks");
 
         for (var i = 10; i < 40; i++) await writer.AppendAsync(Block(i));
         // The disk fills: wait until the reported count has stopped moving (failed blocks are retried
@@ -71,7 +62,7 @@ public sealed class DiskFullTests(Xunit.Abstractions.ITestOutputHelper output)
 
             InMemoryChannel.Connect(ra, writer, rb, reader);
             tmpfs.Resize("32m");
-            await Eventually(() => reader.Contiguous == 40, "every block once space returns");
+            await SetPeer.Eventually(() => reader.Contiguous == 40, "every block once space returns", TimeSpan.FromSeconds(60));
             Assert.Equal(40UL, reader.DownloadedCount());
             Assert.True(reader.Audit().Ok);
             Assert.Equal(Block(39), reader.Get(39));

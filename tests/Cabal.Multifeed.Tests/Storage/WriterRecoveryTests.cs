@@ -2,6 +2,7 @@ using System.Text;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Storage;
 using Cabal.Multifeed.Tests.Replication;
+using Cabal.Multifeed.Tests.Sets;
 using Cabal.Net.Crypto;
 using Cabal.Tests;
 
@@ -36,16 +37,6 @@ public sealed class WriterRecoveryTests : IAsyncLifetime
 
     private static string Text(Feed feed, ulong i) => Encoding.UTF8.GetString(feed.Get(i));
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            try { await Task.Delay(10, cts.Token); }
-            catch (OperationCanceledException) { Assert.Fail("timed out waiting for " + what); }
-        }
-    }
-
     [Fact]
     public async Task ARestoredWriterRefusesToAppendUntilAPeerHasGivenBackWhatItSigned()
     {
@@ -56,7 +47,7 @@ public sealed class WriterRecoveryTests : IAsyncLifetime
         var (peer, rp) = Open("peer");
         var copy = await peer.GetOrAddRemoteAsync(writer.Key);
         InMemoryChannel.Connect(ra, writer, rp, copy);
-        await Eventually(() => copy.Contiguous == 3, "the peer to hold the log");
+        await SetPeer.Eventually(() => copy.Contiguous == 3, "the peer to hold the log");
 
         // The store is lost; only the key survived (and the fact that 3 entries were published).
         var (lost, rl) = Open("lost");
@@ -71,10 +62,10 @@ public sealed class WriterRecoveryTests : IAsyncLifetime
 
         // The peer still holds the signed log: a re-sync is safe, and then appending resumes after it.
         InMemoryChannel.Connect(rp, copy, rl, restored);
-        await Eventually(() => restored.CanAppend, "the writer to be back to its signed length");
+        await SetPeer.Eventually(() => restored.CanAppend, "the writer to be back to its signed length");
         Assert.Equal(["zero", "one", "two"], Enumerable.Range(0, 3).Select(i => Text(restored, (ulong)i)));
         Assert.Equal(3UL, await restored.AppendAsync("three"u8.ToArray()));
-        await Eventually(() => copy.Contiguous == 4, "the peer to take the new entry");
+        await SetPeer.Eventually(() => copy.Contiguous == 4, "the peer to take the new entry");
         Assert.Equal("three", Text(copy, 3));
         Assert.True(copy.Audit().Ok);
         Assert.True(restored.Audit().Ok);
@@ -107,7 +98,7 @@ public sealed class WriterRecoveryTests : IAsyncLifetime
         var (b, rb) = Open("b");
         var copy = await b.GetOrAddRemoteAsync(writer.Key);
         InMemoryChannel.Connect(ra, writer, rb, copy);
-        await Eventually(() => copy.Contiguous == 2, "the copy");
+        await SetPeer.Eventually(() => copy.Contiguous == 2, "the copy");
 
         var adopted = await b.RestoreWritableAsync(keys, signedLength: 2, "local");
         Assert.Same(copy, adopted);
@@ -142,7 +133,7 @@ public sealed class WriterRecoveryTests : IAsyncLifetime
             var w1 = a1.TryGet(keys.PublicKey)!;
             await AppendAsync(w1, "three", "four");
             var (_, _, p1, p2) = InMemoryChannel.Connect(r1, w1, rp, copy);
-            await Eventually(() => copy.Contiguous == 5, "the peer to hold all five");
+            await SetPeer.Eventually(() => copy.Contiguous == 5, "the peer to hold all five");
             p1.OnClosed(); p2.OnClosed();
         }
 
@@ -153,10 +144,10 @@ public sealed class WriterRecoveryTests : IAsyncLifetime
         var stale = restored.TryGet(keys.PublicKey)!;
         Assert.Equal(3UL, stale.Length);
         InMemoryChannel.Connect(rp, copy, rr, stale);
-        await Eventually(() => stale.Contiguous == 5 && stale.CanAppend, "the writer to download what it had signed");
+        await SetPeer.Eventually(() => stale.Contiguous == 5 && stale.CanAppend, "the writer to download what it had signed");
         Assert.Equal("four", Text(stale, 4));
         Assert.Equal(5UL, await stale.AppendAsync("five"u8.ToArray())); // never a second seq 3
-        await Eventually(() => copy.Contiguous == 6, "the peer to take it");
+        await SetPeer.Eventually(() => copy.Contiguous == 6, "the peer to take it");
         Assert.True(copy.Audit().Ok);
     }
 
