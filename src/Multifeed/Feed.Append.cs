@@ -74,15 +74,8 @@ public sealed partial class Feed
             {
                 lock (_lock)
                 {
-                    foreach (var st in new[] { S, D })
-                    {
-                        st.Length = length;
-                        st.ByteLength = byteLength;
-                        st.Contiguous = length;
-                        st.SignedLength = Math.Max(st.SignedLength, length);
-                        st.Signature = signature;
-                        st.Roots = roots;
-                    }
+                    S.Advance(length, byteLength, length, signature, roots);
+                    D.Advance(length, byteLength, length, signature, roots);
                     _dataBits?.SetRange(start, (ulong)copies.Length, true);
                     if (_pending is { } o)
                     {

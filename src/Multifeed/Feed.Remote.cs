@@ -70,12 +70,7 @@ public sealed partial class Feed
 
             // The working state is advanced now, so later verifications and proofs see it; the
             // durable state follows at commit. If the commit fails, both are what is on disk again.
-            S.Length = length;
-            S.ByteLength = byteLength;
-            S.Contiguous = contiguous;
-            S.SignedLength = Math.Max(S.SignedLength, length);
-            S.Signature = headSignature;
-            S.Roots = roots;
+            S.Advance(length, byteLength, contiguous, headSignature, roots);
             _pendingDownloads++;
 
             return _store.Enqueue(this, _epoch, tx =>
@@ -89,13 +84,7 @@ public sealed partial class Feed
             {
                 lock (_lock)
                 {
-                    var d = D;
-                    d.Length = length;
-                    d.ByteLength = byteLength;
-                    d.Contiguous = contiguous;
-                    d.SignedLength = Math.Max(d.SignedLength, length);
-                    d.Signature = headSignature;
-                    d.Roots = roots;
+                    D.Advance(length, byteLength, contiguous, headSignature, roots);
                     _pendingDownloads--;
                     if (_pending is { } o)
                     {

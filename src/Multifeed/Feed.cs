@@ -79,6 +79,17 @@ public sealed partial class Feed : ITreeNodeSource
         };
 
         public FeedState Clone() => (FeedState)MemberwiseClone();
+
+        /// <summary>The feed as of a write: its length, size, complete prefix, head signature and roots.</summary>
+        public void Advance(ulong length, ulong byteLength, ulong contiguous, byte[]? signature, TreeNode[] roots)
+        {
+            Length = length;
+            ByteLength = byteLength;
+            Contiguous = contiguous;
+            SignedLength = Math.Max(SignedLength, length);
+            Signature = signature;
+            Roots = roots;
+        }
     }
 
     internal Feed(FeedStore store, uint number, FeedHeader header)
