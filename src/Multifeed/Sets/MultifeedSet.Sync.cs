@@ -22,6 +22,15 @@ public sealed partial class MultifeedSet
         return new MultifeedSyncReport(peers, Count, held, known);
     }
 
+    private bool PeersInSync()
+    {
+        var sessions = SessionSnapshot();
+        if (sessions.Length == 0) return false;
+        foreach (var s in sessions)
+            if (!s.SyncReport().InSync) return false;
+        return true;
+    }
+
     /// <summary>
     /// Waits until at least one peer is connected and every connected peer is in sync (its manifest
     /// received, every agreed feed's remote length known, and every block it holds stored here), or
@@ -32,11 +41,12 @@ public sealed partial class MultifeedSet
     public async Task<MultifeedSyncReport> WaitForSyncAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var time = Options.TimeProvider;
-        var deadline = time.GetTimestamp();
+        var started = time.GetTimestamp();
+        // Only the sessions are polled; the block totals (a pass over every feed) are made at the end.
         while (true)
         {
-            var report = SyncReport();
-            if (report.InSync || time.GetElapsedTime(deadline) >= timeout) return report;
+            if (PeersInSync() && SyncReport() is { InSync: true } done) return done;
+            if (time.GetElapsedTime(started) >= timeout) return SyncReport();
             await Task.Delay(Options.SyncPollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
