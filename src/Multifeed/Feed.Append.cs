@@ -66,6 +66,7 @@ public sealed partial class Feed
 
             commit = _store.Enqueue(this, _epoch, tx =>
             {
+                CheckStoredLength(tx, start); // another process on the same store may have appended
                 for (var i = 0; i < copies.Length; i++) PutEntry(tx, _store.Blocks, start + (ulong)i, copies[i]);
                 foreach (var n in created) PutEntry(tx, _store.Nodes, n.Index, EncodeNode(n));
                 PutEntry(tx, _store.Signatures, length - 1, signature);

@@ -79,6 +79,43 @@ public sealed partial class Feed
         }
     }
 
+    /// <summary>
+    /// Inside a write: checks that the stored header still says <paramref name="expected"/> blocks.
+    /// LMDB lets several processes open one store and serialises their writes, so a second process
+    /// on the same data directory shows up here as a header this one did not write. Then nothing is
+    /// written (which would put a second block N beside one already published): the feed is
+    /// reloaded from the store and the write fails with <see cref="ConcurrentWriterException"/>.
+    /// </summary>
+    private void CheckStoredLength(LightningTransaction tx, ulong expected)
+    {
+        var (rc, _, value) = tx.Get(_store.Headers, StorageKeys.Feed(Number));
+        if (rc != MDBResultCode.Success) throw new ConcurrentWriterException(KeyHex, expected, 0);
+        var stored = FeedHeader.ReadLength(value.AsSpan());
+        if (stored == expected) return;
+        ReloadFrom(FeedHeader.Parse(value.AsSpan()));
+        throw new ConcurrentWriterException(KeyHex, expected, stored);
+    }
+
+    // The feed as another process left it: every queued change is dropped, as in a rollback.
+    private void ReloadFrom(FeedHeader header)
+    {
+        lock (_lock)
+        {
+            _epoch++;
+            var durable = FeedState.From(header);
+            if (_states is { } states)
+            {
+                states.Durable = durable;
+                states.Working = durable.Clone();
+            }
+            else _states = new FeedStates(durable);
+            _pending = null;
+            _generator = null;
+            _dataBits = null;
+            _pendingDownloads = 0;
+        }
+    }
+
     // Rewrites the header with a change that is not about blocks; applied to both states at commit.
     private Task WriteHeaderLocked(Action<FeedState> change, CancellationToken ct)
     {
@@ -89,7 +126,11 @@ public sealed partial class Feed
             PublicKey = Key, SecretKey = next.SecretKey, Length = next.Length, ByteLength = next.ByteLength, Contiguous = next.Contiguous,
             SignedLength = next.SignedLength, Signature = next.Signature, Roots = next.Roots, Group = Group.ToArray(), Name = next.Name,
         }.Serialize();
-        return _store.Enqueue(this, _epoch, tx => tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError(), () =>
+        return _store.Enqueue(this, _epoch, tx =>
+        {
+            CheckStoredLength(tx, next.Length);
+            tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
+        }, () =>
         {
             lock (_lock)
             {

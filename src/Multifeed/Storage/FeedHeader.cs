@@ -103,6 +103,18 @@ internal sealed record FeedHeader
         return new Layout(2, groupOffset, groupLength);
     }
 
+    /// <summary>Just the length of a stored header (checked on every append against what this process expects).</summary>
+    public static ulong ReadLength(ReadOnlySpan<byte> r)
+    {
+        var reader = new Reader(r);
+        var version = reader.Byte();
+        if (version is not (Version or Version1)) throw new StorageCorruptException($"Feed header version {version} is not supported.");
+        var flags = reader.Byte();
+        reader.Bytes(32);
+        if ((flags & FlagSecret) != 0) reader.Bytes(64);
+        return reader.U64();
+    }
+
     /// <summary>Parses a stored header; any truncation or inconsistency is a <see cref="StorageCorruptException"/>.</summary>
     public static FeedHeader Parse(ReadOnlySpan<byte> r)
     {

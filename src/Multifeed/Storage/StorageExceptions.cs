@@ -36,3 +36,16 @@ public sealed class FeedRecoveryRequiredException(string key, ulong held, ulong 
 /// back to what is on disk: this one was built on state that never became durable.
 /// </summary>
 public sealed class StaleWriteException(string message, Exception? cause = null) : IOException(message, cause);
+
+/// <summary>
+/// Another process changed this feed in the same store (two programs on one data directory) since
+/// this process last read it: nothing was written, so no block is ever written twice with two
+/// contents. The feed has been reloaded from the store; the write may be tried again.
+/// </summary>
+public sealed class ConcurrentWriterException(string key, ulong expected, ulong stored)
+    : IOException($"Feed {key} was changed by another process using the same data directory (it holds {stored} blocks, this process expected {expected}); nothing was written. Only one process may write to a data directory at a time.")
+{
+    public string FeedKey { get; } = key;
+    public ulong Expected { get; } = expected;
+    public ulong Stored { get; } = stored;
+}
