@@ -89,11 +89,11 @@ public sealed partial class Feed
     private void CheckStoredLength(LightningTransaction tx, ulong expected)
     {
         var (rc, _, value) = tx.Get(_store.Headers, StorageKeys.Feed(Number));
-        if (rc != MDBResultCode.Success) throw new ConcurrentWriterException(KeyHex, expected, 0);
+        if (rc != MDBResultCode.Success) throw ConcurrentWriterException.ForFeed(KeyHex, expected, 0);
         var stored = FeedHeader.ReadLength(value.AsSpan());
         if (stored == expected) return;
         ReloadFrom(FeedHeader.Parse(value.AsSpan()));
-        throw new ConcurrentWriterException(KeyHex, expected, stored);
+        throw ConcurrentWriterException.ForFeed(KeyHex, expected, stored);
     }
 
     // The feed as another process left it: every queued change is dropped, as in a rollback.

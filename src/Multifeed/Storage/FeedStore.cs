@@ -237,6 +237,9 @@ public sealed partial class FeedStore : IAsyncDisposable
         {
             await Enqueue(tx =>
             {
+                // Another process on the same store may have taken this number or added this key.
+                if (tx.Get(Headers, StorageKeys.Feed(number)).resultCode == MDBResultCode.Success || tx.Get(Keys, header.PublicKey).resultCode == MDBResultCode.Success)
+                    throw new ConcurrentWriterException($"Feed #{number} or key {feed.KeyHex} was added by another process using the same data directory; nothing was written. Only one process may write to a data directory at a time.");
                 tx.Put(Headers, StorageKeys.Feed(number), headerBytes).ThrowOnError();
                 tx.Put(Keys, header.PublicKey, StorageKeys.Feed(number)).ThrowOnError();
                 var next = new byte[4];

@@ -38,14 +38,13 @@ public sealed class FeedRecoveryRequiredException(string key, ulong held, ulong 
 public sealed class StaleWriteException(string message, Exception? cause = null) : IOException(message, cause);
 
 /// <summary>
-/// Another process changed this feed in the same store (two programs on one data directory) since
-/// this process last read it: nothing was written, so no block is ever written twice with two
-/// contents. The feed has been reloaded from the store; the write may be tried again.
+/// Another process changed the store (two programs on one data directory) since this process last
+/// read it: nothing was written, so no block is ever written twice with two contents and no feed
+/// number is given twice. A feed involved has been reloaded from the store; the write may be tried again.
 /// </summary>
-public sealed class ConcurrentWriterException(string key, ulong expected, ulong stored)
-    : IOException($"Feed {key} was changed by another process using the same data directory (it holds {stored} blocks, this process expected {expected}); nothing was written. Only one process may write to a data directory at a time.")
+public sealed class ConcurrentWriterException(string message) : IOException(message)
 {
-    public string FeedKey { get; } = key;
-    public ulong Expected { get; } = expected;
-    public ulong Stored { get; } = stored;
+    internal static ConcurrentWriterException ForFeed(string key, ulong expected, ulong stored) => new(
+        $"Feed {key} was changed by another process using the same data directory (it holds {stored} blocks, this process expected {expected}); "
+        + "nothing was written. Only one process may write to a data directory at a time.");
 }
