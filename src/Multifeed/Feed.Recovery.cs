@@ -29,9 +29,10 @@ public sealed partial class Feed
     internal bool IsCurrentEpoch(int epoch) => Volatile.Read(ref _epoch) == epoch;
 
     /// <summary>
-    /// A write built at <paramref name="epoch"/> failed: drop every queued change and return to the
-    /// durable state. Runs on the store's writer thread before anything of its batch commits, so the
-    /// durable state in memory is exactly what is on disk.
+    /// A write built at <paramref name="epoch"/> failed (or the store refused to queue it): drop every
+    /// queued change and return to the durable state. On the store's writer thread this runs before
+    /// anything of the failed write's transaction commits, so the durable state in memory is exactly
+    /// what is on disk.
     /// </summary>
     internal void RollBack(int epoch)
     {
