@@ -29,6 +29,11 @@ public static class TestPaths
     /// <summary>../shared/interop/vectors.json, parsed once.</summary>
     public static JsonElement Vectors => s_vectors.Value.RootElement;
 
+    private static readonly Lazy<JsonDocument> s_dhtVectors = new(() => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Interop, "dht-vectors.json"))));
+
+    /// <summary>../shared/interop/dht-vectors.json (hyperswarm stack), parsed once.</summary>
+    public static JsonElement DhtVectors => s_dhtVectors.Value.RootElement;
+
     public static byte[] Hex(string s) => Convert.FromHexString(s);
 
     public static string ToHex(ReadOnlySpan<byte> b) => Convert.ToHexStringLower(b);

@@ -1,0 +1,127 @@
+using System.Net;
+using Cabal.Net.Dht;
+using Microsoft.Extensions.Logging;
+
+namespace Cabal.Net.HyperDht;
+
+/// <summary>
+/// Settings of a <see cref="HyperDht"/> node. Every property has a documented default; the defaults
+/// follow hyperdht 6 unless stated. Tests always pass Host = 127.0.0.1 and a loopback Bootstrap list.
+/// </summary>
+public sealed record HyperDhtOptions
+{
+    /// <summary>hyperdht's default server port.</summary>
+    public const int DefaultPort = 49737;
+
+    /// <summary>
+    /// Bootstrap nodes, "a.b.c.d:port", "name:port" or "a.b.c.d@name:port". Default: the public
+    /// HyperDHT bootstrap nodes (hyperdht lib/constants.js BOOTSTRAP_NODES). Nothing else in this
+    /// library refers to them.
+    /// </summary>
+    public IReadOnlyList<string> Bootstrap { get; init; } =
+    [
+        "88.99.3.86@node1.hyperdht.org:49737",
+        "142.93.90.113@node2.hyperdht.org:49737",
+        "138.68.147.8@node3.hyperdht.org:49737",
+    ];
+
+    /// <summary>Address every socket binds to. Default 0.0.0.0; tests use 127.0.0.1.</summary>
+    public IPAddress Host { get; init; } = IPAddress.Any;
+
+    /// <summary>Server socket port: this one or the next four, else any free port. 0: any free port. Default 49737.</summary>
+    public int Port { get; init; } = DefaultPort;
+
+    /// <summary>null (default): adaptive; true: client only; false: try to become a storage node at once.</summary>
+    public bool? Ephemeral { get; init; }
+
+    /// <summary>Assume firewalled until proven otherwise. Default true.</summary>
+    public bool Firewalled { get; init; } = true;
+
+    /// <summary>First node of a network (no bootstrap nodes; its bound address is its public one). Default false.</summary>
+    public bool IsBootstrapNode { get; init; }
+
+    /// <summary>Routing-table entries per IPv4 host (loopback exempt). Default 3.</summary>
+    public int MaxNodesPerHost { get; init; } = 3;
+
+    /// <summary>Requests per second accepted from one host while persistent (0: unlimited). Default 500.</summary>
+    public int RequestsPerSecondPerHost { get; init; } = 500;
+
+    /// <summary>Announcement records kept in total (across topics). Default 65536.</summary>
+    public int MaxRecords { get; init; } = 65536;
+
+    /// <summary>Announcement records kept per topic. Default 1024 (LOOKUP returns at most 20 of them).</summary>
+    public int MaxRecordsPerTopic { get; init; } = 1024;
+
+    /// <summary>
+    /// Lifetime of stored records and routes: they go stale after 2/3 of it and vanish after 4/3 unless
+    /// re-announced (hyperdht's 20-minute caches: gone 13.3–26.7 min after the last announce). Default 20 min.
+    /// </summary>
+    public TimeSpan RecordMaxAge { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>Server routes (self-announces) kept. Default 65536.</summary>
+    public int MaxRoutes { get; init; } = 65536;
+
+    /// <summary>Mutable and immutable values kept each. Default 32768.</summary>
+    public int MaxValues { get; init; } = 32768;
+
+    /// <summary>Lifetime of mutable and immutable values. Default 48 h.</summary>
+    public TimeSpan ValueMaxAge { get; init; } = TimeSpan.FromHours(48);
+
+    /// <summary>How long a server keeps a handshake to answer retransmitted copies identically. Default 10 s.</summary>
+    public TimeSpan HandshakeClearWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Handshakes a server keeps at once; more are refused. Default 4096.</summary>
+    public int MaxPendingHandshakes { get; init; } = 4096;
+
+    /// <summary>secret-stream keep-alive interval on connections. Default 5 s.</summary>
+    public TimeSpan ConnectionKeepAlive { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>When set, used as the DHT node's options as is (the node-level properties above are ignored).</summary>
+    public DhtNodeOptions? NodeOptions { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Sockets to bind; default real UDP.</summary>
+    public IDatagramSocketFactory? SocketFactory { get; init; }
+
+    internal DhtNodeOptions ToNodeOptions() => NodeOptions ?? new DhtNodeOptions
+    {
+        Bootstrap = Bootstrap,
+        Host = Host,
+        Port = Port,
+        Ephemeral = Ephemeral,
+        Firewalled = Firewalled,
+        IsBootstrapNode = IsBootstrapNode,
+        MaxNodesPerHost = MaxNodesPerHost,
+        RequestsPerSecondPerHost = RequestsPerSecondPerHost,
+        FilterNode = HyperDhtFilter.Allows,
+        Time = Time,
+        LoggerFactory = LoggerFactory,
+        SocketFactory = SocketFactory,
+    };
+
+    internal void Validate()
+    {
+        if (MaxRecords < 1 || MaxRecordsPerTopic < 1 || MaxRoutes < 1 || MaxValues < 1 || MaxPendingHandshakes < 1)
+            throw new ArgumentException("Limits must be positive.");
+        if (RecordMaxAge <= TimeSpan.Zero || ValueMaxAge <= TimeSpan.Zero || HandshakeClearWait <= TimeSpan.Zero)
+            throw new ArgumentException("Ages must be positive.");
+    }
+}
+
+/// <summary>hyperdht's filterNode: four stale testnet hosts that are never contacted.</summary>
+internal static class HyperDhtFilter
+{
+    private static readonly uint[] s_blocked49738 = [Host(134, 209, 28, 98), Host(167, 99, 142, 185)];
+    private static readonly uint s_blocked9400 = Host(35, 233, 47, 252);
+    private static readonly uint s_blockedAll = Host(150, 136, 142, 116);
+
+    public static bool Allows(Cabal.Net.Compact.Ipv4EndPoint node)
+        => !(node.Port == 49738 && s_blocked49738.Contains(node.Address))
+           && !(node.Port == 9400 && node.Address == s_blocked9400)
+           && node.Address != s_blockedAll;
+
+    private static uint Host(byte a, byte b, byte c, byte d) => (uint)(a << 24 | b << 16 | c << 8 | d);
+}
