@@ -81,9 +81,7 @@ internal sealed record FeedHeader
     public static Layout Validate(ReadOnlySpan<byte> r)
     {
         var reader = new Reader(r);
-        var version = reader.Byte();
-        if (version is not (Version or Version1)) throw new StorageCorruptException($"Feed header version {version} is not supported.");
-        var flags = reader.Byte();
+        var flags = ReadStart(ref reader, out var version);
         reader.Bytes(32);
         if ((flags & FlagSecret) != 0) reader.Bytes(64);
         var length = reader.U64();
@@ -103,13 +101,19 @@ internal sealed record FeedHeader
         return new Layout(2, groupOffset, groupLength);
     }
 
+    // The version (1 or 2) and the flags, which every reader starts with.
+    private static byte ReadStart(ref Reader reader, out byte version)
+    {
+        version = reader.Byte();
+        if (version is not (Version or Version1)) throw new StorageCorruptException($"Feed header version {version} is not supported.");
+        return reader.Byte();
+    }
+
     /// <summary>Just the length of a stored header (checked on every append against what this process expects).</summary>
     public static ulong ReadLength(ReadOnlySpan<byte> r)
     {
         var reader = new Reader(r);
-        var version = reader.Byte();
-        if (version is not (Version or Version1)) throw new StorageCorruptException($"Feed header version {version} is not supported.");
-        var flags = reader.Byte();
+        var flags = ReadStart(ref reader, out _);
         reader.Bytes(32);
         if ((flags & FlagSecret) != 0) reader.Bytes(64);
         return reader.U64();
@@ -119,9 +123,7 @@ internal sealed record FeedHeader
     public static FeedHeader Parse(ReadOnlySpan<byte> r)
     {
         var reader = new Reader(r);
-        var version = reader.Byte();
-        if (version is not (Version or Version1)) throw new StorageCorruptException($"Feed header version {version} is not supported.");
-        var flags = reader.Byte();
+        var flags = ReadStart(ref reader, out var version);
         var pk = reader.Bytes(32).ToArray();
         var sk = (flags & FlagSecret) != 0 ? reader.Bytes(64).ToArray() : null;
         var length = reader.U64();
