@@ -66,14 +66,7 @@ public static class CabalProgram
     }
 
     /// <summary>A TCP port on 127.0.0.1 that nothing listens on (bound, then released).</summary>
-    public static int ClosedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    public static int ClosedPort() => Cabal.Tests.LoopbackTcp.ClosedPort();
 
     public static string Text(JsonElement message) => message.GetProperty("content").GetProperty("text").GetString()!;
 }

@@ -167,40 +167,34 @@ public sealed partial class CabalNode
     }
 
     /// <summary>
-    /// Waits until the cabal is up to date with its peers: at least one session has negotiated, every
-    /// feed holds what peers announced, indexing is idle, and nothing changed for a short quiet period.
+    /// Waits until the cabal is up to date with its peers: at least one peer is connected, every
+    /// connected peer's manifest has arrived, every feed it offered has a known remote length and
+    /// every block it holds is stored (MultifeedSet.WaitForSyncAsync), and then indexing is idle.
     /// Returns false if that does not happen within <paramref name="timeout"/>.
     /// </summary>
     public async Task<bool> WaitForSyncAsync(CabalCore cabal, TimeSpan timeout, CancellationToken cancellationToken = default)
+        => (await WaitForSyncReportAsync(cabal, timeout, cancellationToken).ConfigureAwait(false)).InSync;
+
+    /// <summary>
+    /// As <see cref="WaitForSyncAsync"/>, returning what was reached: <c>InSync</c> only when the
+    /// peers are in sync and what was stored is indexed; otherwise the report says how far each peer got.
+    /// </summary>
+    public async Task<CabalSyncResult> WaitForSyncReportAsync(CabalCore cabal, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var runtime = Runtime(cabal);
+        var started = TimeProvider.System.GetTimestamp();
+        var report = await Runtime(cabal).Set.WaitForSyncAsync(timeout, cancellationToken).ConfigureAwait(false);
+        if (!report.InSync) return new CabalSyncResult(report, Indexed: false);
+        var left = timeout - TimeProvider.System.GetElapsedTime(started);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var quietSince = DateTime.UtcNow;
-        var last = (Blocks: 0UL, Feeds: 0, Ready: 0);
+        deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         try
         {
-            while (true)
-            {
-                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
-                var sessions = runtime.Set.Sessions;
-                var ready = sessions.Count(s => s.Ready.IsCompletedSuccessfully && s.Ready.Result);
-                var status = SyncStatus(cabal);
-                // A session is ready before the remote's feed list has arrived, so readiness changing
-                // restarts the quiet period too: otherwise a connection made after the first 700 ms
-                // counted as "in sync" the moment it was ready, with nothing downloaded.
-                var now = (status.Blocks, status.Feeds, ready);
-                if (now != last) { last = now; quietSince = DateTime.UtcNow; }
-                if (ready > 0 && status.Blocks >= status.KnownBlocks && DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(700))
-                {
-                    await cabal.WaitForIndexAsync(deadline.Token).ConfigureAwait(false);
-                    return true;
-                }
-            }
+            await cabal.WaitForIndexAsync(deadline.Token).ConfigureAwait(false);
+            return new CabalSyncResult(report, Indexed: true);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return new CabalSyncResult(report, Indexed: false);
         }
     }
 
