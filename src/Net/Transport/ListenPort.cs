@@ -42,7 +42,8 @@ public static class ListenPort
 
     private static string Shorten(string s) => s.Length <= 20 ? s : s[..20] + "…";
 
-    internal static ListenFailedException Failed(IPEndPoint endPoint, SocketException e) => new(endPoint, e.SocketErrorCode switch
+    /// <summary>The <see cref="ListenFailedException"/> for a bind or listen on <paramref name="endPoint"/> that failed with <paramref name="e"/>.</summary>
+    public static ListenFailedException Failed(IPEndPoint endPoint, SocketException e) => new(endPoint, e.SocketErrorCode switch
     {
         SocketError.AddressAlreadyInUse => ListenFailure.PortInUse,
         SocketError.AccessDenied => ListenFailure.AccessDenied,

@@ -60,7 +60,7 @@ public static class CabalProgram
     /// <summary>`cabal read KEY --data DIR --json` of what DIR holds, without any network.</summary>
     public static async Task<IReadOnlyList<JsonElement>> ReadLocalAsync(string key, string dataDir, int limit = 50)
     {
-        var r = await RunAsync(TimeSpan.FromSeconds(30), "read", key, "--data", dataDir, "--no-lan", "--json", "--limit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var r = await RunAsync(TimeSpan.FromSeconds(30), "read", key, "--data", dataDir, "--offline", "--json", "--limit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         r.AssertExit(0);
         return r.Json();
     }

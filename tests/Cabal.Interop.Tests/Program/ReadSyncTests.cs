@@ -23,7 +23,7 @@ public sealed class ReadSyncTests : IDisposable
         var key = ready.GetProperty("key").GetString()!;
         var port = await js.ListeningPortAsync(Short);
 
-        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(60), "read", key, "--data", _dir.Sub("reader"), "--peer", $"127.0.0.1:{port}", "--no-lan", "--json", "--timeout", "30");
+        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(60), "read", key, "--data", _dir.Sub("reader"), "--join", "--peer", $"127.0.0.1:{port}", "--no-lan", "--json", "--timeout", "30");
         read.AssertExit(0);
         Assert.Equal(said, read.Json().Select(CabalProgram.Text));
         Assert.DoesNotContain("not fully in sync", read.Stderr);
