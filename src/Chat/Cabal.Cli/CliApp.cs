@@ -75,7 +75,9 @@ public static class CliApp
         var dirLock = DataDirectoryLock.TryAcquire(paths.Root) ?? throw new DataDirectoryBusyException(paths.Root);
         try
         {
-            var node = await CabalNode.OpenAsync(new NodeOptions { Paths = paths, LoggerFactory = logging }, ct).ConfigureAwait(false);
+            CabalNode node;
+            try { node = await CabalNode.OpenAsync(new NodeOptions { Paths = paths, LoggerFactory = logging }, ct).ConfigureAwait(false); }
+            catch (LightningDB.LightningException e) when (e.StatusCode == 0) { throw CliErrors.DiagnoseOpen(paths.Root, paths.Store, e); }
             return NodeLease.Owned(node, dirLock, CommandServer.Start(paths.Root, node, logging));
         }
         catch
