@@ -17,14 +17,18 @@ internal static class CommandClient
     public static async Task<int> ForwardAsync(DataDirectoryBusyException busy, string[] args, CancellationToken ct)
     {
         var json = args.Contains("--json");
-        var command = CliApp.Build().Parse(args).CommandResult.Command.Name;
-        if (command is "seed" || CliApp.Build().Parse(args).CommandResult.Command is System.CommandLine.RootCommand)
-            return Refuse(busy.Root, json, $"{(command == "seed" ? "`cabal seed`" : "The terminal client")} needs the data directory to itself");
+        var parsed = CliApp.Build().Parse(args);
+        var command = parsed.CommandResult.Command.Name;
+        var alone = parsed.CommandResult.Command is System.CommandLine.RootCommand ? "The terminal client"
+            : command == "seed" ? "`cabal seed`"
+            : command == "send" && args.Contains("--stdin") ? "`cabal send --stdin`" : null;
+        if (alone is not null) return Refuse(busy.Root, json, alone + " needs the data directory to itself");
 
         var deadline = DateTime.UtcNow + s_retryFor;
+        var forwarded = WithDataDirectory(args, busy.Root);
         while (true)
         {
-            if (await TryForwardAsync(busy.Root, args, ct).ConfigureAwait(false) is { } code) return code;
+            if (await TryForwardAsync(busy.Root, forwarded, ct).ConfigureAwait(false) is { } code) return code;
             // No holder answered: it may just have exited (and released the lock). Run the command
             // here again: it takes the lock, or finds the next holder.
             if (DateTime.UtcNow > deadline) return Refuse(busy.Root, json, "Its command socket did not answer");
@@ -36,6 +40,22 @@ internal static class CommandClient
             }
             catch (DataDirectoryBusyException) { }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="args"/> naming the data directory by its absolute path: the holder runs in
+    /// another working directory, maybe with another environment (the XDG default).
+    /// </summary>
+    private static string[] WithDataDirectory(string[] args, string root)
+    {
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--data") { i++; continue; }
+            if (args[i].StartsWith("--data=", StringComparison.Ordinal)) continue;
+            rest.Add(args[i]);
+        }
+        return [.. rest, "--data", root];
     }
 
     private static int Refuse(string root, bool json, string why)

@@ -112,7 +112,8 @@ internal sealed class CommandServer : IAsyncDisposable
         {
             try { while (await reader.ReadLineAsync(cancel.Token).ConfigureAwait(false) is not null) { } }
             catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
-            await cancel.CancelAsync().ConfigureAwait(false);
+            try { await cancel.CancelAsync().ConfigureAwait(false); }
+            catch (ObjectDisposedException) { } // the command had finished
         });
         int code;
         using (var output = new LineWriter(line => Send('o', line)))
