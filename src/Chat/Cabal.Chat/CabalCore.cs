@@ -136,6 +136,9 @@ public sealed partial class CabalCore : IAsyncDisposable
         }
     }
 
+    /// <summary>Entries the views hold, in total: what was indexed before a restart counts too.</summary>
+    public long IndexedEntries => _indexer.Progress().Indexed;
+
     /// <summary>Entries indexed since open (0 after a restart when nothing changed).</summary>
     public long EntriesIndexedSinceOpen => _indexer.EntriesIndexed;
 

@@ -155,15 +155,26 @@ public sealed partial class CabalNode
         catch (IOException) { return []; }
     }
 
+    /// <summary>How many peer addresses the peers file keeps per cabal (the most recent).</summary>
+    public const int MaxKnownPeers = 100;
+
     private void RememberPeer(CabalRuntime runtime, string address)
     {
         try
         {
             var file = Paths.PeersFile(runtime.Core.KeyHex);
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            lock (runtime.PeersFileLock) File.AppendAllText(file, address + "\n");
+            lock (runtime.PeersFileLock)
+            {
+                // One line per address, newest last, at most MaxKnownPeers: a line per connection
+                // would grow the file forever (inbound peers come from a new port each time).
+                var kept = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0 && l != address).ToList() : [];
+                kept = [.. kept.Skip(Math.Max(0, kept.Count - (MaxKnownPeers - 1))), address];
+                File.WriteAllLines(file + ".tmp", kept);
+                File.Move(file + ".tmp", file, overwrite: true);
+            }
         }
-        catch (IOException e) { NodeLog.PeerNotRecorded(_logger, address, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { NodeLog.PeerNotRecorded(_logger, address, e); }
     }
 
     /// <summary>
