@@ -56,7 +56,8 @@ internal static class ReadCommand
                     var result = await node.WaitForSyncReportAsync(cabal, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
                     if (!result.InSync)
                     {
-                        CliIo.Err.WriteLine($"cabal: not in sync: {result}; printing what is here.");
+                        var unreachable = node.UnreachablePeers(cabal).Select(p => $"; could not reach {p.Key}: {p.Value}");
+                        CliIo.Err.WriteLine($"cabal: not in sync: {result}{string.Concat(unreachable)}; printing what is here.");
                         code = ExitCodes.Timeout;
                     }
                 }

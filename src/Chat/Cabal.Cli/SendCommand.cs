@@ -69,7 +69,8 @@ internal static class SendCommand
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             var reached = node.SetOf(cabal).SyncReport();
-            CliIo.Err.WriteLine($"cabal: {hub.AckCount(seq)} of {want} peers acknowledged the message within {seconds} s; reached: {reached}");
+            var unreachable = node.UnreachablePeers(cabal).Select(p => $"; could not reach {p.Key}: {p.Value}");
+            CliIo.Err.WriteLine($"cabal: {hub.AckCount(seq)} of {want} peers acknowledged the message within {seconds} s; reached: {reached}{string.Concat(unreachable)}");
             return ExitCodes.Timeout;
         }
         CliIo.Err.WriteLine($"cabal: stored by {hub.AckCount(seq)} peer(s)");

@@ -105,9 +105,11 @@ public sealed class CliFailureTests : IDisposable
         var data = _dir.Sub("d");
         var key = await CabalProgram.NewCabalAsync(data);
         (await CabalProgram.RunAsync(Run, "send", key, "--data", data, "--no-lan", "--text", "kept")).AssertExit(0);
-        var unreachable = await CabalProgram.RunAsync(Run, "read", key, "--data", data, "--no-lan", "--peer", $"127.0.0.1:{CabalProgram.ClosedPort()}", "--timeout", "2");
+        var closed = CabalProgram.ClosedPort();
+        var unreachable = await CabalProgram.RunAsync(Run, "read", key, "--data", data, "--no-lan", "--peer", $"127.0.0.1:{closed}", "--timeout", "2");
         unreachable.AssertExit(2);
         Assert.Contains("not in sync: no peer", unreachable.Stderr);
+        Assert.Contains($"could not reach 127.0.0.1:{closed}", unreachable.Stderr);
         Assert.Contains(unreachable.Stdout, l => l.EndsWith("kept", StringComparison.Ordinal)); // what is here is still printed
         var nowhere = await CabalProgram.RunAsync(Run, "read", key, "--data", data, "--no-lan");
         nowhere.AssertExit(2);

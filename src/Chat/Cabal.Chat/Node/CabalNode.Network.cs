@@ -95,6 +95,7 @@ public sealed partial class CabalNode
             LoggerFactory = Options.LoggerFactory,
         }, pc => OnConnection(runtime, pc));
         manager.ConnectionClosed += pc => OnConnectionClosed(runtime, pc);
+        manager.DialFailed += f => runtime.DialFailures[f.Address.ToString()] = f.Error.Message.Split('\n', 2)[0];
         runtime.Manager = manager;
         manager.Start();
         foreach (var peer in settings.Peers) manager.AddPeer(peer);
@@ -128,6 +129,7 @@ public sealed partial class CabalNode
     {
         var session = runtime.Set.Replicate(pc.Connection, startConnection: false);
         var address = pc.RemoteEndPoint.ToString();
+        if (pc.Address is { } dialled) runtime.DialFailures.TryRemove(dialled.ToString(), out _);
         session.PeerIdReceived += (_, peerId) =>
         {
             runtime.Peers[pc] = peerId;
@@ -143,6 +145,13 @@ public sealed partial class CabalNode
         if (!runtime.Peers.Values.Contains(peerId)) runtime.Core.ReportPeer(peerId, connected: false);
         PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, pc.RemoteEndPoint.ToString(), connected: false));
     }
+
+    /// <summary>
+    /// The peers given to dial that could not be reached, with the last reason each (connection
+    /// refused, timed out…); a peer leaves the list when a connection to it succeeds.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> UnreachablePeers(CabalCore cabal)
+        => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? new Dictionary<string, string>(r.DialFailures, StringComparer.Ordinal) : new Dictionary<string, string>();
 
     /// <summary>Peers currently connected to the cabal (by their user key).</summary>
     public int ConnectedPeerCount(CabalCore cabal) => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r.Peers.Values.Distinct().Count() : 0;
@@ -250,6 +259,7 @@ public sealed partial class CabalNode
         public ConnectionManager? Manager { get; set; }
         public LanDiscovery? Lan { get; set; }
         public ConcurrentDictionary<PeerConnection, string> Peers { get; } = new();
+        public ConcurrentDictionary<string, string> DialFailures { get; } = new(StringComparer.Ordinal);
         public Lock PeersFileLock { get; } = new();
     }
 }
