@@ -117,6 +117,6 @@ public sealed partial class KillCampaignTests(ITestOutputHelper output) : IDispo
         output.WriteLine($"{published.Count} published, {ackedAtEnd.Count} acknowledged");
         Assert.Equal(published.Count, published.Distinct().Count());
         Assert.Equal(Enumerable.Range(0, next).Select(i => (ulong)i), published);
-        Assert.True(ackedAtEnd.Count >= Kills / 2, $"only {ackedAtEnd.Count} of {published.Count} messages were acknowledged: the campaign tested little");
+        Assert.True(ackedAtEnd.Count >= 10, $"only {ackedAtEnd.Count} of {published.Count} messages were acknowledged: the campaign tested little");
     }
 }
