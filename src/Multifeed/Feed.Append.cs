@@ -1,6 +1,12 @@
 // Local appends. One signature per batch, over the tree hash and the new length, stored at the
 // batch's last index (hypercore 9). Hashing and signing happen under the feed lock so batches are
 // ordered; the write itself is queued to the store's group commit.
+//
+// Never fork: a signed log is permanent, and peers that saw one block N refuse any other. So an
+// append is refused unless the writer holds every block it has ever signed: its header records
+// the longest length signed (written in the same commit as each append), and evidence from
+// elsewhere (the views, a peer holding more of our log) can raise it. A writer below that is
+// re-synced from peers first; they hold the signed log, so that is always safe.
 using Cabal.Multifeed.Hypercore;
 using Cabal.Multifeed.Storage;
 using Cabal.Net.Crypto;
@@ -26,7 +32,7 @@ public sealed partial class Feed
     public async Task<ulong> AppendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> blocks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blocks);
-        if (S.SecretKey is null) throw new FeedNotWritableException(KeyHex);
+        if (!Writable) throw new FeedNotWritableException(KeyHex);
         if (blocks.Count == 0) return Length;
         foreach (var b in blocks)
             if (b.Length > MaxBlockSize) throw new ArgumentException($"A block is at most {MaxBlockSize} bytes, got {b.Length}.", nameof(blocks));
@@ -37,6 +43,7 @@ public sealed partial class Feed
         lock (_lock)
         {
             ThrowIfRemoved();
+            ThrowIfCannotAppend();
             _generator ??= new MerkleGenerator(S.Roots);
             start = _generator.Length;
             var created = new List<TreeNode>(blocks.Count * 2);
@@ -57,31 +64,20 @@ public sealed partial class Feed
             for (var i = 0; i < copies.Length; i++) pending.Blocks[start + (ulong)i] = copies[i];
             var header = HeaderFor(length, byteLength, length, signature, roots).Serialize();
 
-            commit = _store.Enqueue(tx =>
+            commit = _store.Enqueue(this, _epoch, tx =>
             {
-                Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
-                for (var i = 0; i < copies.Length; i++)
-                {
-                    StorageKeys.Entry(Number, start + (ulong)i, key);
-                    tx.Put(_store.Blocks, key, copies[i]).ThrowOnError();
-                }
-                foreach (var n in created)
-                {
-                    StorageKeys.Entry(Number, n.Index, key);
-                    tx.Put(_store.Nodes, key, EncodeNode(n)).ThrowOnError();
-                }
-                StorageKeys.Entry(Number, length - 1, key);
-                tx.Put(_store.Signatures, key, signature).ThrowOnError();
+                CheckStoredLength(tx, start); // another process on the same store may have appended
+                for (var i = 0; i < copies.Length; i++) PutEntry(tx, _store.Blocks, start + (ulong)i, copies[i]);
+                foreach (var n in created) PutEntry(tx, _store.Nodes, n.Index, EncodeNode(n));
+                PutEntry(tx, _store.Signatures, length - 1, signature);
                 tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
             }, () =>
             {
                 lock (_lock)
                 {
-                    S.Length = length;
-                    S.ByteLength = byteLength;
-                    S.Contiguous = length;
-                    S.Signature = signature;
-                    S.Roots = roots;
+                    S.Advance(length, byteLength, length, signature, roots);
+                    D.Advance(length, byteLength, length, signature, roots);
+                    _dataBits?.SetRange(start, (ulong)copies.Length, true);
                     if (_pending is { } o)
                     {
                         foreach (var n in created) o.Nodes.Remove(n.Index);
@@ -89,29 +85,44 @@ public sealed partial class Feed
                         TrimPending();
                     }
                 }
-                RaiseAppended(start, (ulong)copies.Length);
+                RaiseAppended(start, (ulong)copies.Length, local: true);
             });
         }
-        try
-        {
-            await commit.ConfigureAwait(false);
-        }
-        catch
-        {
-            // The batch never reached disk: forget it so later appends build on durable state only.
-            lock (_lock)
-            {
-                _generator = null;
-                _pending = null;
-            }
-            throw;
-        }
+        // A batch that never reached disk is forgotten by the rollback (Feed.Recovery.cs), with
+        // every batch queued after it: later appends build on durable state only.
+        await commit.ConfigureAwait(false);
         return start;
     }
 
-    private void RaiseAppended(ulong start, ulong count)
+    /// <summary>
+    /// Whether an append would be accepted now: this store holds the secret key and every block the
+    /// feed has ever been signed for, none is still being downloaded, and no peer holds more of it.
+    /// </summary>
+    public bool CanAppend { get { lock (_lock) return AppendBlocker() is null; } }
+
+    // Why an append would fork the log (or be impossible), or null. Call under _lock.
+    private string? AppendBlocker()
     {
-        var args = new FeedAppendedEventArgs(start, count);
+        var d = D;
+        if (d.SecretKey is null) return "this store has no secret key for it";
+        var claim = _claims is null ? 0 : _claims.Values.Max();
+        var signed = Math.Max(d.SignedLength, claim);
+        if (d.Contiguous < signed || _pendingDownloads > 0 || d.Contiguous < d.Length)
+            return claim > d.SignedLength
+                ? $"a peer holds {claim} blocks of it, this store {d.Contiguous}"
+                : $"it was signed up to {signed} blocks, but this store holds {d.Contiguous}";
+        return null;
+    }
+
+    private void ThrowIfCannotAppend()
+    {
+        if (D.SecretKey is null) throw new FeedNotWritableException(KeyHex);
+        if (AppendBlocker() is { } why) throw new FeedRecoveryRequiredException(KeyHex, D.Contiguous, Math.Max(D.SignedLength, _claims?.Values.Max() ?? 0), why);
+    }
+
+    private void RaiseAppended(ulong start, ulong count, bool local)
+    {
+        var args = new FeedAppendedEventArgs(start, count, local);
         try { Appended?.Invoke(this, args); }
         catch (Exception e) { StorageLog.HandlerFailed(_store.Logger, e); }
         _store.RaiseFeedAppended(this, args);

@@ -98,6 +98,7 @@ public sealed partial class Feed
             foreach (var b in blocks) pending.Blocks[b.Index] = b.Data;
             foreach (var (i, sig) in signatures) pending.Signatures[i] = sig;
             var header = HeaderFor(S.Length, S.ByteLength, S.Contiguous, S.Signature, S.Roots).Serialize();
+            var after = (S.Length, S.ByteLength, S.Contiguous, S.Signature, S.Roots);
 
             void DropFromPending()
             {
@@ -115,10 +116,16 @@ public sealed partial class Feed
                 Apply = (tx, append) => WriteImport(tx, append, nodes, blocks, signatures, pages, header),
                 Committed = () =>
                 {
-                    lock (_lock) DropFromPending();
+                    lock (_lock)
+                    {
+                        // The durable state follows the working one only now that the commit is on disk.
+                        D.Advance(after.Length, after.ByteLength, after.Contiguous, after.Signature, after.Roots);
+                        DropFromPending();
+                    }
                     foreach (var b in blocks)
                         if (b.Index < oldLength) RaiseDownloaded(b.Index, b.Data.Length);
-                    if (length > oldLength) RaiseAppended(oldLength, length - oldLength);
+                    // Not announced as a local append: an import is not something this node wrote.
+                    if (length > oldLength) RaiseAppended(oldLength, length - oldLength, local: false);
                 },
                 RolledBack = () =>
                 {

@@ -2,6 +2,12 @@
 // tree plus the pending overlay, so Data messages can be verified back to back without waiting for
 // each commit; the returned task completes when the block is durable (that is when an ack may be
 // sent). A block that fails verification is never stored, and nothing else about the feed changes.
+// If the commit fails, the feed rolls back to what is on disk (Feed.Recovery.cs) and the task faults,
+// so the block is requested again; Length, Contiguous and the downloaded count only ever report
+// durable blocks.
+//
+// A writer downloads its own feed only when it lacks blocks it has signed (a damaged or restored
+// store): those come back verified against its own public key, like any remote feed's.
 using Cabal.Multifeed.Hypercore;
 using Cabal.Multifeed.Storage;
 using LightningDB;
@@ -17,11 +23,14 @@ public sealed partial class Feed
     /// </summary>
     public Task VerifyAndStore(ulong index, ReadOnlyMemory<byte> value, IReadOnlyList<TreeNode> proof, ReadOnlyMemory<byte>? signature)
     {
-        if (Writable) throw new InvalidOperationException("A writable feed only grows by local appends.");
         if (value.Length > MaxBlockSize) throw new ProofVerificationException($"Block {index} is {value.Length} bytes, over the {MaxBlockSize} limit.");
         lock (_lock)
         {
             ThrowIfRemoved();
+            if (IsCompleteWriter && index < D.Length) return Task.CompletedTask; // ours, held
+            if (_generator is { } g && g.Length > D.Length)
+                throw new InvalidOperationException($"Block {index} of our own feed arrived while local appends are being committed.");
+            _generator = null; // a writer being re-synced: its next append starts from the roots it has then
             var bits = DataBits();
             if (bits.Get(index)) return Task.CompletedTask;
 
@@ -59,39 +68,24 @@ public sealed partial class Feed
             var sig = result.Signature;
             var sigIndex = result.SignatureIndex;
 
-            // The durable state is advanced in memory now, so later verifications and proofs see it;
-            // if the commit fails the feed is reloaded from disk (see the catch in the callers).
-            S.Length = length;
-            S.ByteLength = byteLength;
-            S.Contiguous = contiguous;
-            S.Signature = headSignature;
-            S.Roots = roots;
+            // The working state is advanced now, so later verifications and proofs see it; the
+            // durable state follows at commit. If the commit fails, both are what is on disk again.
+            S.Advance(length, byteLength, contiguous, headSignature, roots);
+            _pendingDownloads++;
 
-            return _store.Enqueue(tx =>
+            return _store.Enqueue(this, _epoch, tx =>
             {
-                Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
-                StorageKeys.Entry(Number, index, key);
-                tx.Put(_store.Blocks, key, copy).ThrowOnError();
-                foreach (var n in nodes)
-                {
-                    StorageKeys.Entry(Number, n.Index, key);
-                    tx.Put(_store.Nodes, key, EncodeNode(n)).ThrowOnError();
-                }
-                if (sig is not null && sigIndex is { } si)
-                {
-                    StorageKeys.Entry(Number, si, key);
-                    tx.Put(_store.Signatures, key, sig).ThrowOnError();
-                }
-                if (page is { } p)
-                {
-                    StorageKeys.Entry(Number, p.Index, key);
-                    tx.Put(_store.Bits, key, p.Bytes).ThrowOnError();
-                }
+                PutEntry(tx, _store.Blocks, index, copy);
+                foreach (var n in nodes) PutEntry(tx, _store.Nodes, n.Index, EncodeNode(n));
+                if (sig is not null && sigIndex is { } si) PutEntry(tx, _store.Signatures, si, sig);
+                if (page is { } p) PutEntry(tx, _store.Bits, p.Index, p.Bytes);
                 tx.Put(_store.Headers, StorageKeys.Feed(Number), header).ThrowOnError();
             }, () =>
             {
                 lock (_lock)
                 {
+                    D.Advance(length, byteLength, contiguous, headSignature, roots);
+                    _pendingDownloads--;
                     if (_pending is { } o)
                     {
                         foreach (var n in nodes) o.Nodes.Remove(n.Index);
@@ -99,9 +93,10 @@ public sealed partial class Feed
                         if (sigIndex is { } si) o.Signatures.Remove(si);
                         TrimPending();
                     }
+                    DropSatisfiedClaimsLocked();
                 }
                 RaiseDownloaded(index, copy.Length);
-                if (grows) RaiseAppended(oldLength, length - oldLength);
+                if (grows) RaiseAppended(oldLength, length - oldLength, local: false);
             });
         }
     }

@@ -4,6 +4,16 @@
 // State has two layers: the durable state (Length, roots, signature) that the last commit wrote,
 // and an in-memory overlay of appends and downloads still queued for commit. Reads consult the
 // overlay first, so a proof or a verification never misses a node that is on its way to disk.
+// Everything reported outward (Length, Contiguous, DownloadedCount) is durable only. When a commit
+// fails, the overlay is dropped and the working state rolled back to the durable one (Feed.Recovery.cs).
+//
+// Structure (partial class by concern):
+//   Feed.cs          state, reads, the tree node source
+//   Feed.Append.cs   local appends, and the refusal to append to a writer that lost signed blocks
+//   Feed.Remote.cs   verifying and storing blocks from peers
+//   Feed.Bitfield.cs the data bitfield, Have bitfields, downloaded counts
+//   Feed.Recovery.cs rollback after a failed commit; signed-length evidence; adopting a secret key
+//   Feed.Audit.cs    a full consistency check
 using Cabal.Multifeed.Hypercore;
 using Cabal.Multifeed.Storage;
 using Cabal.Net.Crypto;
@@ -18,23 +28,37 @@ public sealed partial class Feed : ITreeNodeSource
     private FeedOverlay? _pending; // under _lock; null while nothing is queued for commit
     private byte[]? _discoveryKey;
     private bool _removed;
+    // Bumped (under _lock) when a write of this feed fails and the in-memory state is rolled back to
+    // the durable one: writes queued before that carry the old value and are dropped by the store.
+    private int _epoch;
 
-    // Durable state, as of the last commit. Feeds loaded at open keep their raw header record and
-    // parse it on first use: opening 10,000 feeds then costs one copy per feed, not a full parse.
-    private FeedState? _state;
+    // Feeds loaded at open keep their raw header record and parse it on first use: opening 10,000
+    // feeds then costs one copy per feed, not a full parse.
+    private FeedStates? _states;
     private byte[]? _rawHeader;
 
-    private FeedState S => Volatile.Read(ref _state) ?? ParseHeader();
+    /// <summary>
+    /// The working state: what verification and proofs build on, including downloads queued for
+    /// commit. For a writer it moves only at commit (its queued appends live in the generator).
+    /// </summary>
+    private FeedState S => Current.Working;
 
-    private FeedState ParseHeader()
+    /// <summary>The durable state: what the last commit wrote. Everything reported outward reads this.</summary>
+    private FeedState D => Current.Durable;
+
+    private FeedStates Current => Volatile.Read(ref _states) ?? ParseHeader();
+
+    private FeedStates ParseHeader()
     {
         var h = FeedHeader.Parse(_rawHeader!);
-        var state = new FeedState
-        {
-            SecretKey = h.SecretKey, Length = h.Length, ByteLength = h.ByteLength, Contiguous = h.Contiguous,
-            Signature = h.Signature, Roots = h.Roots, Name = h.Name,
-        };
-        return Interlocked.CompareExchange(ref _state, state, null) ?? state;
+        var states = new FeedStates(FeedState.From(h));
+        return Interlocked.CompareExchange(ref _states, states, null) ?? states;
+    }
+
+    private sealed class FeedStates(FeedState durable)
+    {
+        public FeedState Durable = durable;
+        public FeedState Working = durable.Clone();
     }
 
     private sealed class FeedState
@@ -43,9 +67,29 @@ public sealed partial class Feed : ITreeNodeSource
         public ulong Length;
         public ulong ByteLength;
         public ulong Contiguous;
+        public ulong SignedLength;
         public byte[]? Signature;
         public TreeNode[] Roots = [];
         public string? Name;
+
+        public static FeedState From(FeedHeader h) => new()
+        {
+            SecretKey = h.SecretKey, Length = h.Length, ByteLength = h.ByteLength, Contiguous = h.Contiguous,
+            SignedLength = Math.Max(h.SignedLength, h.Length), Signature = h.Signature, Roots = h.Roots, Name = h.Name,
+        };
+
+        public FeedState Clone() => (FeedState)MemberwiseClone();
+
+        /// <summary>The feed as of a write: its length, size, complete prefix, head signature and roots.</summary>
+        public void Advance(ulong length, ulong byteLength, ulong contiguous, byte[]? signature, TreeNode[] roots)
+        {
+            Length = length;
+            ByteLength = byteLength;
+            Contiguous = contiguous;
+            SignedLength = Math.Max(SignedLength, length);
+            Signature = signature;
+            Roots = roots;
+        }
     }
 
     internal Feed(FeedStore store, uint number, FeedHeader header)
@@ -54,11 +98,7 @@ public sealed partial class Feed : ITreeNodeSource
         Number = number;
         Key = header.PublicKey;
         Group = header.Group;
-        _state = new FeedState
-        {
-            SecretKey = header.SecretKey, Length = header.Length, ByteLength = header.ByteLength, Contiguous = header.Contiguous,
-            Signature = header.Signature, Roots = header.Roots, Name = header.Name,
-        };
+        _states = new FeedStates(FeedState.From(header));
     }
 
     /// <summary>A feed loaded at open from its validated raw header record.</summary>
@@ -83,24 +123,38 @@ public sealed partial class Feed : ITreeNodeSource
     /// <summary>BLAKE2b-256("hypercore", key = Key): the channel id on the wire.</summary>
     public byte[] DiscoveryKey => _discoveryKey ??= HypercoreCrypto.DiscoveryKey(Key);
 
-    public bool Writable => S.SecretKey is not null;
+    /// <summary>Whether this store holds the feed's secret key (it is ours to append to; see <see cref="CanAppend"/>).</summary>
+    public bool Writable => D.SecretKey is not null;
+
+    /// <summary>
+    /// A copy of the feed's Ed25519 secret key (64 bytes), or null when this store does not hold it.
+    /// The key lives in the feed's header record, beside the log it signs, so the two are never parted.
+    /// </summary>
+    public byte[]? CopySecretKey() { lock (_lock) return D.SecretKey?.ToArray(); }
 
     /// <summary>The store-level tag given at creation (for example the cabal key); empty if none.</summary>
     public ReadOnlyMemory<byte> Group { get; }
 
     /// <summary>A local name such as multifeed's "local"; null for feeds learnt from peers.</summary>
-    public string? Name => S.Name;
+    public string? Name => D.Name;
 
     /// <summary>Number of blocks in the feed as of the last durable commit (verified length for remote feeds).</summary>
-    public ulong Length { get { lock (_lock) return S.Length; } }
+    public ulong Length { get { lock (_lock) return D.Length; } }
 
-    public ulong ByteLength { get { lock (_lock) return S.ByteLength; } }
+    public ulong ByteLength { get { lock (_lock) return D.ByteLength; } }
 
     /// <summary>The signature for the current length, or null for an empty or unsigned feed.</summary>
-    public byte[]? Signature { get { lock (_lock) return S.Signature; } }
+    public byte[]? Signature { get { lock (_lock) return D.Signature; } }
 
-    /// <summary>Blocks 0..Contiguous-1 are all held locally.</summary>
-    public ulong Contiguous { get { lock (_lock) return S.Contiguous; } }
+    /// <summary>Blocks 0..Contiguous-1 are all held locally, durably.</summary>
+    public ulong Contiguous { get { lock (_lock) return D.Contiguous; } }
+
+    /// <summary>
+    /// The longest this feed is known to have been signed: at least <see cref="Length"/>. Longer only
+    /// for a feed that lost signed blocks (a restored or damaged store); a writer then refuses to
+    /// append until a re-sync from peers has brought it back to this length.
+    /// </summary>
+    public ulong SignedLength { get { lock (_lock) return D.SignedLength; } }
 
     /// <summary>Raised after a commit that made the feed longer (on the store's writer thread; keep it short).</summary>
     public event EventHandler<FeedAppendedEventArgs>? Appended;
@@ -108,24 +162,49 @@ public sealed partial class Feed : ITreeNodeSource
     /// <summary>Raised after a remote block was verified and durably stored (on the writer thread).</summary>
     public event EventHandler<FeedDownloadedEventArgs>? Downloaded;
 
-    /// <summary>Whether block <paramref name="index"/> is held locally.</summary>
+    /// <summary>Whether block <paramref name="index"/> is held locally, or queued for commit.</summary>
     public bool Has(ulong index)
     {
         lock (_lock)
         {
             if (index < S.Contiguous || (_pending?.Blocks.ContainsKey(index) ?? false)) return true;
-            return !Writable && DataBits().Get(index);
+            return !IsCompleteWriter && DataBits().Get(index);
+        }
+    }
+
+    /// <summary>Whether block <paramref name="index"/> is held and durable (not merely queued for commit).</summary>
+    public bool HasDurable(ulong index)
+    {
+        lock (_lock)
+        {
+            if (index < D.Contiguous) return true;
+            if (IsCompleteWriter || _pending?.Blocks.ContainsKey(index) == true) return false;
+            return DataBits().Get(index);
+        }
+    }
+
+    /// <summary>
+    /// A writer holding every block of its signed log: it grows by local appends only, holds every
+    /// node of its tree and needs no bitfield. A writer that lost blocks is not one until re-synced,
+    /// and is handled like a remote feed meanwhile. Call under _lock.
+    /// </summary>
+    private bool IsCompleteWriter
+    {
+        get
+        {
+            var d = D;
+            return d.SecretKey is not null && d.Contiguous == d.Length && d.Length >= d.SignedLength && _pendingDownloads == 0;
         }
     }
 
     /// <inheritdoc />
     public bool HasNode(ulong index)
     {
-        if (Writable)
+        lock (_lock)
         {
             // A writer holds every node whose subtree is complete: no lookup needed. Only durable
             // blocks count, so a proof never ends at roots whose signature is still being committed.
-            lock (_lock) return FlatTree.RightSpan(index) / 2 < S.Length;
+            if (IsCompleteWriter) return FlatTree.RightSpan(index) / 2 < D.Length;
         }
         return TryGetNode(index, out _);
     }
@@ -175,13 +254,21 @@ public sealed partial class Feed : ITreeNodeSource
     }
 
     /// <summary>The full roots for the current length, ascending.</summary>
-    public IReadOnlyList<TreeNode> Roots { get { lock (_lock) return S.Roots; } }
+    public IReadOnlyList<TreeNode> Roots { get { lock (_lock) return D.Roots; } }
 
     private byte[]? ReadEntry(LightningDatabase db, ulong index)
     {
         Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
         StorageKeys.Entry(Number, index, key);
         return _store.ReadValue(db, key);
+    }
+
+    /// <summary>Puts one per-feed record (block, node, signature or bitfield page) under its feed-and-index key.</summary>
+    private void PutEntry(LightningTransaction tx, LightningDatabase db, ulong index, ReadOnlySpan<byte> value)
+    {
+        Span<byte> key = stackalloc byte[StorageKeys.EntryKeySize];
+        StorageKeys.Entry(Number, index, key);
+        tx.Put(db, key, value).ThrowOnError();
     }
 
     internal static TreeNode DecodeNode(ulong index, ReadOnlySpan<byte> v)
@@ -221,17 +308,20 @@ public sealed partial class Feed : ITreeNodeSource
     private FeedHeader HeaderFor(ulong length, ulong byteLength, ulong contiguous, byte[]? signature, TreeNode[] roots) => new()
     {
         PublicKey = Key, SecretKey = S.SecretKey, Length = length, ByteLength = byteLength, Contiguous = contiguous,
-        Signature = signature, Roots = roots, Group = Group.ToArray(), Name = Name,
+        SignedLength = Math.Max(S.SignedLength, length), Signature = signature, Roots = roots, Group = Group.ToArray(), Name = S.Name,
     };
 
     public override string ToString() => $"Feed {KeyHex[..12]}… ({Length} blocks{(Writable ? ", writable" : "")})";
 }
 
-public sealed class FeedAppendedEventArgs(ulong start, ulong count) : EventArgs
+public sealed class FeedAppendedEventArgs(ulong start, ulong count, bool local = true) : EventArgs
 {
     /// <summary>The old length: the first new block.</summary>
     public ulong Start { get; } = start;
     public ulong Count { get; } = count;
+
+    /// <summary>True for a local append (every block is held); false when a download made the feed longer.</summary>
+    public bool Local { get; } = local;
 }
 
 public sealed class FeedDownloadedEventArgs(ulong index, int size) : EventArgs

@@ -23,11 +23,13 @@ public sealed partial class ProtocolConnection
     /// <summary>Our Noise static public key (read-only: the handshake owns the bytes).</summary>
     public ReadOnlyMemory<byte> LocalStaticKey => _handshake.LocalStaticPublicKey;
 
-    /// <summary>The remote's Noise static key, after the handshake. Not an identity in cabal.</summary>
-    public ReadOnlyMemory<byte>? RemoteStaticKey => Volatile.Read(ref _split)?.RemoteStaticKey;
+    /// <summary>The remote's Noise static key, after the handshake (null before). Not an identity in cabal.</summary>
+    // Not `_split?.RemoteStaticKey` nor `: null`: a null byte[] (and the null literal, through byte[])
+    // converts to an empty, non-null ReadOnlyMemory.
+    public ReadOnlyMemory<byte>? RemoteStaticKey => Volatile.Read(ref _split) is { } split ? split.RemoteStaticKey : default(ReadOnlyMemory<byte>?);
 
     /// <summary>The Noise handshake hash, after the handshake (usable for channel binding).</summary>
-    public ReadOnlyMemory<byte>? HandshakeHash => Volatile.Read(ref _split)?.HandshakeHash;
+    public ReadOnlyMemory<byte>? HandshakeHash => Volatile.Read(ref _split) is { } split ? split.HandshakeHash : default(ReadOnlyMemory<byte>?);
 
     private async ValueTask SendHandshakeMessageAsync(CancellationToken ct)
     {

@@ -38,14 +38,20 @@ internal sealed class ChatFixture : IAsyncDisposable
         await core.DisposeAsync();
     }
 
-    /// <summary>Reopens the feed store (a process restart).</summary>
-    public async Task RestartStoreAsync()
+    /// <summary>Reopens the feed store (a process restart); <paramref name="whileClosed"/> runs in between (to damage files).</summary>
+    public async Task RestartStoreAsync(Action? whileClosed = null)
     {
         foreach (var c in _cores) await c.DisposeAsync();
         _cores.Clear();
         await Store.DisposeAsync();
+        whileClosed?.Invoke();
         Store = FeedStore.Open(Dir.Sub("feeds"), new FeedStoreOptions { Durable = false });
     }
+
+    /// <summary>The feed store's directory (its data.mdb) and, inside it, the views of <see cref="Url"/>.</summary>
+    public string StorePath => Dir.Sub("feeds");
+
+    public string ViewsPath => Path.Combine(StorePath, "views", Url.KeyHex);
 
     /// <summary>Another user: a writable feed of the cabal that is not our "local" one.</summary>
     public Task<Feed> AddUserAsync(string name = "other") => Store.CreateWritableAsync(name: name, group: Url.Key);

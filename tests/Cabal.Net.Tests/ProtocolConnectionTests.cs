@@ -52,6 +52,21 @@ public class ProtocolConnectionTests
     }
 
     [Fact]
+    public async Task TheRemoteKeyAndHandshakeHashAreNullUntilTheHandshakeEnds()
+    {
+        var (a, b) = TestKit.StartPair(start: false);
+        await using var _ = a;
+        await using var __ = b;
+        Assert.Null(a.RemoteStaticKey);
+        Assert.Null(a.HandshakeHash);
+        a.Start();
+        b.Start();
+        Assert.True(await a.HandshakeCompleted.Within());
+        Assert.True(a.RemoteStaticKey!.Value.Span.SequenceEqual(b.LocalStaticKey.Span));
+        Assert.Equal(64, a.HandshakeHash!.Value.Length); // BLAKE2b-512
+    }
+
+    [Fact]
     public async Task WorkQueuedBeforeTheHandshakeIsFlushedAfterIt()
     {
         var (a, b) = TestKit.StartPair(start: false);

@@ -8,6 +8,16 @@ public static class LoopbackTcp
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>A loopback port that nothing listens on (bound once, then released).</summary>
+    public static int ClosedPort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
     /// <summary>A connected pair: the dialling end and the accepted end, both with Nagle off.</summary>
     public static async Task<(NetworkStream Client, NetworkStream Server)> PairAsync()
     {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the real terminal client: starts `cabal` in a detached tmux pane (120x40), waits for
-# the prompt, types a message, reads it back with `tmux capture-pane`, then /quit. Exit 0 = pass,
+# the prompt, types a message, reads it back with `tmux capture-pane`, sends one with `cabal send`
+# beside it (forwarded to the client) and sees it appear, then /quit. Exit 0 = pass,
 # 1 = fail. Skips (exit 0, "SKIP" on stdout) when tmux is not installed.
 #   usage: tests/smoke/tui-smoke.sh [path/to/cabal.dll] [path/to/shared/interop]
 #   (default: builds src/Chat/Cabal.Cli). With the interop directory (npm ci done) it then runs against a live
@@ -56,6 +57,12 @@ tmux send-keys -t "$session" -l "hello $token"
 tmux send-keys -t "$session" Enter
 wait_for "> hello $token" 15 || fail "the message did not appear"
 wait_for "last message: pending" 5 || fail "no delivery state on the status line"
+# `cabal send` beside the running client: the client holds the data directory, so the command is
+# handed to it over the directory's socket and published by the client's own node (never a fork).
+url="$(cat "$data/last-cabal")"
+out="$(dotnet "$dll" send "${url#cabal://}" --data "$data" --no-lan --text "beside $token" 2>&1)" || fail "cabal send beside the client failed: $out"
+echo "$out" | grep -q "published" || fail "cabal send beside the client said: $out"
+wait_for "> beside $token" 15 || fail "the message sent beside the client did not appear in it"
 tmux send-keys -t "$session" -l "/quit"
 tmux send-keys -t "$session" Enter
 quit_ok=""

@@ -31,7 +31,7 @@ public sealed partial class CabalCore : IAsyncDisposable
     // The local writer's multifeed name, the same for the cabal's MultifeedSet, which adopts the writer created here.
     private const string LocalWriterName = MultifeedOptions.DefaultLocalWriterName;
 
-    private CabalCore(FeedStore store, CabalUrl url, CabalOptions options, Feed local, byte[]? localSecret, ViewStore views, ILogger logger, MonotonicTimestamp timestamps)
+    private CabalCore(FeedStore store, CabalUrl url, CabalOptions options, Feed local, byte[] localSecret, ViewStore views, ILogger logger, MonotonicTimestamp timestamps)
     {
         _store = store;
         Url = url;
@@ -41,8 +41,8 @@ public sealed partial class CabalCore : IAsyncDisposable
         _logger = logger;
         _timestamps = timestamps;
         _auth = new AuthTable(views);
-        var curveSecret = localSecret is null ? null : PrivateBox.Ed25519SecretKeyToCurve25519(localSecret);
-        CanReadPrivateMessages = curveSecret is not null;
+        var curveSecret = PrivateBox.Ed25519SecretKeyToCurve25519(localSecret);
+        CanReadPrivateMessages = true;
         var applier = new EntryApplier(views, _auth, options.Limits, local.Key, curveSecret, options.TimeProvider, timestamps);
         _indexer = new Indexer(store, local, views, applier, _events, options.LoggerFactory.CreateLogger<Indexer>(), options.MaxEntriesPerCommit);
     }
@@ -59,13 +59,21 @@ public sealed partial class CabalCore : IAsyncDisposable
     /// <summary>The local user's key (64 lowercase hex).</summary>
     public string LocalKey => LocalFeed.KeyHex;
 
-    /// <summary>False when the local feed's secret key is unknown to this process (see <see cref="CabalOptions.LocalKeyPair"/>).</summary>
+    /// <summary>Whether private messages can be decrypted: always, since the local writer's secret key lives with its feed.</summary>
     public bool CanReadPrivateMessages { get; }
 
     /// <summary>
-    /// Opens (or creates) the cabal in <paramref name="store"/>: finds or creates the local writer,
-    /// opens the views, runs the moderation bootstrap with the URL's admin/mod keys and starts
-    /// indexing whatever the views have not seen. Returns without waiting for indexing; use
+    /// False while the local writer lacks entries it has already published (its store was damaged,
+    /// emptied or restored): publishing then throws <see cref="FeedRecoveryRequiredException"/>
+    /// rather than fork the user's log. A re-sync from peers brings the entries back and clears it.
+    /// </summary>
+    public bool CanPublish => LocalFeed.CanAppend;
+
+    /// <summary>
+    /// Opens (or creates) the cabal in <paramref name="store"/>: finds, restores or creates the local
+    /// writer, checks the views against the store (CabalCore.Consistency.cs; views ahead of the feeds
+    /// are rebuilt), runs the moderation bootstrap with the URL's admin/mod keys and starts indexing
+    /// whatever the views have not seen. Returns without waiting for indexing; use
     /// <see cref="WaitForIndexAsync"/> for that.
     /// </summary>
     public static async Task<CabalCore> OpenAsync(FeedStore store, CabalUrl url, CabalOptions? options = null, CancellationToken cancellationToken = default)
@@ -80,33 +88,17 @@ public sealed partial class CabalCore : IAsyncDisposable
         try
         {
             if (views.WasReset) ChatLog.ViewsReset(logger, viewsDir);
-            var group = url.Key;
-            byte[]? secret;
-            using (var read = views.BeginRead()) secret = read.Transaction.Read(views.Meta, "identity"u8);
-            // The identity recorded beside the views names the local feed: a direct lookup instead of
-            // a scan of every feed of the cabal (milliseconds with thousands of feeds). Scan otherwise.
-            var local = secret is { Length: Ed25519.SecretKeySize } && store.TryGet(secret.AsSpan(32)) is { Writable: true, Name: LocalWriterName } known && known.Group.Span.SequenceEqual(group)
-                ? known
-                : store.List(group).FirstOrDefault(f => f.Writable && f.Name == LocalWriterName);
-            if (local is null)
-            {
-                var pair = options.LocalKeyPair ?? (secret is { Length: Ed25519.SecretKeySize } ? new KeyPair(secret[32..], secret) : Ed25519.NewKeyPair());
-                local = await store.CreateWritableAsync(pair, LocalWriterName, group, cancellationToken).ConfigureAwait(false);
-                secret = pair.SecretKey;
-            }
-            else if (!(secret is { Length: Ed25519.SecretKeySize } && secret.AsSpan(32).SequenceEqual(local.Key)))
-            {
-                secret = options.LocalKeyPair is { SecretKey: { } sk } kp && kp.PublicKey.AsSpan().SequenceEqual(local.Key) ? sk : null;
-                if (secret is null) ChatLog.NoSecretKey(logger, local.KeyHex);
-            }
+            var (local, rebuild) = await ReconcileAsync(store, url, views, options, logger, cancellationToken).ConfigureAwait(false);
+            var secret = local.CopySecretKey()!;
 
-            // The identity is kept beside the views because Feed does not expose its secret key;
-            // the feed store holds the same secret unencrypted, so this adds no exposure.
             using (var tx = views.BeginWrite())
             {
-                // Only written when it changed: a commit with nothing dirty costs no fsync, which keeps a warm open cheap.
-                if (secret is not null && !(tx.Read(views.Meta, "identity"u8) is { } stored && stored.AsSpan().SequenceEqual(secret)))
-                    tx.Set(views.Meta, "identity"u8, secret);
+                if (rebuild is not null)
+                {
+                    ChatLog.ViewsRebuilt(logger, viewsDir, rebuild);
+                    views.Clear(tx);
+                }
+                KeepIdentityCopy(tx, views, secret);
                 ModerationBootstrap.Run(tx, new AuthTable(views), local.Key, url.AdminKeys, url.ModKeys);
                 tx.Commit().ThrowOnError();
             }
@@ -143,6 +135,9 @@ public sealed partial class CabalCore : IAsyncDisposable
             return new IndexStatistics(_indexer.EntriesIndexed, _indexer.Malformed, _indexer.MalformedTotal, _indexer.Commits, available - indexed, _indexer.FeedCount);
         }
     }
+
+    /// <summary>Entries the views hold, in total: what was indexed before a restart counts too.</summary>
+    public long IndexedEntries => _indexer.Progress().Indexed;
 
     /// <summary>Entries indexed since open (0 after a restart when nothing changed).</summary>
     public long EntriesIndexedSinceOpen => _indexer.EntriesIndexed;

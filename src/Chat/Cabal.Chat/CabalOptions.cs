@@ -12,9 +12,8 @@ public sealed record CabalOptions
     public string? ViewsDirectory { get; init; }
 
     /// <summary>
-    /// Identity for the local writer. Used when the local feed is created (default: a new key pair),
-    /// and to decrypt private messages when the local feed already exists and its secret key is not
-    /// recorded in the views directory. Default null.
+    /// Identity for the local writer when it is created (default: a new key pair). Once created, the
+    /// writer's secret key lives in its feed's header in the store and this is not consulted. Default null.
     /// </summary>
     public KeyPair? LocalKeyPair { get; init; }
 

@@ -8,9 +8,15 @@ internal static partial class ChatLog
     [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Opened cabal {Cabal}: {Feeds} feeds, local user {User}, views at {Path}")]
     public static partial void Opened(ILogger logger, string cabal, int feeds, string user, string path);
 
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "The secret key of local feed {Feed} is unknown (not in the views directory nor in the options): private messages cannot be decrypted")]
-    public static partial void NoSecretKey(ILogger logger, string feed);
-
     [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "The views at {Path} had an older layout and were wiped; everything is re-indexed")]
     public static partial void ViewsReset(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "The views at {Path} are rebuilt from the feeds: {Reason}")]
+    public static partial void ViewsRebuilt(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "The feed store had lost local writer {Feed}; restored it from the copy of its key beside the views. It refuses to publish until a re-sync from peers brings back its {Signed} published entries")]
+    public static partial void IdentityRestored(ILogger logger, string feed, ulong signed);
+
+    [LoggerMessage(EventId = 8006, Level = LogLevel.Warning, Message = "Local writer {Feed} holds {Held} entries but had published at least {Published}: it refuses to publish until re-synced from peers")]
+    public static partial void LocalFeedBehind(ILogger logger, string feed, ulong held, ulong published);
 }

@@ -15,10 +15,20 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>--listen PORT, checked while parsing (0–65535, digits only): a bad port is a usage error before anything is created.</summary>
     public static Option<int?> Listen() => new("--listen")
     {
         Description = "Accept peers on this TCP port (0 picks a free port, printed on stderr); default: no listener for one-shot commands, 0 for seed",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
+            if (ListenPort.TryParse(text, out var port, out var error)) return port;
+            result.AddError($"--listen {text}: {error}.");
+            return null;
+        },
     };
+
+    public static Option<bool> Join() => new("--join") { Description = "Open the cabal even if this data directory has never seen it (joins it)" };
 
     public static Option<string[]> Peer() => new("--peer")
     {

@@ -29,23 +29,23 @@ internal static class ExportCommand
             if (!Directory.Exists(paths.Store)) return CliApp.Fail(ExitCodes.Error, $"{paths.Root} holds no cabals (no feed store).");
             using var logging = ProgramEnvironment.Logging();
             await using var node = await CliApp.OpenNodeAsync(paths, logging, ct);
-            if (!node.Store.List(url.Key).Any()) return CliApp.Fail(ExitCodes.Error, $"{paths.Root} holds no cabal {url.KeyHex}.");
-            var report = await LegacyExporter.ExportAsync(node.Store, url.Key, target, new LegacyExportOptions { LoggerFactory = logging }, ct);
+            if (!node.Node.Store.List(url.Key).Any()) return CliApp.Fail(ExitCodes.Error, $"{paths.Root} holds no cabal {url.KeyHex}.");
+            var report = await LegacyExporter.ExportAsync(node.Node.Store, url.Key, target, new LegacyExportOptions { LoggerFactory = logging }, ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
+                CliIo.Out.WriteLine(JsonSerializer.Serialize(new
                 {
                     path = report.Path, cabal = report.CabalKey, feeds = report.Feeds, blocks = report.Blocks, bytes = report.BytesWritten,
                     localKey = report.LocalFeedKey, withSecretKey = report.WithSecretKey, notes = report.Notes,
                 }));
                 return ExitCodes.Ok;
             }
-            Console.WriteLine($"exported cabal://{report.CabalKey} to {report.Path}");
-            Console.WriteLine($"  feeds    {report.Feeds}, {report.Blocks} blocks, {ImportCommand.Bytes((ulong)report.BytesWritten)} written");
-            Console.WriteLine(report.LocalFeedKey is null
+            CliIo.Out.WriteLine($"exported cabal://{report.CabalKey} to {report.Path}");
+            CliIo.Out.WriteLine($"  feeds    {report.Feeds}, {report.Blocks} blocks, {ImportCommand.Bytes((ulong)report.BytesWritten)} written");
+            CliIo.Out.WriteLine(report.LocalFeedKey is null
                 ? "  you      no local writer in this cabal: cabal-cli will make a new user"
                 : $"  you      {report.LocalFeedKey} as \"local\"{(report.WithSecretKey ? ", with its secret key" : ", WITHOUT its secret key (cabal-cli cannot post as you)")}");
-            foreach (var n in report.Notes) Console.WriteLine($"  note     {n}");
+            foreach (var n in report.Notes) CliIo.Out.WriteLine($"  note     {n}");
             return ExitCodes.Ok;
         }));
         return cmd;

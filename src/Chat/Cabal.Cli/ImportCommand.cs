@@ -36,12 +36,12 @@ internal static class ImportCommand
             var (refused, incomplete) = (false, false);
             foreach (var source in sources)
             {
-                var result = await CabalImporter.ImportAsync(node.Store, source, new CabalImportOptions { LoggerFactory = logging }, ct);
+                var result = await CabalImporter.ImportAsync(node.Node.Store, source, new CabalImportOptions { LoggerFactory = logging }, ct);
                 Print(result, parse.GetValue(json));
                 // The one-line reason on stderr too, whatever the output format.
                 var r = result.Report;
-                if (r.Refused) Console.Error.WriteLine($"cabal: not importing {r.Path}: {TerminalText.Sanitize(r.Problems[0].Reason)}");
-                else if (r.Problems.Count > 0) Console.Error.WriteLine($"cabal: {r.Path}: {r.FeedsSkipped} feed(s) skipped, {r.Problems.Count} problem(s) (listed in the report); everything else was imported");
+                if (r.Refused) CliIo.Err.WriteLine($"cabal: not importing {r.Path}: {TerminalText.Sanitize(r.Problems[0].Reason)}");
+                else if (r.Problems.Count > 0) CliIo.Err.WriteLine($"cabal: {r.Path}: {r.FeedsSkipped} feed(s) skipped, {r.Problems.Count} problem(s) (listed in the report); everything else was imported");
                 refused |= result.Report.Refused;
                 incomplete |= result.Report.Problems.Count > 0;
             }
@@ -86,7 +86,7 @@ internal static class ImportCommand
         var r = result.Report;
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            CliIo.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 path = r.Path,
                 cabal = r.CabalKey,
@@ -111,19 +111,19 @@ internal static class ImportCommand
             return;
         }
         if (r.Refused) return; // said on stderr
-        Console.WriteLine($"imported cabal://{r.CabalKey} from {r.Path}");
-        Console.WriteLine($"  feeds    {r.FeedsImported} of {r.Feeds} ({r.FeedsSkipped} skipped)");
-        Console.WriteLine($"  blocks   {r.BlocksVerified} verified, {r.NewBlocks} new ({Bytes(r.NewBytes)}){(r.BlocksNotTaken > 0 ? $", {r.BlocksNotTaken} past the signed length not taken" : "")}");
+        CliIo.Out.WriteLine($"imported cabal://{r.CabalKey} from {r.Path}");
+        CliIo.Out.WriteLine($"  feeds    {r.FeedsImported} of {r.Feeds} ({r.FeedsSkipped} skipped)");
+        CliIo.Out.WriteLine($"  blocks   {r.BlocksVerified} verified, {r.NewBlocks} new ({Bytes(r.NewBytes)}){(r.BlocksNotTaken > 0 ? $", {r.BlocksNotTaken} past the signed length not taken" : "")}");
         var identity = r.LocalIdentity switch
         {
             { Adopted: true } => "the JS user's identity, adopted",
             { } id => $"the JS user {id.FeedKey[..8]}… was not adopted: {id.Reason}",
             null => "no JS local writer in the store",
         };
-        Console.WriteLine($"  you      {result.LocalKey} ({identity}; private messages {(result.CanReadPrivateMessages ? "readable" : "not readable")})");
-        foreach (var p in r.Problems) Console.WriteLine($"  problem  {TerminalText.Sanitize(p.ToString())}");
-        foreach (var n in r.Notes) Console.WriteLine($"  note     {TerminalText.Sanitize(n)}");
-        Console.WriteLine($"  time     {r.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s feeds, {result.ViewsElapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s views ({result.EntriesIndexed} entries indexed)");
+        CliIo.Out.WriteLine($"  you      {result.LocalKey} ({identity}; private messages {(result.CanReadPrivateMessages ? "readable" : "not readable")})");
+        foreach (var p in r.Problems) CliIo.Out.WriteLine($"  problem  {TerminalText.Sanitize(p.ToString())}");
+        foreach (var n in r.Notes) CliIo.Out.WriteLine($"  note     {TerminalText.Sanitize(n)}");
+        CliIo.Out.WriteLine($"  time     {r.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s feeds, {result.ViewsElapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s views ({result.EntriesIndexed} entries indexed)");
     }
 
     internal static string Bytes(ulong n) => n switch

@@ -13,14 +13,17 @@ internal static class InfoCommand
         var key = CommonOptions.Key();
         var data = CommonOptions.Data();
         var json = CommonOptions.Json();
-        var cmd = new Command("info", "Show a cabal's feeds, channels and known peers") { key, data, json };
-        cmd.SetAction((parse, ct) => CliApp.Guard(async () =>
+        var join = CommonOptions.Join();
+        var cmd = new Command("info", "Show a cabal's feeds, channels and known peers") { key, data, json, join };
+        cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var url = CabalUrl.Parse(parse.GetValue(key)!);
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
+            CliApp.CheckKnownBeforeOpen(paths, url, parse.GetValue(join));
             using var logging = ProgramEnvironment.Logging();
-            await using var node = await CliApp.OpenNodeAsync(paths, logging, ct);
-            var cabal = await node.OpenCabalAsync(url, ct);
+            await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
+            var node = lease.Node;
+            var cabal = await CliApp.OpenKnownCabalAsync(node, url, parse.GetValue(join), ct);
             await cabal.WaitForIndexAsync(ct);
             var feeds = node.FeedsOf(cabal).Select(f => new { key = f.KeyHex, length = f.Length, downloaded = f.DownloadedCount(), local = f.Writable, nick = cabal.GetUser(f.KeyHex)?.Name }).ToList();
             var channels = cabal.GetChannels().Select(c => new { name = c, topic = cabal.GetTopic(c), members = cabal.GetMembers(c).Count }).ToList();
@@ -28,18 +31,18 @@ internal static class InfoCommand
             var hidden = cabal.ListHidden().Select(h => h.Id).ToList();
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { cabal = cabal.Url.ToString(), localKey = cabal.LocalKey, canReadPrivateMessages = cabal.CanReadPrivateMessages, privateConversations = cabal.ListPrivateConversations(), hidden, feeds, channels, peers }));
+                CliIo.Out.WriteLine(JsonSerializer.Serialize(new { cabal = cabal.Url.ToString(), localKey = cabal.LocalKey, canReadPrivateMessages = cabal.CanReadPrivateMessages, privateConversations = cabal.ListPrivateConversations(), hidden, feeds, channels, peers }));
                 return ExitCodes.Ok;
             }
-            Console.WriteLine($"cabal      {cabal.Url}");
-            Console.WriteLine($"local key  {cabal.LocalKey}{(cabal.CanReadPrivateMessages ? "" : "  (secret key unknown: private messages unreadable)")}");
-            Console.WriteLine($"feeds      {feeds.Count}");
-            foreach (var f in feeds) Console.WriteLine($"  {f.key}  {f.downloaded}/{f.length}{(f.local ? "  (you)" : "")}{(f.nick is null ? "" : "  " + TerminalText.Sanitize(f.nick))}");
-            Console.WriteLine($"channels   {channels.Count}");
-            foreach (var c in channels) Console.WriteLine($"  #{TerminalText.Sanitize(c.name)}  {c.members} members{(c.topic is null ? "" : "  — " + TerminalText.Sanitize(c.topic))}");
-            if (hidden.Count > 0) Console.WriteLine($"hidden     {string.Join(' ', hidden)}");
-            Console.WriteLine($"peers      {peers.Count}");
-            foreach (var p in peers) Console.WriteLine($"  {p}");
+            CliIo.Out.WriteLine($"cabal      {cabal.Url}");
+            CliIo.Out.WriteLine($"local key  {cabal.LocalKey}{(cabal.CanReadPrivateMessages ? "" : "  (secret key unknown: private messages unreadable)")}");
+            CliIo.Out.WriteLine($"feeds      {feeds.Count}");
+            foreach (var f in feeds) CliIo.Out.WriteLine($"  {f.key}  {f.downloaded}/{f.length}{(f.local ? "  (you)" : "")}{(f.nick is null ? "" : "  " + TerminalText.Sanitize(f.nick))}");
+            CliIo.Out.WriteLine($"channels   {channels.Count}");
+            foreach (var c in channels) CliIo.Out.WriteLine($"  #{TerminalText.Sanitize(c.name)}  {c.members} members{(c.topic is null ? "" : "  — " + TerminalText.Sanitize(c.topic))}");
+            if (hidden.Count > 0) CliIo.Out.WriteLine($"hidden     {string.Join(' ', hidden)}");
+            CliIo.Out.WriteLine($"peers      {peers.Count}");
+            foreach (var p in peers) CliIo.Out.WriteLine($"  {TerminalText.Sanitize(p)}");
             return ExitCodes.Ok;
         }));
         return cmd;

@@ -14,11 +14,11 @@ internal static class NewCommand
         {
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
             using var logging = ProgramEnvironment.Logging();
-            await using var node = await CliApp.OpenNodeAsync(paths, logging, ct);
-            var cabal = await node.OpenCabalAsync(CabalUrl.Generate(), ct);
+            await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
+            var cabal = await lease.Node.OpenCabalAsync(CabalUrl.Generate(), ct);
             var url = cabal.Url.ToString();
             paths.WriteLastCabal(url);
-            Console.WriteLine(url);
+            CliIo.Out.WriteLine(url);
             return ExitCodes.Ok;
         }));
         return cmd;

@@ -33,11 +33,14 @@ internal static class ProgramEnvironment
 
     /// <summary>
     /// The program's logging: one line per message on stderr (stdout carries the program's output:
-    /// URLs, messages, JSON events), at CABAL_LOG's level or Warning. The caller disposes it after
-    /// the node, which flushes the console logger's queue.
+    /// URLs, messages, JSON events), at CABAL_LOG's level or Warning; nothing for a command forwarded
+    /// to this process. The caller disposes it after the node, which flushes the console logger's queue.
     /// </summary>
     public static ILoggerFactory Logging()
     {
+        // A command forwarded by another process runs on this process's node, which logs already;
+        // its own lines would land on this process's stderr (under a full-screen client, on the screen).
+        if (CommandServer.HostedNode(null) is not null) return new Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory();
         var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("CABAL_LOG"), true, out var l) ? l : LogLevel.Warning;
         return LoggerFactory.Create(b => b
             .SetMinimumLevel(level)

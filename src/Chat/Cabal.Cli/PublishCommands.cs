@@ -39,18 +39,22 @@ internal static class PublishCommands
             var url = CabalUrl.Parse(parse.GetValue(key)!);
             using var logging = ProgramEnvironment.Logging();
             var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging);
-            await using var node = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
+            var networked = network.Peers.Count > 0 || network.Lan;
+            if (networked) CliApp.CheckListenPort(network.ListenPort);
+            await using var lease = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
+            var node = lease.Node;
             var cabal = await node.OpenCabalAsync(url, ct);
+            // The network (and its port) first: a port that cannot bind fails before anything is published.
+            if (networked) await CliApp.StartNetworkAsync(node, network, [cabal], ct);
             var seq = await publish(cabal, parse, ct);
-            Console.Error.WriteLine($"cabal: published {cabal.LocalKey}@{seq}");
-            if (network.Peers.Count > 0 || network.Lan)
+            CliIo.Err.WriteLine($"cabal: published {cabal.LocalKey}@{seq}");
+            if (networked)
             {
                 // Best effort: give reachable peers a chance to take the new entry before exiting.
-                await CliApp.StartNetworkAsync(node, network, [cabal], ct);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 deadline.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
                 try { await node.Replicator.Hub(cabal.LocalFeed).WaitForAckCountAsync(seq, 1, deadline.Token); }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { Console.Error.WriteLine("cabal: no peer stored it yet; it will spread when you next connect"); }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { CliIo.Err.WriteLine("cabal: no peer stored it yet; it will spread when you next connect"); }
             }
             return ExitCodes.Ok;
         }));

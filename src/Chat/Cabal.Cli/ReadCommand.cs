@@ -7,7 +7,12 @@ using Cabal.Cli.Client;
 
 namespace Cabal.Cli;
 
-/// <summary>`cabal read`: syncs with the peers it reaches until up to date (or --timeout), then prints messages.</summary>
+/// <summary>
+/// `cabal read`: syncs with the peers it reaches until in sync by protocol facts (every connected
+/// peer's manifest, every offered feed's length, those blocks stored and indexed) or --timeout,
+/// then prints messages. Exit 0 in sync; 2 when no peer was reached or the timeout hit (what was
+/// reached on stderr, the messages held still printed); --offline prints local data and exits 0.
+/// </summary>
 internal static class ReadCommand
 {
     public static Command Create()
@@ -19,36 +24,57 @@ internal static class ReadCommand
         var limit = new Option<int>("--limit") { Description = "Most recent messages to print (default 50)", DefaultValueFactory = _ => 50 };
         var json = CommonOptions.Json();
         var timeout = CommonOptions.Timeout(10);
+        var offline = new Option<bool>("--offline") { Description = "Print what this data directory holds, without the network" };
+        var join = CommonOptions.Join();
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
-        var cmd = new Command("read", "Sync with peers, then print a channel's messages") { key, data, channel, privateWith, limit, json, timeout, listen, peer, noLan };
-        cmd.SetAction((parse, ct) => CliApp.Guard(async () =>
+        var cmd = new Command("read", "Sync with peers, then print a channel's messages") { key, data, channel, privateWith, limit, json, timeout, offline, join, listen, peer, noLan };
+        cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var url = CabalUrl.Parse(parse.GetValue(key)!);
             var max = parse.GetValue(limit);
             if (max <= 0) throw new CliUsageException("--limit must be at least 1.");
             var peerKey = parse.GetValue(privateWith) is { } pk ? CabalKeys.ParseHex(pk, "--private user key") : null;
+            var isOffline = parse.GetValue(offline);
             using var logging = ProgramEnvironment.Logging();
             var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging);
+            if (!isOffline) CliApp.CheckListenPort(network.ListenPort);
+            var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
+            CliApp.CheckKnownBeforeOpen(paths, url, parse.GetValue(join));
 
-            await using var node = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
-            var cabal = await node.OpenCabalAsync(url, ct);
-            if (network.Peers.Count > 0 || network.Lan || network.ListenPort is not null)
+            await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
+            var node = lease.Node;
+            var cabal = await CliApp.OpenKnownCabalAsync(node, url, parse.GetValue(join), ct);
+            var code = ExitCodes.Ok;
+            if (!isOffline)
             {
-                await CliApp.StartNetworkAsync(node, network, [cabal], ct);
-                var synced = await node.WaitForSyncAsync(cabal, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
-                if (!synced) Console.Error.WriteLine("cabal: not fully in sync before the timeout; printing what is here");
+                if (network.Peers.Count == 0 && !network.Lan && network.ListenPort is null)
+                {
+                    CliIo.Err.WriteLine("cabal: no peer to reach (no --peer, LAN off, no --listen); printing what is here. --offline reads local data only.");
+                    code = ExitCodes.Timeout;
+                }
+                else
+                {
+                    await CliApp.StartNetworkAsync(node, network, [cabal], ct);
+                    var result = await node.WaitForSyncReportAsync(cabal, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+                    if (!result.InSync)
+                    {
+                        var unreachable = node.UnreachablePeers(cabal).Select(p => $"; could not reach {p.Key}: {p.Value}");
+                        CliIo.Err.WriteLine($"cabal: not in sync: {result}{string.Concat(unreachable)}; printing what is here.");
+                        code = ExitCodes.Timeout;
+                    }
+                }
             }
             await cabal.WaitForIndexAsync(ct);
             if (peerKey is not null)
             {
-                if (!cabal.CanReadPrivateMessages) Console.Error.WriteLine("cabal: this user's secret key is unknown here: private messages cannot be decrypted");
+                if (!cabal.CanReadPrivateMessages) CliIo.Err.WriteLine("cabal: this user's secret key is unknown here: private messages cannot be decrypted");
                 foreach (var m in cabal.GetPrivateMessages(peerKey, new MessageQuery { Limit = max, OldestFirst = false, IncludeHidden = true }).Reverse())
-                    Console.WriteLine(parse.GetValue(json) ? PrivateJsonLine(cabal, m) : PrivateTextLine(cabal, m));
-                return ExitCodes.Ok;
+                    CliIo.Out.WriteLine(parse.GetValue(json) ? PrivateJsonLine(cabal, m) : PrivateTextLine(cabal, m));
+                return code;
             }
             var messages = cabal.GetMessages(parse.GetValue(channel)!, new MessageQuery { Limit = max, OldestFirst = false }).Reverse();
-            foreach (var m in messages) Console.WriteLine(parse.GetValue(json) ? JsonLine(cabal, m) : TextLine(cabal, m));
-            return ExitCodes.Ok;
+            foreach (var m in messages) CliIo.Out.WriteLine(parse.GetValue(json) ? JsonLine(cabal, m) : TextLine(cabal, m));
+            return code;
         }));
         return cmd;
     }
@@ -67,16 +93,20 @@ internal static class ReadCommand
     internal static string PrivateJsonLine(CabalCore cabal, PrivateMessage m)
         => JsonSerializer.Serialize(new { feed = m.Author, seq = m.Seq, timestamp = m.Timestamp, type = m.Type, @private = true, peer = m.Peer, content = new { text = m.Text }, nick = cabal.GetUser(m.Author)?.Name });
 
+    /// <summary>A private message as a terminal line, through <see cref="TerminalText"/> like every remote string.</summary>
     internal static string PrivateTextLine(CabalCore cabal, PrivateMessage m)
     {
         var when = DateTimeOffset.FromUnixTimeMilliseconds((long)m.Timestamp).ToLocalTime().ToString("yyyy-MM-dd HH:mm");
-        return $"{when} [private] <{cabal.GetUser(m.Author)?.DisplayName ?? m.Author[..8]}> {TerminalText.Sanitize(m.Text)}";
+        return $"{when} [private] <{TerminalText.Sanitize(cabal.GetUser(m.Author)?.DisplayName ?? m.Author[..8])}> {TerminalText.Sanitize(m.Text)}";
     }
 
+    /// <summary>One message as a terminal line: every remote string through <see cref="TerminalText"/>; topic changes as topic lines.</summary>
     internal static string TextLine(CabalCore cabal, ChatMessage m)
     {
         var when = DateTimeOffset.FromUnixTimeMilliseconds((long)m.Timestamp).ToLocalTime().ToString("yyyy-MM-dd HH:mm");
-        var nick = cabal.GetUser(m.Author)?.DisplayName ?? m.Author[..8];
-        return m.IsEmote ? $"{when} * {nick} {TerminalText.Sanitize(m.Text)}" : $"{when} <{nick}> {TerminalText.Sanitize(m.Text)}";
+        var nick = TerminalText.Nick(cabal, m.Author);
+        var text = TerminalText.Sanitize(m.Text);
+        if (m.IsTopic) return $"{when} -- {nick} set the topic of #{TerminalText.Sanitize(m.Channel)}: {text}";
+        return m.IsEmote ? $"{when} * {nick} {text}" : $"{when} <{nick}> {text}";
     }
 }

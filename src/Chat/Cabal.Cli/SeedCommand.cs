@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cabal.Chat;
 using Cabal.Chat.Keys;
 using Cabal.Chat.Node;
+using Cabal.Cli.Client;
 
 namespace Cabal.Cli;
 
@@ -21,15 +22,17 @@ internal static class SeedCommand
         var interval = new Option<double>("--status-interval") { Description = "Seconds between status reports (default 5)", DefaultValueFactory = _ => 5 };
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
         var cmd = new Command("seed", "Run a headless seeding bot for one or more cabals") { keys, data, json, interval, listen, peer, noLan };
-        cmd.SetAction((parse, ct) => CliApp.Guard(async () =>
+        cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var urls = parse.GetValue(keys)!.Select(CabalUrl.Parse).ToList();
             var asJson = parse.GetValue(json);
             using var logging = ProgramEnvironment.Logging();
             var network = CommonOptions.Network(parse.GetValue(listen) ?? 0, parse.GetValue(peer)!, !parse.GetValue(noLan), logging);
+            CliApp.CheckListenPort(network.ListenPort);
             var report = new StatusReporter(asJson);
 
-            await using var node = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
+            await using var lease = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
+            var node = lease.Node;
             var cabals = new List<CabalCore>();
             foreach (var url in urls) cabals.Add(await node.OpenCabalAsync(url, ct));
             node.PeerChanged += report.Peer;
@@ -55,8 +58,8 @@ internal static class SeedCommand
         {
             lock (_out)
             {
-                if (json) Console.WriteLine(JsonSerializer.Serialize(evt));
-                else Console.Error.WriteLine("cabal seed: " + text);
+                if (json) CliIo.Out.WriteLine(JsonSerializer.Serialize(evt));
+                else CliIo.Err.WriteLine("cabal seed: " + TerminalText.Sanitize(text));
             }
         }
 

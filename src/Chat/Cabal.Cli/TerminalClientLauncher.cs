@@ -23,7 +23,9 @@ internal static class TerminalClientLauncher
         // Log lines on stderr would scribble over the full-screen UI; CABAL_LOG still enables them.
         using var logging = interactive && !ProgramEnvironment.LogLevelSet ? NullLoggerFactory.Instance : ProgramEnvironment.Logging();
         var settings = network(logging);
-        await using var node = await CliApp.OpenNodeAsync(paths, logging, ct);
+        if (interactive) CliApp.CheckListenPort(settings.ListenPort);
+        await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
+        var node = lease.Node;
         using var host = new NodeChatHost(node);
         var cabal = await host.OpenCabalAsync(url ?? CabalUrl.Generate(), ct);
         host.RememberCabal(cabal);
@@ -34,17 +36,17 @@ internal static class TerminalClientLauncher
         await using var vm = new ChatViewModel(host);
         vm.AddSession(cabal);
         await TuiApp.RunAsync(vm, ct);
-        Console.WriteLine($"cabal {cabal.Url}");
+        CliIo.Out.WriteLine($"cabal {cabal.Url}");
         return ExitCodes.Ok;
     }
 
     private static async Task<int> PrintAsync(CabalCore cabal, CancellationToken ct)
     {
         await cabal.WaitForIndexAsync(ct);
-        Console.WriteLine($"cabal {cabal.Url}");
-        Console.WriteLine($"you are {cabal.GetUser(cabal.LocalKey)?.DisplayName ?? cabal.LocalKey[..8]} ({cabal.LocalKey})");
-        foreach (var m in cabal.GetMessages("default", MessageQuery.Latest(20)).Reverse()) Console.WriteLine(ReadCommand.TextLine(cabal, m));
-        Console.WriteLine("(no terminal attached: run `cabal` in a terminal for the interactive client)");
+        CliIo.Out.WriteLine($"cabal {cabal.Url}");
+        CliIo.Out.WriteLine($"you are {TerminalText.Nick(cabal, cabal.LocalKey)} ({cabal.LocalKey})");
+        foreach (var m in cabal.GetMessages("default", MessageQuery.Latest(20)).Reverse()) CliIo.Out.WriteLine(ReadCommand.TextLine(cabal, m));
+        CliIo.Out.WriteLine("(no terminal attached: run `cabal` in a terminal for the interactive client)");
         return ExitCodes.Ok;
     }
 }

@@ -81,8 +81,8 @@ public sealed class FeedHub
 
     internal void OnAppended(FeedAppendedEventArgs e)
     {
-        // Remote feeds grow by downloads, which are announced block by block instead.
-        if (!Feed.Writable) return;
+        // Remote feeds (and a writer being re-synced) grow by downloads, announced block by block instead.
+        if (!e.Local) return;
         FeedPeer[] peers;
         lock (_lock) peers = [.. _peers];
         foreach (var p in peers) p.AnnounceHave(e.Start, e.Count);

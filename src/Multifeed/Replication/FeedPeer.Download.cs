@@ -1,5 +1,12 @@
 // Downloader side: Wants, tracking what the remote has from its Haves, choosing Requests with a
 // bounded number in flight, and verifying Data before anything is stored (spec §9.4, §9.5, §9.8).
+//
+// A writer sends its Want too: the Have that answers it says how much of our own log the peer
+// holds. Normally that is no more than we do; if it is more, this store lost signed blocks, so
+// appends are held back (Feed.SetPeerClaim) and the blocks are downloaded, verified against our key.
+//
+// A block counts as fetched only once it is durable: until then its bit stays set in _remoteBits,
+// and if its commit fails (a full disk) it is requested again, from the 1 s tick on.
 using System.Diagnostics;
 using Cabal.Multifeed.Hypercore;
 using Cabal.Net.Protocol.Messages;
@@ -19,7 +26,8 @@ public sealed partial class FeedPeer
     private bool _compat;
     private ulong _remoteLength;
     private ulong _selectFrom;
-    private readonly SparseBitfield _remoteBits = new(); // blocks the remote has and we lacked when told
+    private readonly SparseBitfield _remoteBits = new(); // blocks the remote has and we lacked (durably) when told
+    private bool _remoteLengthKnown; // its Have bitfield (the reply to our Want) or a Status saying it does not upload arrived
     private int _wantsSent; // Want ranges 0.._wantsSent-1 have been sent (always a prefix)
     // Block → Stopwatch timestamp of its request; null while nothing is in flight, which is how
     // nearly all of a big cabal's feeds sit once synced (see SparseBitfield on why that matters).
@@ -44,6 +52,34 @@ public sealed partial class FeedPeer
     /// <summary>The remote's length as far as its Haves told us.</summary>
     public ulong RemoteLength { get { lock (_gate) return _remoteLength; } }
 
+    /// <summary>
+    /// Where this feed stands with this peer, from protocol facts only: whether the channel is open
+    /// both ways, whether the remote has told us what it holds (the Have answering our Want, or a
+    /// Status saying it does not upload), and whether it holds a block we lack durably.
+    /// </summary>
+    public FeedSyncState SyncState()
+    {
+        lock (_gate)
+        {
+            var known = _remoteLengthKnown || !_downloading;
+            return new FeedSyncState(_started, known, _started && HasMissingLocked(), _closed, _remoteLength);
+        }
+    }
+
+    // Whether the remote holds a block we do not hold durably. Bits of blocks stored meanwhile (from
+    // any peer) are cleared on the way, so repeated checks cost only what is really missing.
+    private bool HasMissingLocked()
+    {
+        if (!_downloading || !_remoteUploading) return false;
+        if (_inflight is not null) return true;
+        for (var next = _remoteBits.NextSet(0, _remoteLength); next is { } i; next = _remoteBits.NextSet(i + 1, _remoteLength))
+        {
+            if (!_feed.HasDurable(i)) return true;
+            _remoteBits.Set(i, false);
+        }
+        return false;
+    }
+
     private void SendWantsLocked()
     {
         if (!_downloading || !_remoteUploading || _compat) return;
@@ -63,6 +99,7 @@ public sealed partial class FeedPeer
             // An acknowledgement of a block we sent, when we asked for acks (§9.9).
             if (_options.Ack && _feed.Has(h.Start)) { _hub.RecordAck(RemoteId, h.Start); return; }
         }
+        ulong remoteLength;
         lock (_gate)
         {
             if (h.HasBitfield)
@@ -82,7 +119,7 @@ public sealed partial class FeedPeer
                     {
                         if ((decoded[b] & (0x80 >> bit)) == 0) continue;
                         var index = h.Start + (ulong)b * 8 + (ulong)bit;
-                        if (!_feed.Has(index)) _remoteBits.Set(index, true);
+                        if (!_feed.HasDurable(index)) _remoteBits.Set(index, true);
                         if (index + 1 > _remoteLength) _remoteLength = index + 1;
                     }
                 }
@@ -92,13 +129,17 @@ public sealed partial class FeedPeer
                 var length = h.HasLength ? h.Length : 1;
                 if (length > WantRange * MaxWants) { FaultLater($"a Have for {length} blocks"); length = 0; }
                 for (ulong i = 0; i < length; i++)
-                    if (!_feed.Has(h.Start + i)) _remoteBits.Set(h.Start + i, true);
+                    if (!_feed.HasDurable(h.Start + i)) _remoteBits.Set(h.Start + i, true);
                 if (length > 0 && h.Start + length > _remoteLength) _remoteLength = h.Start + length;
             }
+            if (h.HasBitfield) _remoteLengthKnown = true;
+            remoteLength = _remoteLength;
             SendWantsLocked();
         }
+        if (_feed.Writable && remoteLength > 0) _feed.SetPeerClaim(this, remoteLength);
         FlushFault();
         Update();
+        CheckEnd();
     }
 
     private void OnUnhave(Unhave u)
@@ -135,7 +176,12 @@ public sealed partial class FeedPeer
                 }
                 _selectFrom = index + 1;
                 if (_inflight?.ContainsKey(index) == true) continue;
-                if (_feed.Has(index)) { _remoteBits.Set(index, false); continue; }
+                if (_feed.Has(index))
+                {
+                    // Held; a block still being committed keeps its bit, in case the commit fails.
+                    if (_feed.HasDurable(index)) _remoteBits.Set(index, false);
+                    continue;
+                }
                 if (_budget is not null && !_budget.TryAcquire(this)) { _selectFrom = index; break; } // woken when a slot frees
                 if (!_hub.TryReserve(index))
                 {
@@ -192,7 +238,10 @@ public sealed partial class FeedPeer
         _hub.Unreserve(index);
         if (stored.IsFaulted)
         {
+            // Not on disk (and the feed rolled back to what is): the remote has it, so ask again.
+            // Not at once: a full disk would make that a busy loop. The 1 s tick resumes requests.
             ReplicationLog.StoreFailed(_logger, index, _feed.KeyHex, stored.Exception!.GetBaseException());
+            lock (_gate) if (!_closed) _remoteBits.Set(index, true);
             return;
         }
         lock (_gate)
@@ -251,7 +300,7 @@ public sealed partial class FeedPeer
         lock (_gate)
         {
             if (_closed) return;
-            if (_downloading && _remoteLength > 0 && _inflight is null && _feed.DownloadedCount() >= _remoteLength)
+            if (_downloading && (_remoteLength > 0 || _remoteLengthKnown) && _inflight is null && _feed.DownloadedCount() >= _remoteLength)
             {
                 _downloading = false;
                 _channel.Send(new Status { Uploading = _uploading, Downloading = false });

@@ -23,6 +23,7 @@ public sealed partial class FeedPeer
     private readonly ReplicationOptions _options;
     private readonly ILogger _logger;
     private bool _closed;
+    private bool _started;
 
     internal FeedPeer(FeedHub hub, IFeedChannel channel, ReplicationOptions options, ILogger logger, RequestBudget? budget = null)
     {
@@ -33,7 +34,7 @@ public sealed partial class FeedPeer
         _options = options;
         _logger = logger;
         _uploading = options.Upload;
-        _downloading = options.Download && !_feed.Writable;
+        _downloading = options.Download; // a writer too: see FeedPeer.Download.cs
     }
 
     public string RemoteId => _channel.RemoteId;
@@ -45,6 +46,7 @@ public sealed partial class FeedPeer
     /// <summary>Called once both sides have opened the channel: the peer's opening moves (§9.2).</summary>
     public void Start()
     {
+        lock (_gate) _started = true;
         _hub.Add(this);
         if (_options.Ack) _channel.SetLocalAck(true);
         lock (_gate)
@@ -90,6 +92,7 @@ public sealed partial class FeedPeer
             outstanding = InflightCount;
         }
         _hub.Remove(this); // releases the reservations of the requests still in flight
+        _feed.ClearPeerClaim(this);
         lock (_gate) _inflight = null;
         _budget?.Release(outstanding);
         _hub.RecheckWaiters();
@@ -112,6 +115,7 @@ public sealed partial class FeedPeer
             _remoteDownloading = s.Downloading;
             if (!_remoteUploading)
             {
+                _remoteLengthKnown = true; // nothing will come from it
                 if (_inflight is not null) foreach (var i in _inflight.Keys) _hub.Unreserve(i);
                 dropped = InflightCount;
                 _inflight = null;
@@ -124,3 +128,16 @@ public sealed partial class FeedPeer
         CheckEnd();
     }
 }
+
+/// <summary>One feed's replication with one peer, as far as completion goes (see <see cref="FeedPeer.SyncState"/>).</summary>
+/// <param name="Started">Both sides opened the channel.</param>
+/// <param name="LengthKnown">The remote said what it holds (its Have bitfield or a not-uploading Status).</param>
+/// <param name="Missing">The remote holds a block we do not yet hold durably (or a request is in flight).</param>
+/// <param name="Closed">The channel closed (finished, a fault, or the remote left): nothing more comes from it.</param>
+/// <param name="RemoteLength">The remote's length as far as its Haves told us.</param>
+public readonly record struct FeedSyncState(bool Started, bool LengthKnown, bool Missing, bool Closed, ulong RemoteLength)
+{
+    /// <summary>Everything this peer has (had, if closed) of the feed is stored here.</summary>
+    public bool Done => Started && LengthKnown && !Missing;
+}
+

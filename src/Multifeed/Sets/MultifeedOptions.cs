@@ -49,6 +49,12 @@ public sealed record MultifeedOptions
     /// <summary>Hypercore replication settings for the feeds; null: the replicator's own.</summary>
     public ReplicationOptions? Replication { get; init; }
 
+    /// <summary>Clock for waits such as <see cref="MultifeedSet.WaitForSyncAsync"/>. Default system time.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How often <see cref="MultifeedSet.WaitForSyncAsync"/> looks at the sessions. Default 50 ms.</summary>
+    public TimeSpan SyncPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Where the set and its sessions log, their replication included. Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

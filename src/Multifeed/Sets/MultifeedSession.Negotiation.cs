@@ -13,6 +13,9 @@ public sealed partial class MultifeedSession
     private readonly List<string> _announce = [];
     private bool _handshakeSent;
     private bool _remoteReady;
+    private int _manifestReceived;   // read by sync reports from any thread
+    private int _requestsOutstanding; // our REQUEST_FEEDS not yet answered by a REPLICATE_FEEDS
+    private int _creationsFailed;     // agreed feeds the store failed to create, waiting for a retry
 
     private void SendHandshake()
     {
@@ -46,6 +49,9 @@ public sealed partial class MultifeedSession
                 throw new MultifeedProtocolException($"the remote offered more than {_set.Options.MaxKeysOfferedPerSession} feeds on one session");
         var request = _set.Admissible(keys);
         _requested.UnionWith(request);
+        // multifeed answers every REQUEST_FEEDS with one REPLICATE_FEEDS, even an empty one.
+        Interlocked.Increment(ref _requestsOutstanding);
+        Volatile.Write(ref _manifestReceived, 1);
         _requestExt.Send(MultifeedWire.WriteKeyArray(request));
     }
 
@@ -74,8 +80,28 @@ public sealed partial class MultifeedSession
         foreach (var k in keys) if (_requested.Contains(k) && seen.Add(k)) accepted.Add(k);
         // Waiting here holds back this session's later messages until the feeds exist, which keeps
         // their order; other sessions and the receive loop carry on.
-        var feeds = await _set.GetOrAddAsync(accepted, _stop.Token).ConfigureAwait(false);
+        await AddAndReplicateAsync(accepted).ConfigureAwait(false);
+        // Answered: its feeds have channels now (or could not be added). Never below zero, should a
+        // remote send one unasked.
+        var n = Volatile.Read(ref _requestsOutstanding);
+        while (n > 0 && Interlocked.CompareExchange(ref _requestsOutstanding, n - 1, n) != n) n = Volatile.Read(ref _requestsOutstanding);
+    }
+
+    // Feeds the store failed to create (a full disk) are tried again a second later, for as long as
+    // the session lasts: otherwise a feed offered while the disk was full would never be fetched.
+    private async Task AddAndReplicateAsync(IReadOnlyList<string> keys)
+    {
+        var (feeds, failed) = await _set.GetOrAddAsync(keys, _stop.Token).ConfigureAwait(false);
         StartReplicating(feeds);
+        Volatile.Write(ref _creationsFailed, failed.Count);
+        if (failed.Count > 0) _ = RetryCreateLaterAsync(failed);
+    }
+
+    private async Task RetryCreateLaterAsync(List<string> keys)
+    {
+        try { await Task.Delay(TimeSpan.FromSeconds(1), _set.Options.TimeProvider, _stop.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return; }
+        Post(new Work(WorkKind.RetryCreate, Keys: keys));
     }
 
     /// <summary>A feed joined the set (any thread): offer it here unless this session already knows it (§2.9).</summary>

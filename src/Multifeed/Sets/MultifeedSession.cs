@@ -11,6 +11,7 @@
 //   MultifeedSession.Negotiation.cs HANDSHAKE, MANIFEST, REQUEST_FEEDS, REPLICATE_FEEDS, live offers
 //   MultifeedSession.Channels.cs    opening feed channels, and leaving unchanged ones unopened (sync)
 //   MultifeedSession.PeerId.cs      cabal-core's peer-id extension
+//   MultifeedSession.Sync.cs        how far the session is from "in sync", from protocol facts
 using System.Threading.Channels;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;
@@ -20,9 +21,9 @@ namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSession : IAsyncDisposable
 {
-    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew }
+    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, RetryCreate }
 
-    private readonly record struct Work(WorkKind Kind, ReadOnlyMemory<byte> Payload = default, Feed? Feed = null, byte[]? DiscoveryKey = null);
+    private readonly record struct Work(WorkKind Kind, ReadOnlyMemory<byte> Payload = default, Feed? Feed = null, byte[]? DiscoveryKey = null, List<string>? Keys = null);
 
     private readonly MultifeedSet _set;
     private readonly ILogger _logger;
@@ -155,6 +156,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             case WorkKind.RemoteOpen: OnRemoteOpen(work.DiscoveryKey!); break;
             case WorkKind.FeedAdded: OnFeedAddedWork(work.Feed!); break;
             case WorkKind.FeedGrew: Wake(work.Feed!); break;
+            case WorkKind.RetryCreate: return new ValueTask(AddAndReplicateAsync(work.Keys!));
         }
         return ValueTask.CompletedTask;
     }

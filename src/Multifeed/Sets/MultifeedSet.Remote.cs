@@ -34,18 +34,20 @@ public sealed partial class MultifeedSet
 
     /// <summary>
     /// The feeds for <paramref name="keys"/>, adding the missing ones to the store (empty, read-only,
-    /// grouped under the cabal key) while the cap allows. Keys that could not be added are left out.
+    /// grouped under the cabal key) while the cap allows. Keys that could not be added are left out;
+    /// those that failed to be stored (a full disk) are returned as Failed, to be tried again.
     /// </summary>
-    internal async Task<List<Feed>> GetOrAddAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    internal async Task<(List<Feed> Feeds, List<string> Failed)> GetOrAddAsync(IReadOnlyList<string> keys, CancellationToken ct)
     {
         var feeds = new List<Feed>(keys.Count);
         var missing = new List<string>();
+        var failed = new List<string>();
         foreach (var k in keys)
         {
             if (_byKey.TryGetValue(k, out var f)) feeds.Add(f);
             else missing.Add(k);
         }
-        if (missing.Count == 0) return feeds;
+        if (missing.Count == 0) return (feeds, failed);
 
         int granted;
         lock (_lock)
@@ -59,8 +61,10 @@ public sealed partial class MultifeedSet
             var pending = missing.Take(granted).Select(k => Store.GetOrAddRemoteAsync(Convert.FromHexString(k), CabalKey, ct)).ToList();
             try { await Task.WhenAll(pending).ConfigureAwait(false); }
             catch (Exception e) when (e is not OperationCanceledException) { MultifeedLog.CreateFailed(_logger, CabalKeyHex, e); }
-            foreach (var t in pending)
+            for (var i = 0; i < pending.Count; i++)
             {
+                var t = pending[i];
+                if (t.IsFaulted) failed.Add(missing[i]); // a storage failure: the caller tries again later
                 if (!t.IsCompletedSuccessfully) continue;
                 var feed = t.Result;
                 // The store may have held it for another cabal after all (added meanwhile).
@@ -72,6 +76,6 @@ public sealed partial class MultifeedSet
         {
             lock (_lock) _reserved -= granted;
         }
-        return feeds;
+        return (feeds, failed);
     }
 }

@@ -7,6 +7,7 @@
 //   MultifeedSet.cs          opening, membership, the local writer
 //   MultifeedSet.Remote.cs   adding offered feeds under the feed cap
 //   MultifeedSet.Sessions.cs one MultifeedSession per connection, fan-out of feed events
+//   MultifeedSet.Sync.cs     the sync report over every session, and waiting for "in sync"
 using System.Collections.Concurrent;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Storage;

@@ -1,10 +1,15 @@
 // The per-feed header record in the `feeds` table. Everything needed to open a feed is here, so
-// opening every feed is one cursor pass over one table. Layout (version 1, big-endian integers):
+// opening every feed is one cursor pass over one table. Layout (version 2, big-endian integers):
 //   version u8 | flags u8 (bit0: has secret key) | publicKey 32 | secretKey 64 (if bit0)
-//   length u64 | byteLength u64 | contiguous u64 | signature 64 (all zero = none)
+//   length u64 | byteLength u64 | contiguous u64 | signedLength u64 | signature 64 (all zero = none)
 //   rootCount u8 | rootCount × (index u64 | size u64 | hash 32)
 //   groupLen u8 | group | nameLen u16 | name (UTF-8)
 // `contiguous` counts the blocks 0..n-1 all held, so a complete feed needs no bitfield lookups.
+// `signedLength` is the longest this feed is known to have been signed: every append writes it in
+// the same commit as its blocks, and evidence found elsewhere (the views, a peer) can raise it. A
+// writer shorter than it has lost signed blocks and must not append (see Feed.Append.cs).
+// Version 1 has no signedLength (it equals length). A header whose signedLength is its length, the
+// usual case, is still written as version 1, so older builds keep reading the store.
 using System.Buffers.Binary;
 using System.Text;
 using Cabal.Multifeed.Hypercore;
@@ -13,7 +18,8 @@ namespace Cabal.Multifeed.Storage;
 
 internal sealed record FeedHeader
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte Version1 = 1;
     private const byte FlagSecret = 1;
 
     public required byte[] PublicKey { get; init; }
@@ -21,6 +27,7 @@ internal sealed record FeedHeader
     public ulong Length { get; init; }
     public ulong ByteLength { get; init; }
     public ulong Contiguous { get; init; }
+    public ulong SignedLength { get; init; }
     public byte[]? Signature { get; init; }
     public TreeNode[] Roots { get; init; } = [];
     public byte[] Group { get; init; } = [];
@@ -31,10 +38,11 @@ internal sealed record FeedHeader
         var name = Name is null ? [] : Encoding.UTF8.GetBytes(Name);
         if (Group.Length > 255) throw new ArgumentException("A feed group is at most 255 bytes.");
         if (name.Length > ushort.MaxValue) throw new ArgumentException("A feed name is at most 65535 bytes.");
-        var size = 2 + 32 + (SecretKey is null ? 0 : 64) + 24 + 64 + 1 + Roots.Length * 48 + 1 + Group.Length + 2 + name.Length;
+        var v2 = SignedLength > Length;
+        var size = 2 + 32 + (SecretKey is null ? 0 : 64) + (v2 ? 32 : 24) + 64 + 1 + Roots.Length * 48 + 1 + Group.Length + 2 + name.Length;
         var buf = new byte[size];
         var w = buf.AsSpan();
-        w[0] = Version;
+        w[0] = v2 ? Version : Version1;
         w[1] = SecretKey is null ? (byte)0 : FlagSecret;
         w = w[2..];
         PublicKey.CopyTo(w); w = w[32..];
@@ -42,7 +50,8 @@ internal sealed record FeedHeader
         BinaryPrimitives.WriteUInt64BigEndian(w, Length);
         BinaryPrimitives.WriteUInt64BigEndian(w[8..], ByteLength);
         BinaryPrimitives.WriteUInt64BigEndian(w[16..], Contiguous);
-        w = w[24..];
+        if (v2) BinaryPrimitives.WriteUInt64BigEndian(w[24..], SignedLength);
+        w = w[(v2 ? 32 : 24)..];
         Signature?.CopyTo(w);
         w = w[64..];
         w[0] = checked((byte)Roots.Length);
@@ -72,14 +81,13 @@ internal sealed record FeedHeader
     public static Layout Validate(ReadOnlySpan<byte> r)
     {
         var reader = new Reader(r);
-        var version = reader.Byte();
-        if (version != Version) throw new StorageCorruptException($"Feed header version {version} is not supported.");
-        var flags = reader.Byte();
+        var flags = ReadStart(ref reader, out var version);
         reader.Bytes(32);
         if ((flags & FlagSecret) != 0) reader.Bytes(64);
         var length = reader.U64();
         reader.U64();
         var contiguous = reader.U64();
+        if (version == Version) reader.U64();
         reader.Bytes(64);
         var rootCount = reader.Byte();
         reader.Bytes(rootCount * 48);
@@ -93,18 +101,35 @@ internal sealed record FeedHeader
         return new Layout(2, groupOffset, groupLength);
     }
 
+    // The version (1 or 2) and the flags, which every reader starts with.
+    private static byte ReadStart(ref Reader reader, out byte version)
+    {
+        version = reader.Byte();
+        if (version is not (Version or Version1)) throw new StorageCorruptException($"Feed header version {version} is not supported.");
+        return reader.Byte();
+    }
+
+    /// <summary>Just the length of a stored header (checked on every append against what this process expects).</summary>
+    public static ulong ReadLength(ReadOnlySpan<byte> r)
+    {
+        var reader = new Reader(r);
+        var flags = ReadStart(ref reader, out _);
+        reader.Bytes(32);
+        if ((flags & FlagSecret) != 0) reader.Bytes(64);
+        return reader.U64();
+    }
+
     /// <summary>Parses a stored header; any truncation or inconsistency is a <see cref="StorageCorruptException"/>.</summary>
     public static FeedHeader Parse(ReadOnlySpan<byte> r)
     {
         var reader = new Reader(r);
-        var version = reader.Byte();
-        if (version != Version) throw new StorageCorruptException($"Feed header version {version} is not supported.");
-        var flags = reader.Byte();
+        var flags = ReadStart(ref reader, out var version);
         var pk = reader.Bytes(32).ToArray();
         var sk = (flags & FlagSecret) != 0 ? reader.Bytes(64).ToArray() : null;
         var length = reader.U64();
         var byteLength = reader.U64();
         var contiguous = reader.U64();
+        var signedLength = version == Version ? reader.U64() : length;
         var sig = reader.Bytes(64);
         var signature = sig.ContainsAnyExcept((byte)0) ? sig.ToArray() : null;
         var rootCount = reader.Byte();
@@ -124,6 +149,7 @@ internal sealed record FeedHeader
         return new FeedHeader
         {
             PublicKey = pk, SecretKey = sk, Length = length, ByteLength = byteLength, Contiguous = contiguous,
+            SignedLength = Math.Max(signedLength, length),
             Signature = signature, Roots = roots, Group = group, Name = name,
         };
     }

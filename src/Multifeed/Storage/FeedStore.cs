@@ -34,6 +34,13 @@ public sealed partial class FeedStore : IAsyncDisposable
     public string Path { get; }
     public FeedStoreOptions Options { get; }
 
+    /// <summary>
+    /// True when the store's tables did not exist at open and were created (a new directory, or a
+    /// missing, empty or zero-length <c>data.mdb</c>). Callers that keep records about the store
+    /// elsewhere (views) take it as a sign that the store was lost, not as a fresh start.
+    /// </summary>
+    public bool IsNew { get; }
+
     /// <summary>Feeds whose header could not be read at open; their records are left as they are.</summary>
     public IReadOnlyList<uint> CorruptFeeds { get; }
 
@@ -66,6 +73,7 @@ public sealed partial class FeedStore : IAsyncDisposable
         // Database handles must be opened in a committed transaction before other transactions use
         // them. A store that has them already needs no write (and no durable commit) to open.
         var dbs = File.Exists(System.IO.Path.Combine(path, "data.mdb")) ? TryOpenDatabases(create: false) : null;
+        IsNew = dbs is null;
         dbs ??= TryOpenDatabases(create: true)!;
         (Meta, Headers, Keys, Blocks, Nodes, Signatures, Bits) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6]);
 
@@ -188,6 +196,31 @@ public sealed partial class FeedStore : IAsyncDisposable
         return AddAsync(new FeedHeader { PublicKey = publicKey.ToArray(), Group = group.ToArray() }, cancellationToken);
     }
 
+    /// <summary>
+    /// Puts a writer back together from a surviving copy of its key pair (for example one kept beside
+    /// an older layout's views) when the store lost it or never had its secret: adopts the secret
+    /// into the feed already stored under that key, or creates the feed. The feed is recorded as
+    /// signed up to at least <paramref name="signedLength"/> blocks, so it refuses appends (they could
+    /// fork it) until a re-sync from peers has brought those blocks back. Durable when the task completes.
+    /// </summary>
+    public async Task<Feed> RestoreWritableAsync(KeyPair keyPair, ulong signedLength, string? name = null, ReadOnlyMemory<byte> group = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keyPair);
+        if (keyPair.SecretKey is not { Length: Ed25519.SecretKeySize } || !Ed25519.KeyPairFromSeed(keyPair.SecretKey.AsSpan(0, 32)).PublicKey.AsSpan().SequenceEqual(keyPair.PublicKey))
+            throw new ArgumentException("The key pair's secret key does not match its public key.", nameof(keyPair));
+        var feed = TryGet(keyPair.PublicKey);
+        if (feed is not null && !feed.Group.Span.SequenceEqual(group.Span))
+            throw new InvalidOperationException($"Feed {feed.KeyHex} is stored for another group.");
+        feed ??= await AddAsync(new FeedHeader
+        {
+            PublicKey = keyPair.PublicKey, SecretKey = keyPair.SecretKey, Group = group.ToArray(), Name = name, SignedLength = signedLength,
+        }, cancellationToken).ConfigureAwait(false);
+        await feed.AdoptSecretKeyAsync(keyPair, name, cancellationToken).ConfigureAwait(false);
+        await feed.RecordSignedLengthAsync(signedLength, cancellationToken).ConfigureAwait(false);
+        StorageLog.WriterRestored(_logger, feed.KeyHex, feed.SignedLength);
+        return feed;
+    }
+
     private readonly Lock _addLock = new();
 
     private async Task<Feed> AddAsync(FeedHeader header, CancellationToken ct)
@@ -201,14 +234,29 @@ public sealed partial class FeedStore : IAsyncDisposable
         }
         var number = feed.Number;
         var headerBytes = header.Serialize();
-        await Enqueue(tx =>
+        try
         {
-            tx.Put(Headers, StorageKeys.Feed(number), headerBytes).ThrowOnError();
-            tx.Put(Keys, header.PublicKey, StorageKeys.Feed(number)).ThrowOnError();
-            var next = new byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(next, number + 1);
-            tx.Put(Meta, NextFeedKey, next).ThrowOnError();
-        }, () => RaiseFeedAdded(feed), ct).ConfigureAwait(false);
+            await Enqueue(tx =>
+            {
+                // Another process on the same store may have taken this number or added this key.
+                if (tx.Get(Headers, StorageKeys.Feed(number)).resultCode == MDBResultCode.Success || tx.Get(Keys, header.PublicKey).resultCode == MDBResultCode.Success)
+                    throw new ConcurrentWriterException($"Feed #{number} or key {feed.KeyHex} was added by another process using the same data directory; nothing was written. Only one process may write to a data directory at a time.");
+                tx.Put(Headers, StorageKeys.Feed(number), headerBytes).ThrowOnError();
+                tx.Put(Keys, header.PublicKey, StorageKeys.Feed(number)).ThrowOnError();
+                var next = new byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(next, number + 1);
+                tx.Put(Meta, NextFeedKey, next).ThrowOnError();
+            }, () => RaiseFeedAdded(feed), ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Never stored: the store must not list a feed that is not on disk.
+            _byNumber.TryRemove(new KeyValuePair<uint, Feed>(number, feed));
+            _byKey.TryRemove(new KeyValuePair<FeedKey, Feed>(new FeedKey(feed.Key), feed));
+            if (Volatile.Read(ref _byDiscoveryKey) is { } map) map.TryRemove(new KeyValuePair<string, Feed>(Convert.ToHexStringLower(feed.DiscoveryKey), feed));
+            feed.MarkRemoved();
+            throw;
+        }
         return feed;
     }
 

@@ -20,4 +20,10 @@ public sealed record FeedStoreOptions
 
     /// <summary>Where the store logs (category <see cref="FeedStore"/>). Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Fault injection for tests: called before every commit; an exception returned fails that
+    /// commit as a full disk or an I/O error would (nothing of it is written). Default null.
+    /// </summary>
+    internal Func<Exception?>? CommitFault { get; init; }
 }

@@ -18,4 +18,15 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 6050, Level = LogLevel.Error, Message = "Feed store {Path}: reads still running after close waited for them; the environment stays mapped rather than crash them")]
     public static partial void ReadsOutlivedClose(ILogger logger, string path);
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Feed {Feed} rolled back to what is on disk ({Length} blocks) after a failed write; its lost blocks will be requested again")]
+    public static partial void RolledBack(ILogger logger, string feed, ulong length);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "Feed {Feed} is known to have been signed up to {Signed} blocks (was {Old}) but holds {Length}: it refuses appends until re-synced from peers")]
+    public static partial void SignedLengthRaised(ILogger logger, string feed, ulong old, ulong signed, ulong length);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "A peer holds {Remote} blocks of our own feed {Feed}, we hold {Local}: appends wait until they are downloaded")]
+    public static partial void PeerHoldsMore(ILogger logger, string feed, ulong remote, ulong local);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Restored writer {Feed} into the feed store from a copy of its secret key (signed length at least {Signed})")]
+    public static partial void WriterRestored(ILogger logger, string feed, ulong signed);
 }

@@ -90,23 +90,37 @@ public sealed partial class ConnectionManager : IAsyncDisposable
         get { lock (_gate) return _byIdentity.Count; }
     }
 
-    /// <summary>Binds the listener (if configured) and starts dialling the addresses added so far.</summary>
+    /// <summary>
+    /// Binds the listener (if configured) and starts dialling the addresses added so far. If the bind
+    /// fails (<see cref="ListenFailedException"/>) nothing has started and Start may be called again.
+    /// </summary>
     public void Start()
     {
-        AddressEntry[] pending;
         lock (_gate)
         {
             if (_stopping) throw new ObjectDisposedException(nameof(ConnectionManager));
             if (_started) throw new InvalidOperationException("The connection manager has already been started.");
+        }
+        // Bound first, outside the lock: a port in use must fail before anything else happens.
+        var listener = _options.ListenEndPoint is { } endPoint ? TcpPeerListener.Start(endPoint) : null;
+        AddressEntry[] pending;
+        lock (_gate)
+        {
+            if (_stopping || _started)
+            {
+                listener?.Dispose();
+                if (_stopping) throw new ObjectDisposedException(nameof(ConnectionManager));
+                throw new InvalidOperationException("The connection manager has already been started.");
+            }
             _started = true;
+            _listener = listener;
             pending = [.. _addresses.Values];
         }
 
-        if (_options.ListenEndPoint is { } endPoint)
+        if (listener is not null)
         {
-            _listener = TcpPeerListener.Start(endPoint);
-            TransportLog.Listening(_log, _listener.LocalEndPoint);
-            _ = Track(AcceptLoopAsync(_listener, _cts.Token));
+            TransportLog.Listening(_log, listener.LocalEndPoint);
+            _ = Track(AcceptLoopAsync(listener, _cts.Token));
         }
         _options.SharedListener?.AddRoute(_options.RouteKey.Span, this);
         foreach (var entry in pending) StartAddressLoop(entry);

@@ -26,7 +26,8 @@ public sealed class TcpPeerListener : IDisposable
 
     /// <summary>
     /// Binds and listens on <paramref name="endPoint"/> (port 0: a free port). Binding
-    /// <see cref="IPAddress.IPv6Any"/> accepts IPv4 too (dual mode).
+    /// <see cref="IPAddress.IPv6Any"/> accepts IPv4 too (dual mode). A port in use, a refused or
+    /// unavailable address throws <see cref="ListenFailedException"/>, with nothing left open.
     /// </summary>
     public static TcpPeerListener Start(IPEndPoint endPoint, int backlog = 128)
     {
@@ -38,6 +39,11 @@ public sealed class TcpPeerListener : IDisposable
             socket.Bind(endPoint);
             socket.Listen(backlog);
             return new TcpPeerListener(socket);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw ListenPort.Failed(endPoint, e);
         }
         catch
         {

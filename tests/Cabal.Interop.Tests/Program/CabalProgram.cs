@@ -60,20 +60,13 @@ public static class CabalProgram
     /// <summary>`cabal read KEY --data DIR --json` of what DIR holds, without any network.</summary>
     public static async Task<IReadOnlyList<JsonElement>> ReadLocalAsync(string key, string dataDir, int limit = 50)
     {
-        var r = await RunAsync(TimeSpan.FromSeconds(30), "read", key, "--data", dataDir, "--no-lan", "--json", "--limit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var r = await RunAsync(TimeSpan.FromSeconds(30), "read", key, "--data", dataDir, "--offline", "--json", "--limit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         r.AssertExit(0);
         return r.Json();
     }
 
     /// <summary>A TCP port on 127.0.0.1 that nothing listens on (bound, then released).</summary>
-    public static int ClosedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    public static int ClosedPort() => Cabal.Tests.LoopbackTcp.ClosedPort();
 
     public static string Text(JsonElement message) => message.GetProperty("content").GetProperty("text").GetString()!;
 }

@@ -53,7 +53,7 @@ public sealed partial class CabalProgramTests(ITestOutputHelper output) : IDispo
         await jsGuard.DisposeAsync(); // the JS peer is gone: from now on the bot is the only source
         await bot.WaitForEventAsync("peer-disconnected", Short, e => e.GetProperty("peer").GetString() == jsFeed);
 
-        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), "read", key, "--data", _dir.Sub("fresh"), "--peer", $"127.0.0.1:{bot.Port}", "--no-lan", "--json", "--timeout", "15");
+        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), "read", key, "--data", _dir.Sub("fresh"), "--join", "--peer", $"127.0.0.1:{bot.Port}", "--no-lan", "--json", "--timeout", "15");
         read.AssertExit(0);
         Assert.DoesNotContain("not fully in sync", read.Stderr);
         var messages = read.Json();
@@ -172,7 +172,7 @@ public sealed partial class CabalProgramTests(ITestOutputHelper output) : IDispo
         }
 
         var env = new Dictionary<string, string> { ["CABAL_LOG"] = "Debug" };
-        await using var reader = CabalProgram.Start(env, "read", key, "--data", _dir.Sub("reader"), "--peer", $"127.0.0.1:{port}", "--no-lan", "--json", "--timeout", "20");
+        await using var reader = CabalProgram.Start(env, "read", key, "--data", _dir.Sub("reader"), "--join", "--peer", $"127.0.0.1:{port}", "--no-lan", "--json", "--timeout", "20");
         int Dials() => DialLine().Matches(reader.StandardError).Count(m => m.Groups[1].Value == Str(port));
         // Base 250 ms doubling (with jitter): 4 attempts take about 1–2 s.
         await Loopback.Eventually(() => Dials() >= 4, "four dial attempts while the bot is down", TimeSpan.FromSeconds(10));
@@ -219,7 +219,7 @@ public sealed partial class CabalProgramTests(ITestOutputHelper output) : IDispo
         var env = new Dictionary<string, string> { ["CABAL_LAN_INTERFACE"] = "127.0.0.1", ["CABAL_LAN_PORT"] = Str(udpPort) };
 
         await using var bot = await SeedBot.StartAsync(key, botDir, env, "--listen", "0");
-        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), env, "read", key, "--data", _dir.Sub("reader"), "--json", "--timeout", "15");
+        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), env, "read", key, "--data", _dir.Sub("reader"), "--join", "--json", "--timeout", "15");
         read.AssertExit(0);
         Assert.DoesNotContain("not fully in sync", read.Stderr);
         var messages = read.Json();
@@ -257,7 +257,7 @@ public sealed partial class CabalProgramTests(ITestOutputHelper output) : IDispo
 
         // What the JS peer said is served from the bot alone, through the same port.
         await jsGuard.DisposeAsync();
-        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), "read", second, "--data", _dir.Sub("reader"), "--peer", $"127.0.0.1:{bot.Port}", "--no-lan", "--json", "--timeout", "15");
+        var read = await CabalProgram.RunAsync(TimeSpan.FromSeconds(30), "read", second, "--data", _dir.Sub("reader"), "--join", "--peer", $"127.0.0.1:{bot.Port}", "--no-lan", "--json", "--timeout", "15");
         read.AssertExit(0);
         var message = Assert.Single(read.Json());
         Assert.Equal("through the shared port", CabalProgram.Text(message));

@@ -7,27 +7,8 @@ using Cabal.Tests;
 namespace Cabal.Multifeed.Tests.Sets;
 
 // Two or three C# peers over in-memory pipes: negotiation, transitive spreading, limits, length sync.
-public sealed class MultifeedSessionTests : IAsyncLifetime
+public sealed class MultifeedSessionTests : SetTestBase
 {
-    private readonly TempDir _dir = new();
-    private readonly byte[] _cabal = Ed25519.NewKeyPair().PublicKey;
-    private readonly AsyncDisposables _cleanup = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cleanup.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private async Task<SetPeer> Peer(string name, MultifeedOptions? options = null, byte[]? cabal = null)
-    {
-        var p = await SetPeer.OpenAsync(_dir, name, cabal ?? _cabal, options);
-        _cleanup.Track(p);
-        return p;
-    }
-
     [Fact]
     public async Task LocalWriterIsCreatedOnceAndTaggedWithTheCabal()
     {

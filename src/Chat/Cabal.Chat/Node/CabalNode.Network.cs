@@ -95,6 +95,7 @@ public sealed partial class CabalNode
             LoggerFactory = Options.LoggerFactory,
         }, pc => OnConnection(runtime, pc));
         manager.ConnectionClosed += pc => OnConnectionClosed(runtime, pc);
+        manager.DialFailed += f => runtime.DialFailures[f.Address.ToString()] = f.Error.Message.Split('\n', 2)[0];
         runtime.Manager = manager;
         manager.Start();
         foreach (var peer in settings.Peers) manager.AddPeer(peer);
@@ -128,6 +129,7 @@ public sealed partial class CabalNode
     {
         var session = runtime.Set.Replicate(pc.Connection, startConnection: false);
         var address = pc.RemoteEndPoint.ToString();
+        if (pc.Address is { } dialled) runtime.DialFailures.TryRemove(dialled.ToString(), out _);
         session.PeerIdReceived += (_, peerId) =>
         {
             runtime.Peers[pc] = peerId;
@@ -144,6 +146,13 @@ public sealed partial class CabalNode
         PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, pc.RemoteEndPoint.ToString(), connected: false));
     }
 
+    /// <summary>
+    /// The peers given to dial that could not be reached, with the last reason each (connection
+    /// refused, timed out…); a peer leaves the list when a connection to it succeeds.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> UnreachablePeers(CabalCore cabal)
+        => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? new Dictionary<string, string>(r.DialFailures, StringComparer.Ordinal) : new Dictionary<string, string>();
+
     /// <summary>Peers currently connected to the cabal (by their user key).</summary>
     public int ConnectedPeerCount(CabalCore cabal) => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r.Peers.Values.Distinct().Count() : 0;
 
@@ -155,52 +164,57 @@ public sealed partial class CabalNode
         catch (IOException) { return []; }
     }
 
+    /// <summary>How many peer addresses the peers file keeps per cabal (the most recent).</summary>
+    public const int MaxKnownPeers = 100;
+
     private void RememberPeer(CabalRuntime runtime, string address)
     {
         try
         {
             var file = Paths.PeersFile(runtime.Core.KeyHex);
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            lock (runtime.PeersFileLock) File.AppendAllText(file, address + "\n");
+            lock (runtime.PeersFileLock)
+            {
+                // One line per address, newest last, at most MaxKnownPeers: a line per connection
+                // would grow the file forever (inbound peers come from a new port each time).
+                var kept = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0 && l != address).ToList() : [];
+                kept = [.. kept.Skip(Math.Max(0, kept.Count - (MaxKnownPeers - 1))), address];
+                File.WriteAllLines(file + ".tmp", kept);
+                File.Move(file + ".tmp", file, overwrite: true);
+            }
         }
-        catch (IOException e) { NodeLog.PeerNotRecorded(_logger, address, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { NodeLog.PeerNotRecorded(_logger, address, e); }
     }
 
     /// <summary>
-    /// Waits until the cabal is up to date with its peers: at least one session has negotiated, every
-    /// feed holds what peers announced, indexing is idle, and nothing changed for a short quiet period.
+    /// Waits until the cabal is up to date with its peers: at least one peer is connected, every
+    /// connected peer's manifest has arrived, every feed it offered has a known remote length and
+    /// every block it holds is stored (MultifeedSet.WaitForSyncAsync), and then indexing is idle.
     /// Returns false if that does not happen within <paramref name="timeout"/>.
     /// </summary>
     public async Task<bool> WaitForSyncAsync(CabalCore cabal, TimeSpan timeout, CancellationToken cancellationToken = default)
+        => (await WaitForSyncReportAsync(cabal, timeout, cancellationToken).ConfigureAwait(false)).InSync;
+
+    /// <summary>
+    /// As <see cref="WaitForSyncAsync"/>, returning what was reached: <c>InSync</c> only when the
+    /// peers are in sync and what was stored is indexed; otherwise the report says how far each peer got.
+    /// </summary>
+    public async Task<CabalSyncResult> WaitForSyncReportAsync(CabalCore cabal, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var runtime = Runtime(cabal);
+        var started = TimeProvider.System.GetTimestamp();
+        var report = await Runtime(cabal).Set.WaitForSyncAsync(timeout, cancellationToken).ConfigureAwait(false);
+        if (!report.InSync) return new CabalSyncResult(report, Indexed: false);
+        var left = timeout - TimeProvider.System.GetElapsedTime(started);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var quietSince = DateTime.UtcNow;
-        var last = (Blocks: 0UL, Feeds: 0, Ready: 0);
+        deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         try
         {
-            while (true)
-            {
-                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
-                var sessions = runtime.Set.Sessions;
-                var ready = sessions.Count(s => s.Ready.IsCompletedSuccessfully && s.Ready.Result);
-                var status = SyncStatus(cabal);
-                // A session is ready before the remote's feed list has arrived, so readiness changing
-                // restarts the quiet period too: otherwise a connection made after the first 700 ms
-                // counted as "in sync" the moment it was ready, with nothing downloaded.
-                var now = (status.Blocks, status.Feeds, ready);
-                if (now != last) { last = now; quietSince = DateTime.UtcNow; }
-                if (ready > 0 && status.Blocks >= status.KnownBlocks && DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(700))
-                {
-                    await cabal.WaitForIndexAsync(deadline.Token).ConfigureAwait(false);
-                    return true;
-                }
-            }
+            await cabal.WaitForIndexAsync(deadline.Token).ConfigureAwait(false);
+            return new CabalSyncResult(report, Indexed: true);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return new CabalSyncResult(report, Indexed: false);
         }
     }
 
@@ -245,6 +259,7 @@ public sealed partial class CabalNode
         public ConnectionManager? Manager { get; set; }
         public LanDiscovery? Lan { get; set; }
         public ConcurrentDictionary<PeerConnection, string> Peers { get; } = new();
+        public ConcurrentDictionary<string, string> DialFailures { get; } = new(StringComparer.Ordinal);
         public Lock PeersFileLock { get; } = new();
     }
 }

@@ -86,7 +86,8 @@ public sealed partial class CabalNode : IAsyncDisposable
             var remote = Replicator.Hub(f).RemoteLength;
             known += Math.Max(Math.Max(have, f.Length), remote);
         }
-        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.Statistics.EntriesIndexed);
+        // Indexed in total, not since this open: after a restart the views still hold everything.
+        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.IndexedEntries);
     }
 
     public async ValueTask DisposeAsync()

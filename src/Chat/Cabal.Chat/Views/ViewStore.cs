@@ -76,6 +76,14 @@ internal sealed class ViewStore : IDisposable
     /// <summary>True when an older layout was found and wiped at open.</summary>
     public bool WasReset { get; }
 
+    /// <summary>Empties every view table and cursor (in <paramref name="tx"/>), so indexing starts again from the feeds. Meta is kept.</summary>
+    public void Clear(LightningTransaction tx)
+    {
+        foreach (var db in AllViewTables()) tx.TruncateDatabase(db).ThrowOnError();
+        var rc = tx.Delete(Meta, "malformed"u8);
+        if (rc is not (MDBResultCode.Success or MDBResultCode.NotFound)) rc.ThrowOnError();
+    }
+
     private IEnumerable<LightningDatabase> AllViewTables() =>
         [Cursors, ChannelNames, Channels, Messages, Topics, Members, MemberOf, Users, Archives, Auth, ModLog, Private, PrivatePeers];
 

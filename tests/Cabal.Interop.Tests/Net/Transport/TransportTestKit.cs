@@ -28,12 +28,7 @@ internal static class TransportTestKit
     public static PeerAddress Loopback(int port) => PeerAddress.FromEndPoint(new IPEndPoint(IPAddress.Loopback, port));
 
     /// <summary>A loopback port that nothing listens on (bound once, then released).</summary>
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Cabal.Tests.LoopbackTcp.ClosedPort();
 
     /// <summary>Polls <paramref name="condition"/> until true or the (bounded) timeout.</summary>
     public static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan? timeout = null) => Cabal.Tests.Poll.UntilAsync(condition, timeout ?? TestKit.Timeout);

@@ -1,0 +1,75 @@
+// Completion for "read what peers have": done when at least one peer is connected and every
+// connected peer's session is in sync by protocol facts (MultifeedSession.Sync.cs). Callers above
+// (the chat layer) then wait for their own indexing of what was stored.
+namespace Cabal.Multifeed.Sets;
+
+public sealed partial class MultifeedSet
+{
+    /// <summary>Where the set stands with its peers right now (any thread).</summary>
+    public MultifeedSyncReport SyncReport()
+    {
+        var peers = SessionSnapshot().Select(s => s.SyncReport()).ToList();
+        ulong held = 0, known = 0;
+        foreach (var feed in Feeds)
+        {
+            var have = feed.DownloadedCount();
+            held += have;
+            var remote = 0UL;
+            foreach (var s in SessionSnapshot())
+                if (s.Replication.PeerFor(feed) is { } p) remote = Math.Max(remote, p.RemoteLength);
+            known += Math.Max(Math.Max(have, feed.Length), remote);
+        }
+        return new MultifeedSyncReport(peers, Count, held, known);
+    }
+
+    private bool PeersInSync()
+    {
+        var sessions = SessionSnapshot();
+        if (sessions.Length == 0) return false;
+        foreach (var s in sessions)
+            if (!s.SyncReport().InSync) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Waits until at least one peer is connected and every connected peer is in sync (its manifest
+    /// received, every agreed feed's remote length known, and every block it holds stored here), or
+    /// until <paramref name="timeout"/>. Returns the last report either way: check
+    /// <see cref="MultifeedSyncReport.InSync"/>, and print the report to say what was reached.
+    /// Throws only if <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async Task<MultifeedSyncReport> WaitForSyncAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var time = Options.TimeProvider;
+        var started = time.GetTimestamp();
+        // Only the sessions are polled; the block totals (a pass over every feed) are made at the end.
+        while (true)
+        {
+            if (PeersInSync() && SyncReport() is { InSync: true } done) return done;
+            if (time.GetElapsedTime(started) >= timeout) return SyncReport();
+            await Task.Delay(Options.SyncPollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>The set's progress with its peers (see <see cref="MultifeedSet.SyncReport"/>).</summary>
+/// <param name="Peers">One entry per connected peer (session).</param>
+/// <param name="FeedCount">Feeds in the set.</param>
+/// <param name="BlocksHeld">Blocks stored durably, over all feeds.</param>
+/// <param name="BlocksKnown">Blocks known to exist: per feed the most of its length, what is held, and what any peer announced.</param>
+public sealed record MultifeedSyncReport(IReadOnlyList<PeerSyncReport> Peers, int FeedCount, ulong BlocksHeld, ulong BlocksKnown)
+{
+    /// <summary>At least one peer is connected, and every connected peer is in sync.</summary>
+    public bool InSync => Peers.Count > 0 && Peers.All(p => p.InSync);
+
+    /// <summary>No peer is connected (none reached, or all left).</summary>
+    public bool NoPeers => Peers.Count == 0;
+
+    /// <summary>One line for a user: what was reached.</summary>
+    public override string ToString()
+    {
+        if (NoPeers) return $"no peer connected; {BlocksHeld} of {BlocksKnown} known blocks held in {FeedCount} feeds";
+        var state = InSync ? "in sync" : "not in sync";
+        return $"{state} with {Peers.Count} peer(s), {BlocksHeld} of {BlocksKnown} known blocks held in {FeedCount} feeds: " + string.Join("; ", Peers);
+    }
+}
