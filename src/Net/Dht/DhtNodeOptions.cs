@@ -1,6 +1,7 @@
 using System.Net;
 using Cabal.Net.Compact;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Dht;
 
@@ -122,7 +123,8 @@ public sealed record DhtNodeOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Where the node's logs go (categories are the logging types' full names, docs/logging.md). Default: nowhere (NullLoggerFactory).</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>Sockets to bind; default real UDP. Tests pass an in-memory network.</summary>
     public IDatagramSocketFactory? SocketFactory { get; init; }

@@ -3,6 +3,7 @@ using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
 using Cabal.Net.Udx;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.HyperDht;
 
@@ -117,7 +118,8 @@ public sealed record HyperDhtOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Where the node's logs go (categories are the logging types' full names, docs/logging.md). Default: nowhere (NullLoggerFactory).</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>
     /// Sockets to bind. Default: UDX sockets of the node's own Udx instance, which connections need. Tests
