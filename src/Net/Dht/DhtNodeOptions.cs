@@ -121,6 +121,7 @@ public sealed record DhtNodeOptions
     /// <summary>Nodes we never talk to (hyperdht's filterNode). Default: none.</summary>
     public Func<Ipv4EndPoint, bool>? FilterNode { get; init; }
 
+    /// <summary>The clock for timeouts, ticks and record ages (tests inject a manual one). Default: the system clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Where the node's logs go (categories are the logging types' full names, docs/logging.md). Default: nowhere (NullLoggerFactory).</summary>

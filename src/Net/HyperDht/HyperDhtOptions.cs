@@ -116,6 +116,7 @@ public sealed record HyperDhtOptions
     /// <summary>When set, used as the DHT node's options as is (the node-level properties above are ignored).</summary>
     public DhtNodeOptions? NodeOptions { get; init; }
 
+    /// <summary>The clock for timeouts, ticks and record ages (tests inject a manual one). Default: the system clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Where the node's logs go (categories are the logging types' full names, docs/logging.md). Default: nowhere (NullLoggerFactory).</summary>
