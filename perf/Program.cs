@@ -1,6 +1,8 @@
 // Cabal performance harness.
 //   perf load [--feeds N] [--messages M] [--sizes 100,320,...] [--runs 5] [--js auto|on|off] ...
 //   perf load-child --dir STORE      (hidden; one fresh measured open, started by `load`)
+//   perf import [--sizes 1000,3000] ...   (import make-cabal.js cabals; see ImportScenario)
+//   perf import-child --source DIR --key HEX --store DIR   (hidden; one measured import, started by `import`)
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -13,6 +15,8 @@ var mainTimestamp = Stopwatch.GetTimestamp();
 // counted as part of opening the store. The hidden command below accepts the same arguments.
 if (args is [LoadChild.CommandName, "--dir", var childDir])
     return await LoadChild.RunAsync(mainTimestamp, childDir);
+if (args is [ImportScenario.ChildCommand, "--source", var importSource, "--key", var importKey, "--store", var importStore])
+    return await ImportScenario.RunChildAsync(mainTimestamp, importSource, importKey, importStore);
 
 return await Cli.Build(mainTimestamp).Parse(args).InvokeAsync();
 
@@ -88,7 +92,7 @@ namespace Cabal.Perf
             var render = new Command("render", "Rewrite the load section of perf/RESULTS.md and perf/load.svg from a saved report, without measuring.") { from };
             render.SetAction((r, ct) => LoadScenario.RenderAsync(Path.GetFullPath(r.GetValue(from)!), ct));
 
-            return new RootCommand("Cabal performance harness.") { load, render, child, SyncScenario.BuildCommand(), JoinScenario.BuildCommand(), JoinScenario.BuildJoinerCommand(), MixedSyncScenario.BuildCommand(), FirstFrameScenario.BuildCommand(), UdxScenario.BuildCommand(), UdxPeer.BuildCommand(), DhtScenario.BuildCommand(), DhtPeer.BuildCommand() };
+            return new RootCommand("Cabal performance harness.") { load, render, child, SyncScenario.BuildCommand(), JoinScenario.BuildCommand(), JoinScenario.BuildJoinerCommand(), MixedSyncScenario.BuildCommand(), FirstFrameScenario.BuildCommand(), UdxScenario.BuildCommand(), UdxPeer.BuildCommand(), DhtScenario.BuildCommand(), DhtPeer.BuildCommand(), ImportScenario.BuildCommand() };
         }
 
         private static int[] ParseSizes(System.CommandLine.Parsing.ArgumentResult r)

@@ -16,7 +16,8 @@ public sealed partial class CabalCore
     /// <summary>Channels created by at least one chat/* message, sorted ordinally (a join alone does not create one, as in JS).</summary>
     public IReadOnlyList<string> GetChannels()
     {
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         var names = new List<string>();
         foreach (var (k, _) in tx.Prefix(_views.Channels, []))
             if (tx.Read(_views.ChannelNames, k) is { } n) names.Add(Encoding.UTF8.GetString(n));
@@ -33,7 +34,8 @@ public sealed partial class CabalCore
         query ??= new MessageQuery();
         if (query.Limit <= 0) return [];
         var ck = ViewKeys.Channel(channel);
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         var hidden = new Dictionary<string, bool>(StringComparer.Ordinal);
         var result = new List<ChatMessage>(Math.Min(query.Limit, 1000));
         foreach (var (k, v) in Range(tx, _views.Messages, ck, query))
@@ -68,14 +70,16 @@ public sealed partial class CabalCore
     public bool IsHidden(string userKey, string? channel = null)
     {
         var key = CabalKeys.ParseBytes(userKey, "user key");
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return IsHidden(tx, [], Convert.ToHexStringLower(key), key, channel ?? MessageTypes.CabalWideGroup);
     }
 
     /// <summary>The channel's topic, or null if none was ever set. Winner: greatest (index timestamp, author, seq).</summary>
     public string? GetTopic(string channel)
     {
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         var v = tx.Read(_views.Topics, ViewKeys.Channel(channel));
         return v is null ? null : Encoding.UTF8.GetString(v.AsSpan(ViewKeys.PositionSize));
     }
@@ -83,7 +87,8 @@ public sealed partial class CabalCore
     /// <summary>User keys whose latest channel/join|leave for <paramref name="channel"/> is a join.</summary>
     public IReadOnlyList<string> GetMembers(string channel)
     {
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return tx.Prefix(_views.Members, ViewKeys.Channel(channel)).Select(r => Convert.ToHexStringLower(r.Key.AsSpan(ViewKeys.ChannelSize))).ToList();
     }
 
@@ -91,7 +96,8 @@ public sealed partial class CabalCore
     public IReadOnlyList<string> GetMemberships(string userKey)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         var names = new List<string>();
         foreach (var (k, _) in tx.Prefix(_views.MemberOf, user))
             if (tx.Read(_views.ChannelNames, k.AsSpan(ViewKeys.UserSize)) is { } n) names.Add(Encoding.UTF8.GetString(n));
@@ -102,21 +108,24 @@ public sealed partial class CabalCore
     public bool IsMember(string userKey, string channel)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return tx.Has(_views.Members, ViewKeys.Concat(ViewKeys.Channel(channel), user));
     }
 
     /// <summary>Every known user (an author of any well-formed entry) with their latest nick.</summary>
     public IReadOnlyList<UserInfo> GetUsers()
     {
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return tx.Prefix(_views.Users, []).Select(r => ToUser(r.Key, r.Value)).ToList();
     }
 
     public UserInfo? GetUser(string userKey)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return tx.Read(_views.Users, user) is { } v ? ToUser(user, v) : null;
     }
 
@@ -124,7 +133,8 @@ public sealed partial class CabalCore
     public JsonDocument? GetProfile(string userKey)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return tx.Read(_views.Users, user) is { Length: > 0 } v ? JsonDocument.Parse(v) : null;
     }
 
@@ -146,7 +156,8 @@ public sealed partial class CabalCore
     public IReadOnlyList<string> GetFlags(string userKey, string? channel = null)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return _auth.Flags(tx, channel ?? MessageTypes.CabalWideGroup, user);
     }
 
@@ -154,7 +165,8 @@ public sealed partial class CabalCore
     public IReadOnlyList<ModerationEntry> ListByFlag(string? flag, string? channel = null)
     {
         var group = channel ?? MessageTypes.CabalWideGroup;
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return _auth.Members(tx, group)
             .Where(m => flag is null || m.Entry.Flags.Contains(flag))
             .Select(m => new ModerationEntry(Convert.ToHexStringLower(m.User), group, m.Entry.Flags, m.Entry.Provenance))
@@ -170,7 +182,8 @@ public sealed partial class CabalCore
     /// <summary>list(): every (group, user) entry of the moderation state.</summary>
     public IReadOnlyList<ModerationEntry> ListModeration()
     {
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return _auth.All(tx).Select(r => new ModerationEntry(
             Convert.ToHexStringLower(r.User),
             tx.Read(_views.ChannelNames, r.GroupKey) is { } n ? Encoding.UTF8.GetString(n) : "?",
@@ -182,8 +195,8 @@ public sealed partial class CabalCore
     {
         var author = CabalKeys.ParseBytes(authorKey, "author key");
         List<ulong> seqs;
-        using (var tx = BeginRead())
-            seqs = tx.Prefix(_views.ModLog, author).Select(r => BinaryPrimitives.ReadUInt64BigEndian(r.Key.AsSpan(32))).ToList();
+        using (var read = BeginRead())
+            seqs = read.Transaction.Prefix(_views.ModLog, author).Select(r => BinaryPrimitives.ReadUInt64BigEndian(r.Key.AsSpan(32))).ToList();
         var feed = _store.TryGet(author);
         var result = new List<ModerationAction>();
         if (feed is null) return result;
@@ -200,7 +213,8 @@ public sealed partial class CabalCore
     /// </summary>
     public IReadOnlyList<string> GetArchivedChannels()
     {
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         var authorised = _auth.Members(tx, MessageTypes.CabalWideGroup)
             .Where(m => m.Entry.Flags.Contains(ModerationFlags.Admin) || m.Entry.Flags.Contains(ModerationFlags.Mod))
             .Select(m => Convert.ToHexStringLower(m.User)).ToHashSet(StringComparer.Ordinal);
@@ -222,7 +236,8 @@ public sealed partial class CabalCore
     public IReadOnlyList<string> GetUnarchivedBy(string userKey)
     {
         var user = CabalKeys.ParseHex(userKey, "user key");
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         var result = new List<string>();
         foreach (var (k, v) in tx.Prefix(_views.Archives, []))
         {
@@ -238,7 +253,8 @@ public sealed partial class CabalCore
     /// <summary>Keys of everyone this user has exchanged private messages with.</summary>
     public IReadOnlyList<string> ListPrivateConversations()
     {
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         return tx.Prefix(_views.PrivatePeers, []).Select(r => Convert.ToHexStringLower(r.Key)).ToList();
     }
 
@@ -249,7 +265,8 @@ public sealed partial class CabalCore
         var peer = CabalKeys.ParseBytes(peerKey, "peer key");
         var peerHex = Convert.ToHexStringLower(peer);
         if (query.Limit <= 0) return [];
-        using var tx = BeginRead();
+        using var read = BeginRead();
+        var tx = read.Transaction;
         if (!query.IncludeHidden && IsHidden(tx, [], peerHex, peer, MessageTypes.CabalWideGroup)) return [];
         var result = new List<PrivateMessage>();
         foreach (var (k, v) in Range(tx, _views.Private, peer, query))

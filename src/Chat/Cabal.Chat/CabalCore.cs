@@ -82,7 +82,7 @@ public sealed partial class CabalCore : IAsyncDisposable
             if (views.WasReset) ChatLog.ViewsReset(logger, viewsDir);
             var group = url.Key;
             byte[]? secret;
-            using (var tx = views.BeginRead()) secret = tx.Read(views.Meta, "identity"u8);
+            using (var read = views.BeginRead()) secret = read.Transaction.Read(views.Meta, "identity"u8);
             // The identity recorded beside the views names the local feed: a direct lookup instead of
             // a scan of every feed of the cabal (milliseconds with thousands of feeds). Scan otherwise.
             var local = secret is { Length: Ed25519.SecretKeySize } && store.TryGet(secret.AsSpan(32)) is { Writable: true, Name: LocalWriterName } known && known.Group.Span.SequenceEqual(group)
@@ -174,7 +174,7 @@ public sealed partial class CabalCore : IAsyncDisposable
         _views.Dispose();
     }
 
-    private LightningTransaction BeginRead()
+    private GatedRead BeginRead()
     {
         ObjectDisposedException.ThrowIf(_disposed == 1, this);
         return _views.BeginRead();

@@ -21,6 +21,8 @@ public static class CliApp
         root.Subcommands.Add(PublishCommands.Nick());
         root.Subcommands.Add(PublishCommands.Topic());
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root;
     }
 
@@ -49,6 +51,7 @@ public static class CliApp
         catch (ArgumentException e) { return Fail(ExitCodes.Usage, e.Message); }
         catch (OperationCanceledException) { return ExitCodes.Interrupted; }
         catch (TimeoutException e) { return Fail(ExitCodes.Timeout, e.Message); }
+        catch (DataDirectoryBusyException e) { return Fail(ExitCodes.Busy, e.Message); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LightningDB.LightningException)
         {
             return Fail(ExitCodes.Error, e.Message);
@@ -56,8 +59,8 @@ public static class CliApp
     }
 
     /// <summary>Opens the node of a data directory, logging through <paramref name="logging"/> (disposed by the caller after the node).</summary>
-    internal static Task<CabalNode> OpenNodeAsync(DataPaths paths, ILoggerFactory logging, CancellationToken ct)
-        => CabalNode.OpenAsync(new NodeOptions { Paths = paths, LoggerFactory = logging }, ct);
+    internal static Task<CabalNode> OpenNodeAsync(DataPaths paths, ILoggerFactory logging, CancellationToken ct, bool exclusive = false)
+        => CabalNode.OpenAsync(new NodeOptions { Paths = paths, LoggerFactory = logging, Exclusive = exclusive }, ct);
 
     /// <summary>Starts the node's network and says on stderr which port it listens on, if any.</summary>
     internal static async Task StartNetworkAsync(CabalNode node, NetworkOptions network, IEnumerable<CabalCore> cabals, CancellationToken ct)

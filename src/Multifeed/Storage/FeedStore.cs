@@ -16,6 +16,7 @@ public sealed partial class FeedStore : IAsyncDisposable
     private static ReadOnlySpan<byte> NextFeedKey => "next-feed"u8;
 
     private readonly LightningEnvironment _env;
+    private readonly LmdbReadGate _reads = new();
     private ConcurrentDictionary<uint, Feed> _byNumber = new();
     private ConcurrentDictionary<FeedKey, Feed> _byKey = new();
     private readonly ILogger _logger;
@@ -259,23 +260,24 @@ public sealed partial class FeedStore : IAsyncDisposable
     /// <summary>Runs <paramref name="read"/> inside a read-only transaction.</summary>
     internal T Read<T>(Func<LightningTransaction, T> read)
     {
-        using var tx = _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
-        return read(tx);
+        using var gated = _reads.BeginRead(_env, this);
+        return read(gated.Transaction);
     }
 
     /// <summary>A copy of the value stored under <paramref name="key"/> in <paramref name="db"/>, or null.</summary>
     internal byte[]? ReadValue(LightningDatabase db, ReadOnlySpan<byte> key)
     {
         // The hot read of replication and indexing (blocks, nodes, signatures): no closure per call.
-        using var tx = _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
-        var (rc, _, value) = tx.Get(db, key);
+        using var gated = _reads.BeginRead(_env, this);
+        var (rc, _, value) = gated.Transaction.Get(db, key);
         return rc == MDBResultCode.Success ? value.CopyToNewArray() : null;
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopWriterAsync().ConfigureAwait(false);
-        _env.Dispose();
+        if (_reads.Close(LmdbReadGate.DefaultDrainLimit)) _env.Dispose();
+        else StorageLog.ReadsOutlivedClose(_logger, Path);
     }
 }
 

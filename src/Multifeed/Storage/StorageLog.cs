@@ -15,4 +15,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "An append handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 6050, Level = LogLevel.Error, Message = "Feed store {Path}: reads still running after close waited for them; the environment stays mapped rather than crash them")]
+    public static partial void ReadsOutlivedClose(ILogger logger, string path);
 }

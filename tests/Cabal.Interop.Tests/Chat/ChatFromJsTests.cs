@@ -150,7 +150,7 @@ public sealed class ChatFromJsTests : JsInteropTest
     }
 
     /// <summary>cabal-core's lib/crypto.js box(): private-box to ed25519 keys converted to curve25519, base64.</summary>
-    private static async Task<string> JsBoxAsync(string plaintext, params string[] recipients)
+    internal static async Task<string> JsBoxAsync(string plaintext, params string[] recipients)
     {
         const string Script = """
             const { box } = require('cabal-core/lib/crypto')

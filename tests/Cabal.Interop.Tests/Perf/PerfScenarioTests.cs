@@ -66,6 +66,18 @@ public sealed class PerfScenarioTests
     }
 
     [Fact]
+    public async Task ImportRunsAtATinySize()
+    {
+        using var work = new TempDir();
+        var report = await RunAsync("import-latest.json", "import", "--sizes", "4", "--messages", "3", "--runs", "1", "--js-runs", "1", "--ready-to-run", "false", "--work", work.Path);
+        var r = Assert.Single(report.GetProperty("results").EnumerateArray());
+        Assert.True(r.GetProperty("error").ValueKind == JsonValueKind.Null, r.GetProperty("error").ToString());
+        Assert.Equal(12UL, r.GetProperty("blocks").GetUInt64());
+        Assert.True(r.GetProperty("blocksPerSecond").GetProperty("median").GetDouble() > 0);
+        Assert.True(r.GetProperty("jsReadyMs").GetProperty("median").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task UdxRunsAtATinySize()
     {
         var report = await RunAsync("udx-latest.json", "udx", "--bytes", "262144", "--runs", "1", "--timeout", "60", "--ready-to-run", "false");

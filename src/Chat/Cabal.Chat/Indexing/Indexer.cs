@@ -68,8 +68,9 @@ internal sealed class Indexer : IAsyncDisposable
 
     public void Start()
     {
-        using (var tx = _views.BeginRead())
+        using (var read = _views.BeginRead())
         {
+            var tx = read.Transaction;
             var total = tx.Read(_views.Meta, "malformed"u8);
             _malformedTotal = total is { Length: 8 } ? (long)BinaryPrimitives.ReadUInt64BigEndian(total) : 0;
             _store.FeedAdded += OnFeedAdded;
@@ -86,7 +87,8 @@ internal sealed class Indexer : IAsyncDisposable
     private void OnFeedAdded(Feed feed)
     {
         if (!feed.Group.Span.SequenceEqual(_group.Span)) return;
-        using var tx = _views.BeginRead();
+        using var read = _views.BeginRead();
+        var tx = read.Transaction;
         Track(feed, tx);
     }
 

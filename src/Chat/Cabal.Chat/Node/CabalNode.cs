@@ -18,16 +18,18 @@ namespace Cabal.Chat.Node;
 
 public sealed partial class CabalNode : IAsyncDisposable
 {
-    private CabalNode(NodeOptions options, FeedStore store)
+    private CabalNode(NodeOptions options, FeedStore store, FileStream nodeLock)
     {
         Options = options;
         Store = store;
+        _nodeLock = nodeLock;
         _logger = options.LoggerFactory.CreateLogger<CabalNode>();
         Replicator = new Replicator(store, new ReplicationOptions { LoggerFactory = options.LoggerFactory });
         Client = new CabalClient(store, new CabalOptions { LoggerFactory = options.LoggerFactory });
     }
 
     private readonly ILogger _logger;
+    private readonly FileStream _nodeLock;
 
     public NodeOptions Options { get; }
     public DataPaths Paths => Options.Paths;
@@ -43,8 +45,17 @@ public sealed partial class CabalNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.LoggerFactory, nameof(options.LoggerFactory));
         cancellationToken.ThrowIfCancellationRequested();
         Directory.CreateDirectory(options.Paths.Root);
-        var store = FeedStore.Open(options.Paths.Store, new FeedStoreOptions { LoggerFactory = options.LoggerFactory });
-        return Task.FromResult(new CabalNode(options, store));
+        var nodeLock = DataDirectoryBusyException.Lock(options.Paths, options.Exclusive);
+        try
+        {
+            var store = FeedStore.Open(options.Paths.Store, new FeedStoreOptions { LoggerFactory = options.LoggerFactory });
+            return Task.FromResult(new CabalNode(options, store, nodeLock));
+        }
+        catch
+        {
+            nodeLock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -84,5 +95,6 @@ public sealed partial class CabalNode : IAsyncDisposable
         await Client.DisposeAsync().ConfigureAwait(false);
         await Replicator.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
+        await _nodeLock.DisposeAsync().ConfigureAwait(false);
     }
 }

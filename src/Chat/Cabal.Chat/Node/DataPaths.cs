@@ -5,6 +5,7 @@
 //   network-key             this installation's Noise identity: one per data directory
 //   peers/<cabal>           addresses that exchanged data with us, one per line, newest last
 //   last-cabal              the cabal the terminal client opened last (its URL)
+//   node.lock               flocked by every node on the directory: shared, or exclusive during an import
 //   tui/<cabal>.channel     the channel the terminal client showed last in that cabal
 using Cabal.Chat.Views;
 
@@ -32,6 +33,9 @@ public sealed record DataPaths
 
     /// <summary>Addresses of peers one cabal exchanged data with.</summary>
     public string PeersFile(string cabalKeyHex) => Path.Combine(Root, "peers", cabalKeyHex);
+
+    /// <summary>Held (flock) by every node open on the directory; see <see cref="NodeOptions.Exclusive"/>.</summary>
+    public string NodeLockFile => Path.Combine(Root, "node.lock");
 
     /// <summary>The last cabal opened by the client, one URL on one line.</summary>
     public string LastCabalFile => Path.Combine(Root, "last-cabal");

@@ -17,6 +17,14 @@ public sealed record NodeOptions
     /// caller owns it and disposes it after the node. Default: nothing is logged.
     /// </summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Whether this node must be the only one on the data directory (an import writes feeds behind
+    /// the back of any node that has them open). Every node holds a shared lock on
+    /// <see cref="DataPaths.NodeLockFile"/>; an exclusive node takes it exclusively, and either kind
+    /// fails with <see cref="DataDirectoryBusyException"/> while the other is held. Default false.
+    /// </summary>
+    public bool Exclusive { get; init; }
 }
 
 /// <summary>How <see cref="CabalNode.StartNetworkAsync"/> reaches peers.</summary>

@@ -12,6 +12,7 @@ internal sealed class ViewStore : IDisposable
     public const int LayoutVersion = 1;
 
     private readonly LightningEnvironment _env;
+    private readonly LmdbReadGate _reads = new();
 
     public LightningDatabase Meta { get; }
     public LightningDatabase Cursors { get; }      // feed key(32) → u64 indexed prefix
@@ -80,7 +81,12 @@ internal sealed class ViewStore : IDisposable
 
     public LightningTransaction BeginWrite() => _env.BeginTransaction();
 
-    public LightningTransaction BeginRead() => _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
+    /// <summary>A read transaction that <see cref="Dispose"/> waits for (see <see cref="LmdbReadGate"/>).</summary>
+    public GatedRead BeginRead() => _reads.BeginRead(_env, this);
 
-    public void Dispose() => _env.Dispose();
+    /// <summary>Closes the environment once the reads in flight have ended; if they outlive the limit it stays mapped.</summary>
+    public void Dispose()
+    {
+        if (_reads.Close(LmdbReadGate.DefaultDrainLimit)) _env.Dispose();
+    }
 }
