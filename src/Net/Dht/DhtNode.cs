@@ -40,7 +40,7 @@ public sealed partial class DhtNode : IAsyncDisposable
         _options = options ?? new DhtNodeOptions();
         _options.Validate();
         _time = _options.Time;
-        _log = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DhtNode>();
+        _log = _options.LoggerFactory.CreateLogger<DhtNode>();
         _random = random ?? Random.Shared;
         _sockets = _options.SocketFactory ?? new Internal.UdpDatagramSocketFactory(_log);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Cabal.Net.Compact;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.Dht;
 
@@ -120,9 +121,11 @@ public sealed record DhtNodeOptions
     /// <summary>Nodes we never talk to (hyperdht's filterNode). Default: none.</summary>
     public Func<Ipv4EndPoint, bool>? FilterNode { get; init; }
 
+    /// <summary>The clock for timeouts, ticks and record ages (tests inject a manual one). Default: the system clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Where the node's logs go (categories are the logging types' full names, docs/logging.md). Default: nowhere (NullLoggerFactory).</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>Sockets to bind; default real UDP. Tests pass an in-memory network.</summary>
     public IDatagramSocketFactory? SocketFactory { get; init; }

@@ -31,7 +31,7 @@ public sealed partial class HyperDht : IAsyncDisposable
     {
         _options = options ?? new HyperDhtOptions();
         _options.Validate();
-        _log = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HyperDht>();
+        _log = _options.LoggerFactory.CreateLogger<HyperDht>();
         _random = random ?? Random.Shared;
         var nodeOptions = _options.ToNodeOptions();
         if (nodeOptions.SocketFactory is null)

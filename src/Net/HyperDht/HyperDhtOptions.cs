@@ -3,6 +3,7 @@ using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
 using Cabal.Net.Udx;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Net.HyperDht;
 
@@ -115,9 +116,11 @@ public sealed record HyperDhtOptions
     /// <summary>When set, used as the DHT node's options as is (the node-level properties above are ignored).</summary>
     public DhtNodeOptions? NodeOptions { get; init; }
 
+    /// <summary>The clock for timeouts, ticks and record ages (tests inject a manual one). Default: the system clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Where the node's logs go (categories are the logging types' full names, docs/logging.md). Default: nowhere (NullLoggerFactory).</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>
     /// Sockets to bind. Default: UDX sockets of the node's own Udx instance, which connections need. Tests

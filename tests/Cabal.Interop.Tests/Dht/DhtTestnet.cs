@@ -2,6 +2,7 @@ using System.Net;
 using Cabal.Interop.Tests.Js;
 using Cabal.Net.HyperDht;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cabal.Interop.Tests.Dht;
 
@@ -48,7 +49,7 @@ public sealed class DhtTestnet : IAsyncDisposable
         Port = 0,
         Bootstrap = [bootstrap],
         Ephemeral = ephemeral,
-        LoggerFactory = logs,
+        LoggerFactory = logs ?? NullLoggerFactory.Instance,
     };
 
     public HyperDhtOptions Options(bool? ephemeral = true) => Options(Bootstrap, ephemeral);
