@@ -79,7 +79,7 @@ public static class CliApp
         if (CommandServer.HostedNode(paths.Root) is { } hosted)
         {
             if (!exclusive) return NodeLease.Borrowed(hosted);
-            throw new CliFailure(ExitCodes.Busy, "busy", $"A running cabal process has {paths.Root} open; close it, then run this again.");
+            throw new CliFailure(ExitCodes.Busy, "busy", $"A running cabal process has the data directory {paths.Root} open, and an import needs it alone: close that process, then import again.");
         }
         if (File.Exists(paths.Root)) throw new CliFailure(ExitCodes.CantCreate, "data-dir-is-file", $"The data directory {paths.Root} is a file, not a directory.");
         var dirLock = DataDirectoryLock.TryAcquire(paths.Root) ?? throw new DataDirectoryHeldException(paths.Root);

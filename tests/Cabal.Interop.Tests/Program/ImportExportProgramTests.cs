@@ -69,7 +69,7 @@ public sealed class ImportExportProgramTests : JsInteropTest
         var messages = await CabalProgram.ReadLocalAsync(key, data);
         Assert.Equal(["hello from js", "welcome"], messages.Select(CabalProgram.Text)); // oldest first: the JS post is dated 2023
         Assert.All(messages, m => Assert.Equal(("alice", jsLocal), (m.GetProperty("nick").GetString(), m.GetProperty("feed").GetString())));
-        var pmRead = await Cabal("read", key, "--private", bob, "--data", data, "--no-lan", "--json");
+        var pmRead = await Cabal("read", key, "--private", bob, "--data", data, "--no-lan", "--offline", "--json");
         pmRead.AssertExit(0);
         var sent = Single(pmRead);
         Assert.Equal(("psst bob", jsLocal, 5UL), (CabalProgram.Text(sent), sent.GetProperty("feed").GetString(), sent.GetProperty("seq").GetUInt64()));
