@@ -1,0 +1,40 @@
+// Limits on what a remote can make this connection hold (issue 20, defects 2 and 4): the frame size
+// allowed in the connection's state, and the channels the remote may have open. Over a limit the
+// connection ends with a PeerAbuseException, logged here and read by whoever admitted the
+// connection (Admission.AdmissionControl.Release penalizes the address).
+//
+// Receive buffers: the pipe grows with the bytes that actually arrive (segments of a few KiB), never
+// with what a length prefix promises, and a frame over the state's cap is refused as soon as its
+// length is read. MaxBufferedReceiveBytes shows the high-water mark.
+using Cabal.Net.Admission;
+using Cabal.Net.Protocol;
+
+namespace Cabal.Net;
+
+public sealed partial class ProtocolConnection
+{
+    private int _channelInUse;
+    private long _maxBuffered;
+
+    /// <summary>Largest number of received bytes held at once, waiting for a frame to complete (high-water mark).</summary>
+    public long MaxBufferedReceiveBytes => Interlocked.Read(ref _maxBuffered);
+
+    /// <summary>True once a channel has been open both ways: frames may then be as large as the protocol allows.</summary>
+    public bool ChannelInUse => Volatile.Read(ref _channelInUse) != 0;
+
+    private int MaxFrameBodyNow => ChannelInUse ? FrameParser.MaxBodySize : _options.MaxFrameSizeBeforeChannel;
+
+    private void MarkChannelInUse() => Volatile.Write(ref _channelInUse, 1);
+
+    private void NoteBuffered(long bytes)
+    {
+        if (bytes > Interlocked.Read(ref _maxBuffered)) Interlocked.Exchange(ref _maxBuffered, bytes); // one reader: no race to lose
+    }
+
+    /// <summary>Logs why the remote is being cut off and returns the exception that ends the connection.</summary>
+    private PeerAbuseException Abuse(string reason, Exception? inner = null)
+    {
+        AdmissionLog.Abuse(_log, RemoteStaticKey is { } k ? Convert.ToHexStringLower(k.Span)[..16] : "(handshaking)", reason);
+        return new PeerAbuseException(reason, inner);
+    }
+}
