@@ -27,6 +27,25 @@ public sealed record MultifeedOptions
     /// </summary>
     public int MaxKeysOfferedPerSession { get; init; } = 200_000;
 
+    /// <summary>
+    /// Time a remote gets, from the start of a session, to open the cabal's root channel and send its
+    /// multifeed HANDSHAKE (JS peers send it at once); after it the connection is closed with a
+    /// <see cref="Cabal.Net.PeerAbuseException"/>, so a peer that opens the cabal and then only pings
+    /// cannot hold a connection slot. Default 20 s (the JS receive timeout); infinite: no deadline.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Opens a remote may send on one session for feeds that are neither in the cabal nor requested
+    /// there. Each is declined at once; one more than this closes the connection with a
+    /// <see cref="Cabal.Net.PeerAbuseException"/> (the feeds it sent before are kept). Honest multifeed
+    /// peers open only agreed feeds. Default 256.
+    /// </summary>
+    public int MaxUnknownOpens { get; init; } = 256;
+
+    /// <summary>The clock of <see cref="HandshakeTimeout"/>. Default the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>The local writer's name in cabal-core: <c>kcore.writer('local')</c>.</summary>
     public const string DefaultLocalWriterName = "local";
 
@@ -51,4 +70,12 @@ public sealed record MultifeedOptions
 
     /// <summary>Where the set and its sessions log, their replication included. Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (HandshakeTimeout <= TimeSpan.Zero && HandshakeTimeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentException("HandshakeTimeout must be positive or infinite.");
+        if (MaxUnknownOpens < 0) throw new ArgumentException("MaxUnknownOpens must not be negative.");
+    }
 }

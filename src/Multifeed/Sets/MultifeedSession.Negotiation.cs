@@ -46,6 +46,7 @@ public sealed partial class MultifeedSession
                 throw new MultifeedProtocolException($"the remote offered more than {_set.Options.MaxKeysOfferedPerSession} feeds on one session");
         var request = _set.Admissible(keys);
         _requested.UnionWith(request);
+        NoteRequested(request); // before the REQUEST goes out: the remote's Opens for these may follow at once
         _requestExt.Send(MultifeedWire.WriteKeyArray(request));
     }
 

@@ -11,6 +11,7 @@
 //   MultifeedSession.Negotiation.cs HANDSHAKE, MANIFEST, REQUEST_FEEDS, REPLICATE_FEEDS, live offers
 //   MultifeedSession.Channels.cs    opening feed channels, and leaving unchanged ones unopened (sync)
 //   MultifeedSession.PeerId.cs      cabal-core's peer-id extension
+//   MultifeedSession.Limits.cs      handshake deadline, unknown-feed Opens (hostile peers)
 using System.Threading.Channels;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;
@@ -82,6 +83,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             if (t.Result == ChannelCloseReason.CapabilityMismatch) End("the remote's root channel capability does not match: it does not know this cabal's key");
         }, TaskScheduler.Default);
         _ = DrainRootAsync();
+        StartLimits();
         Connection.Completion.ContinueWith(_ =>
         {
             _work.Writer.TryComplete();
@@ -108,6 +110,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             End("the first channel the remote opened is not this cabal's root channel (a different cabal key?)");
             return;
         }
+        if (!AdmitRemoteOpen(e.DiscoveryKey)) return;
         if (!_dormant.IsEmpty) Post(new Work(WorkKind.RemoteOpen, DiscoveryKey: e.DiscoveryKey));
     }
 
