@@ -6,7 +6,7 @@
 // Receive buffers: the pipe grows with the bytes that actually arrive (segments of a few KiB), never
 // with what a length prefix promises, and a frame over the state's cap is refused as soon as its
 // length is read. MaxBufferedReceiveBytes shows the high-water mark.
-using Cabal.Net.Admission;
+using Cabal.Net.Internal;
 using Cabal.Net.Protocol;
 
 namespace Cabal.Net;
@@ -34,7 +34,7 @@ public sealed partial class ProtocolConnection
     /// <summary>Logs why the remote is being cut off and returns the exception that ends the connection.</summary>
     private PeerAbuseException Abuse(string reason, Exception? inner = null)
     {
-        AdmissionLog.Abuse(_log, RemoteStaticKey is { } k ? Convert.ToHexStringLower(k.Span)[..16] : "(handshaking)", reason);
+        ConnectionLog.Abuse(_log, RemoteStaticKey is { } k ? Convert.ToHexStringLower(k.Span)[..16] : "(handshaking)", reason);
         return new PeerAbuseException(reason, inner);
     }
 }

@@ -1,5 +1,6 @@
 // Log events of admission control and the other hostile-peer defences. Event ids 8200–8299
-// (docs/logging.md). Refusals are Debug: under a flood there is one per accept, and the counters
+// (docs/logging.md); a connection cut off for abuse logs in its own layer (ConnectionLog 1006,
+// MultifeedLog 6201). Refusals are Debug: under a flood there is one per accept, and the counters
 // on AdmissionControl say how many; penalties and abuse are Warning, one per offence.
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,4 @@ internal static partial class AdmissionLog
 
     [LoggerMessage(8204, LogLevel.Warning, "Refusing {Address} for {Duration}: {Reason}")]
     public static partial void Penalized(ILogger logger, IPAddress address, TimeSpan duration, string reason);
-
-    [LoggerMessage(8205, LogLevel.Warning, "Closing the connection with {Peer}: {Reason}")]
-    public static partial void Abuse(ILogger logger, string peer, string reason);
 }
