@@ -13,20 +13,9 @@ namespace Cabal.Interop.Tests.Hostile;
 // Issue 20, defect 1: silent TCP connections from one host, reopened as the bot closes them, used
 // to fill every connection slot, so no legitimate peer could connect. With admission control one
 // address holds only its share of pending slots and a peer from another address gets in and syncs.
-public sealed class ConnectionFloodTests : IAsyncLifetime
+public sealed class ConnectionFloodTests : HostileTest
 {
     private const int SilentConnections = 200;
-    private readonly TempDir _dir = new();
-    private readonly byte[] _cabal = Ed25519.NewKeyPair().PublicKey;
-    private readonly AsyncDisposables _cleanup = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cleanup.DisposeAsync();
-        _dir.Dispose();
-    }
 
     /// <summary>The bot listening alone (ConnectionManager) or, as the node does, on a shared listener.</summary>
     private (int Port, Cabal.Net.Admission.AdmissionControl Admission) StartBot(MultifeedSet bot, bool shared)
@@ -37,11 +26,11 @@ public sealed class ConnectionFloodTests : IAsyncLifetime
         if (shared)
         {
             listener = SharedPeerListener.Start(new SharedPeerListenerOptions { StaticKeyPair = key, EndPoint = new IPEndPoint(IPAddress.Loopback, 0), ShutdownTimeout = TimeSpan.FromSeconds(5) });
-            _cleanup.Track(listener);
-            options = options with { ListenEndPoint = null, SharedListener = listener, RouteKey = _cabal };
+            Cleanup.Track(listener);
+            options = options with { ListenEndPoint = null, SharedListener = listener, RouteKey = CabalKey };
         }
         var manager = new ConnectionManager(options, pc => bot.Replicate(pc.Connection, startConnection: false));
-        _cleanup.Track(manager);
+        Cleanup.Track(manager);
         manager.Start();
         return listener is not null ? (listener.Port, listener.Admission!) : (manager.ListenPort, manager.Admission!);
     }
@@ -51,7 +40,7 @@ public sealed class ConnectionFloodTests : IAsyncLifetime
     [InlineData(true)]
     public async Task TwoHundredSilentConnectionsFromOneAddress_DoNotKeepAPeerFromAnotherAddressOut(bool sharedListener)
     {
-        var bot = await OpenSetAsync(_dir, "bot", _cabal, _cleanup);
+        var bot = await OpenSetAsync(Dir, "bot", CabalKey, Cleanup);
         await bot.LocalFeed.AppendAsync(Encoding.UTF8.GetBytes("hello from the bot"));
         var (port, admission) = StartBot(bot, sharedListener);
 
@@ -78,10 +67,10 @@ public sealed class ConnectionFloodTests : IAsyncLifetime
             Assert.True(admission.PendingCount <= admission.Options.MaxPendingPerAddress);
 
             // The legitimate peer, from 127.0.0.2, dials once and must sync.
-            var reader = await OpenSetAsync(_dir, "reader", _cabal, _cleanup);
+            var reader = await OpenSetAsync(Dir, "reader", CabalKey, Cleanup);
             var socket = await ConnectFromAsync(Legitimate, port);
             var connection = new ProtocolConnection(new NetworkStream(socket, ownsSocket: true), isInitiator: true);
-            _cleanup.Track(connection);
+            Cleanup.Track(connection);
             var session = reader.Replicate(connection);
             Assert.True(await session.Ready.WaitAsync(Patience), $"the peer's multifeed handshake completed (connection error: {connection.Error?.Message})");
             Assert.True(await Poll.UntilAsync(() => InSync(bot, reader), Patience), "the peer synced the bot's feed");

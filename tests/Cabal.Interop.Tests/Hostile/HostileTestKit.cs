@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Cabal.Multifeed.Replication;
+using Cabal.Net.Crypto;
 using Cabal.Multifeed.Sets;
 using Cabal.Multifeed.Storage;
 using Cabal.Tests;
@@ -63,4 +64,20 @@ internal static class HostileTestKit
 
     public static bool InSync(MultifeedSet a, MultifeedSet b)
         => a.Count == b.Count && a.Feeds.All(f => b.TryGet(f.KeyHex) is { } g && g.Length == f.Length && g.Contiguous == f.Length && f.Contiguous == f.Length);
+}
+
+/// <summary>What each hostile-peer test holds: a temp dir, a cabal key, and what it started (disposed in reverse).</summary>
+public abstract class HostileTest : IAsyncLifetime
+{
+    protected TempDir Dir { get; } = new();
+    protected byte[] CabalKey { get; } = Ed25519.NewKeyPair().PublicKey;
+    protected AsyncDisposables Cleanup { get; } = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await Cleanup.DisposeAsync();
+        Dir.Dispose();
+    }
 }

@@ -14,26 +14,15 @@ namespace Cabal.Interop.Tests.Hostile;
 // an 8 MiB frame took the bot from 92 MB to 568 MB. Now a frame is capped by the connection's state
 // (64 KiB until a channel is open both ways): each is closed as soon as its length is read, with a
 // PeerAbuseException, and only what actually arrived was ever buffered.
-public sealed class OversizedFrameTests : IAsyncLifetime
+public sealed class OversizedFrameTests : HostileTest
 {
     private const int Attackers = 64;
     private const ulong Declared = 8UL * 1024 * 1024;
-    private readonly TempDir _dir = new();
-    private readonly byte[] _cabal = Ed25519.NewKeyPair().PublicKey;
-    private readonly AsyncDisposables _cleanup = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cleanup.DisposeAsync();
-        _dir.Dispose();
-    }
 
     [Fact]
     public async Task SixtyFourDeclaredEightMebibyteFrames_AreClosedBeforeTheBytesAreBuffered()
     {
-        var bot = await OpenSetAsync(_dir, "bot", _cabal, _cleanup);
+        var bot = await OpenSetAsync(Dir, "bot", CabalKey, Cleanup);
         var accepted = new ConcurrentQueue<PeerConnection>();
         var manager = new ConnectionManager(new ConnectionManagerOptions
         {
@@ -47,7 +36,7 @@ public sealed class OversizedFrameTests : IAsyncLifetime
             accepted.Enqueue(pc);
             bot.Replicate(pc.Connection, startConnection: false);
         });
-        _cleanup.Track(manager);
+        Cleanup.Track(manager);
         manager.Start();
 
         var clients = new List<RawNoiseClient>();
