@@ -84,4 +84,46 @@ public sealed class ConnectionFloodTests : HostileTest
             foreach (var s in silent) s?.Dispose();
         }
     }
+
+    [Fact]
+    public async Task SilentConnectionsAreClosedAtTheirPendingDeadline_WhichShrinksWithLoad()
+    {
+        var clock = new ManualTimeProvider();
+        var admission = new Cabal.Net.Admission.AdmissionOptions
+        {
+            MaxPending = 4, MaxPendingPerAddress = 4, MaxPendingPerPrefix = 4,
+            PendingTimeout = TimeSpan.FromSeconds(10), MinPendingTimeout = TimeSpan.FromSeconds(2),
+        };
+        var manager = new ConnectionManager(new ConnectionManagerOptions
+        {
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            HandshakeTimeout = TimeSpan.FromMinutes(5), // only admission's deadline is in play here
+            TimeProvider = clock,
+            ShutdownTimeout = TimeSpan.FromSeconds(5),
+            Admission = admission,
+        }, _ => { });
+        Cleanup.Track(manager);
+        manager.Start();
+        var control = manager.Admission!;
+
+        var silent = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++) silent.Add(await ConnectFromAsync(Attacker, manager.ListenPort));
+            Assert.True(await Poll.UntilAsync(() => control.PendingCount == 4, Patience));
+            Assert.Equal(TimeSpan.FromSeconds(2), control.PendingTimeout); // every slot taken: the shortest deadline
+
+            clock.Advance(TimeSpan.FromSeconds(1.5));
+            Assert.Equal(0, control.ExpiredCount);
+            clock.Advance(TimeSpan.FromSeconds(1)); // past 2 s, and the sweep (every 0.5 s) has run
+            Assert.True(await Poll.UntilAsync(() => silent.All(IsClosedByServer), Patience), "the bot closed the silent connections");
+            Assert.True(await Poll.UntilAsync(() => control.PendingCount == 0, Patience));
+            Assert.Equal(4, control.ExpiredCount);
+            Assert.False(control.IsPenalized(Attacker, out _)); // slow is not abuse
+        }
+        finally
+        {
+            foreach (var s in silent) s.Dispose();
+        }
+    }
 }
