@@ -14,6 +14,7 @@ namespace Cabal.Net;
 public sealed partial class ProtocolConnection
 {
     private int _channelInUse;
+    private int _smallFramesOnly;
     private long _maxBuffered;
 
     /// <summary>Largest number of received bytes held at once, waiting for a frame to complete (high-water mark).</summary>
@@ -22,7 +23,19 @@ public sealed partial class ProtocolConnection
     /// <summary>True once a channel has been open both ways: frames may then be as large as the protocol allows.</summary>
     public bool ChannelInUse => Volatile.Read(ref _channelInUse) != 0;
 
-    private int MaxFrameBodyNow => ChannelInUse ? FrameParser.MaxBodySize : _options.MaxFrameSizeBeforeChannel;
+    /// <summary>
+    /// While true, frames stay capped at <see cref="ProtocolConnectionOptions.MaxFrameSizeBeforeChannel"/>
+    /// even once a channel is open both ways. A layer with a handshake of its own sets it until that
+    /// handshake is done (multifeed: until the remote's HANDSHAKE arrives; it clears it from the
+    /// receive loop, so the very next frame may be large).
+    /// </summary>
+    public bool SmallFramesOnly
+    {
+        get => Volatile.Read(ref _smallFramesOnly) != 0;
+        set => Volatile.Write(ref _smallFramesOnly, value ? 1 : 0);
+    }
+
+    private int MaxFrameBodyNow => ChannelInUse && !SmallFramesOnly ? FrameParser.MaxBodySize : _options.MaxFrameSizeBeforeChannel;
 
     private void MarkChannelInUse() => Volatile.Write(ref _channelInUse, 1);
 

@@ -1,4 +1,6 @@
-// Bounds on what one remote can make a session hold (issue 20, defects 4 and 5):
+// Bounds on what one remote can make a session hold (issue 20, defects 2, 4 and 5):
+//   * frames stay small (ProtocolConnection.SmallFramesOnly) until the remote's HANDSHAKE: before
+//     it an honest peer sends only the root Open, Options and its handshake;
 //   * a multifeed-handshake deadline: a connection that opens the cabal and then only pings used to
 //     hold a slot for ever; now it has HandshakeTimeout to send its HANDSHAKE;
 //   * unknown-feed Opens: an Open for a feed that is neither in the cabal nor requested on this
@@ -24,6 +26,7 @@ public sealed partial class MultifeedSession
     /// <summary>Starts the multifeed-handshake deadline (from Begin, before the connection starts).</summary>
     private void StartLimits()
     {
+        Connection.SmallFramesOnly = true;
         var timeout = _set.Options.HandshakeTimeout;
         if (timeout == Timeout.InfiniteTimeSpan) return;
         var timer = _set.Options.TimeProvider.CreateTimer(static state =>
@@ -34,6 +37,9 @@ public sealed partial class MultifeedSession
         }, this, timeout, Timeout.InfiniteTimeSpan);
         _ = _ready.Task.ContinueWith(_ => timer.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    /// <summary>The remote's HANDSHAKE is being received (receive loop): its MANIFEST, possibly megabytes, may follow at once.</summary>
+    private void OnHandshakeArrived() => Connection.SmallFramesOnly = false;
 
     /// <summary>Remembers the discovery keys of feeds requested here: the remote's Opens for them are expected (worker).</summary>
     private void NoteRequested(List<string> keys)

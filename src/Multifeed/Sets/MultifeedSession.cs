@@ -67,7 +67,11 @@ public sealed partial class MultifeedSession : IAsyncDisposable
     internal void Begin()
     {
         Connection.DiscoveryKey += OnRemoteDiscoveryKey;
-        _handshakeExt = Connection.RegisterExtension(MultifeedWire.Handshake, (_, p) => Post(new Work(WorkKind.Handshake, p)));
+        _handshakeExt = Connection.RegisterExtension(MultifeedWire.Handshake, (_, p) =>
+        {
+            OnHandshakeArrived();
+            Post(new Work(WorkKind.Handshake, p));
+        });
         // The root channel first: its capability proves both sides know the cabal key (§2.3).
         _root = Connection.OpenChannel(_set.CabalKey);
         _manifestExt = Connection.RegisterExtension(MultifeedWire.Manifest, (_, p) => Post(new Work(WorkKind.Manifest, p)));

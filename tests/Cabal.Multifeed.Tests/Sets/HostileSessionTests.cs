@@ -85,4 +85,37 @@ public sealed class HostileSessionTests : IAsyncLifetime
         Assert.NotNull(kept);
         Assert.Equal(2UL, kept.Length);
     }
+
+    [Fact]
+    public async Task BeforeTheRemotesHandshake_FramesStaySmallEvenOnTheOpenRootChannel()
+    {
+        var bot = await Peer("bot");
+        var (attacker, victim) = SetPeer.ConnectionPair();
+        _cleanup.Track(attacker);
+        bot.Set.Replicate(victim);
+        var root = attacker.OpenChannel(_cabal);
+        var flood = attacker.RegisterExtension(MultifeedWire.Manifest, (_, _) => { });
+        attacker.Start();
+        Assert.True(await root.RemoteOpened.WaitAsync(SetPeer.Timeout));
+        Assert.True(victim.ChannelInUse && victim.SmallFramesOnly);
+        flood.Send(new byte[200 * 1024]); // a 200 KiB "manifest" with no HANDSHAKE before it
+        await victim.Completion.WaitAsync(SetPeer.Timeout);
+        Assert.IsType<PeerAbuseException>(victim.Error);
+    }
+
+    [Fact]
+    public async Task AfterTheHandshake_ALargeManifestIsAccepted()
+    {
+        var bot = await Peer("bot");
+        var member = await Peer("member");
+        // 3,000 feeds: a MANIFEST of about 200 KiB, over the small-frame cap.
+        for (var i = 0; i < 3000; i++) await member.Store.CreateWritableAsync(Ed25519.NewKeyPair(), "f" + i, _cabal);
+        await SetPeer.Eventually(() => member.Set.Count == 3001, "the member's feeds");
+        var (sb, sm) = SetPeer.Connect(bot, member);
+        // Every feed of the member's, and the bot's own writer.
+        await SetPeer.Eventually(() => bot.Set.Count == 3002 || sb.Connection.IsEnded, "the bot took every offered feed");
+        Assert.True(bot.Set.Count == 3002, $"the bot has {bot.Set.Count} feeds; connection error: {sb.Connection.Error?.Message}");
+        Assert.False(sb.Connection.SmallFramesOnly);
+        Assert.Null(sb.Connection.Error);
+    }
 }
