@@ -201,6 +201,8 @@ public sealed partial class ProtocolConnection
                 _remoteChannels[remoteId] = remote;
                 _remoteOnly[dk] = remote;
                 announce = true;
+                if (_remoteChannels.Count > _options.MaxRemoteChannels)
+                    throw Abuse($"the remote has more than {_options.MaxRemoteChannels} channels open");
                 ConnectionLog.RemoteOpenedUnknown(_log, dk, remoteId);
             }
         }
@@ -287,6 +289,7 @@ public sealed partial class ProtocolConnection
     /// <summary>Both sides have opened: first thing on the channel is our Options, as hypercore's Peer does.</summary>
     private void OnDuplexLocked(ProtocolChannel channel)
     {
+        MarkChannelInUse();
         ConnectionLog.ChannelDuplex(_log, channel.LocalId, channel.RemoteId ?? 0);
         AnnounceChannelOptionsLocked(channel);
     }

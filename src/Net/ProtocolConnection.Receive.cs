@@ -22,6 +22,7 @@ public sealed partial class ProtocolConnection
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
+            NoteBuffered(buffer.Length);
             Volatile.Write(ref _lastReceiveTick, Clock);
             var consumed = buffer.Start;
 
@@ -52,8 +53,15 @@ public sealed partial class ProtocolConnection
             _rx!.Process(MemoryMarshal.AsMemory(segment).Span);
 
         var reader = new SequenceReader<byte>(transport);
-        while (!IsEnded && FrameParser.TryParse(ref reader, out var frame))
-            HandleFrame(frame);
+        try
+        {
+            while (!IsEnded && FrameParser.TryParse(ref reader, out var frame, MaxFrameBodyNow))
+                HandleFrame(frame);
+        }
+        catch (FrameTooLargeException e)
+        {
+            throw Abuse(e.Message, e);
+        }
 
         _decryptedAhead = reader.Remaining;
         return reader.Position;

@@ -54,6 +54,7 @@ public sealed partial class ProtocolConnection : IAsyncDisposable
         _options = options ?? new ProtocolConnectionOptions();
         _createdAt = _options.TimeProvider.GetTimestamp();
         if (_options.MaxQueuedSendBytes <= 0) throw new ArgumentException("MaxQueuedSendBytes must be positive.", nameof(options));
+        if (_options.MaxFrameSizeBeforeChannel <= 0 || _options.MaxRemoteChannels <= 0) throw new ArgumentException("Connection limits must be positive.", nameof(options));
         _log = _options.LoggerFactory.CreateLogger<ProtocolConnection>();
         IsInitiator = isInitiator;
         _handshake = new Noise.NoiseHandshake(isInitiator, _options.StaticKeyPair, _options.EphemeralKeyPair, _options.PayloadNonce);

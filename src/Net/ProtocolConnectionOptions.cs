@@ -28,6 +28,22 @@ public sealed record ProtocolConnectionOptions
     /// </summary>
     public int MaxQueuedSendBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Largest frame body accepted until a channel is open both ways (the remote has shown it knows a
+    /// feed key we serve). Before that an honest peer sends only Opens, Options and small extension
+    /// messages; a stranger declaring megabytes is refused as soon as the length is read, before the
+    /// body is buffered, and the connection ends with a <see cref="PeerAbuseException"/>. After it, the
+    /// protocol's maximum (8 MiB) applies. Default 64 KiB.
+    /// </summary>
+    public int MaxFrameSizeBeforeChannel { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Most channels the remote may have open (or announced) on this connection at once; one more
+    /// ends the connection with a <see cref="PeerAbuseException"/>. Each costs a few hundred bytes
+    /// even before we answer it. Default 200,000 (twice the largest cabal's feeds, 100,000).
+    /// </summary>
+    public int MaxRemoteChannels { get; init; } = 200_000;
+
     /// <summary>Leave the stream open when the connection ends (default: dispose it).</summary>
     public bool LeaveStreamOpen { get; init; }
 

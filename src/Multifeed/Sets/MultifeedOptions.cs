@@ -27,6 +27,22 @@ public sealed record MultifeedOptions
     /// </summary>
     public int MaxKeysOfferedPerSession { get; init; } = 200_000;
 
+    /// <summary>
+    /// Time a remote gets, from the start of a session, to open the cabal's root channel and send its
+    /// multifeed HANDSHAKE (JS peers send it at once); after it the connection is closed with a
+    /// <see cref="Cabal.Net.PeerAbuseException"/>, so a peer that opens the cabal and then only pings
+    /// cannot hold a connection slot. Default 20 s (the JS receive timeout); infinite: no deadline.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Opens a remote may send on one session for feeds that are neither in the cabal nor requested
+    /// there. Each is declined at once; one more than this closes the connection with a
+    /// <see cref="Cabal.Net.PeerAbuseException"/> (the feeds it sent before are kept). Honest multifeed
+    /// peers open only agreed feeds. Default 256.
+    /// </summary>
+    public int MaxUnknownOpens { get; init; } = 256;
+
     /// <summary>The local writer's name in cabal-core: <c>kcore.writer('local')</c>.</summary>
     public const string DefaultLocalWriterName = "local";
 
@@ -49,7 +65,7 @@ public sealed record MultifeedOptions
     /// <summary>Hypercore replication settings for the feeds; null: the replicator's own.</summary>
     public ReplicationOptions? Replication { get; init; }
 
-    /// <summary>Clock for waits such as <see cref="MultifeedSet.WaitForSyncAsync"/>. Default system time.</summary>
+    /// <summary>Clock of <see cref="HandshakeTimeout"/> and of waits such as <see cref="MultifeedSet.WaitForSyncAsync"/>. Default system time.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>How often <see cref="MultifeedSet.WaitForSyncAsync"/> looks at the sessions. Default 50 ms.</summary>
@@ -57,4 +73,12 @@ public sealed record MultifeedOptions
 
     /// <summary>Where the set and its sessions log, their replication included. Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (HandshakeTimeout <= TimeSpan.Zero && HandshakeTimeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentException("HandshakeTimeout must be positive or infinite.");
+        if (MaxUnknownOpens < 0) throw new ArgumentException("MaxUnknownOpens must not be negative.");
+    }
 }

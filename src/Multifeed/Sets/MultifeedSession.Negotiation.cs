@@ -52,6 +52,7 @@ public sealed partial class MultifeedSession
         // multifeed answers every REQUEST_FEEDS with one REPLICATE_FEEDS, even an empty one.
         Interlocked.Increment(ref _requestsOutstanding);
         Volatile.Write(ref _manifestReceived, 1);
+        NoteRequested(request); // before the REQUEST goes out: the remote's Opens for these may follow at once
         _requestExt.Send(MultifeedWire.WriteKeyArray(request));
     }
 

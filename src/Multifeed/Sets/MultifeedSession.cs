@@ -12,6 +12,7 @@
 //   MultifeedSession.Channels.cs    opening feed channels, and leaving unchanged ones unopened (sync)
 //   MultifeedSession.PeerId.cs      cabal-core's peer-id extension
 //   MultifeedSession.Sync.cs        how far the session is from "in sync", from protocol facts
+//   MultifeedSession.Limits.cs      handshake deadline, unknown-feed Opens (hostile peers)
 using System.Threading.Channels;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;
@@ -67,7 +68,11 @@ public sealed partial class MultifeedSession : IAsyncDisposable
     internal void Begin()
     {
         Connection.DiscoveryKey += OnRemoteDiscoveryKey;
-        _handshakeExt = Connection.RegisterExtension(MultifeedWire.Handshake, (_, p) => Post(new Work(WorkKind.Handshake, p)));
+        _handshakeExt = Connection.RegisterExtension(MultifeedWire.Handshake, (_, p) =>
+        {
+            OnHandshakeArrived();
+            Post(new Work(WorkKind.Handshake, p));
+        });
         // The root channel first: its capability proves both sides know the cabal key (§2.3).
         _root = Connection.OpenChannel(_set.CabalKey);
         _manifestExt = Connection.RegisterExtension(MultifeedWire.Manifest, (_, p) => Post(new Work(WorkKind.Manifest, p)));
@@ -83,6 +88,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             if (t.Result == ChannelCloseReason.CapabilityMismatch) End("the remote's root channel capability does not match: it does not know this cabal's key");
         }, TaskScheduler.Default);
         _ = DrainRootAsync();
+        StartLimits();
         Connection.Completion.ContinueWith(_ =>
         {
             _work.Writer.TryComplete();
@@ -109,6 +115,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             End("the first channel the remote opened is not this cabal's root channel (a different cabal key?)");
             return;
         }
+        if (!AdmitRemoteOpen(e.DiscoveryKey)) return;
         if (!_dormant.IsEmpty) Post(new Work(WorkKind.RemoteOpen, DiscoveryKey: e.DiscoveryKey));
     }
 

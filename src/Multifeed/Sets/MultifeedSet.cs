@@ -48,6 +48,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(replicator);
         if (cabalKey.Length != 32) throw new ArgumentException("A cabal key is 32 bytes.", nameof(cabalKey));
+        options?.Validate();
         var set = new MultifeedSet(store, replicator, cabalKey.ToArray(), options ?? new MultifeedOptions());
         // Subscribe before listing, so a feed added meanwhile is seen by one or the other (Add dedupes).
         store.FeedAdded += set.OnStoreFeedAdded;

@@ -21,6 +21,9 @@ internal static partial class ConnectionLog
     [LoggerMessage(1005, LogLevel.Error, "A connection event handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception error);
 
+    [LoggerMessage(1006, LogLevel.Warning, "Closing the connection with {Peer}: {Reason}")]
+    public static partial void Abuse(ILogger logger, string peer, string reason);
+
     [LoggerMessage(2001, LogLevel.Debug, "Channel {LocalId} opened locally for {DiscoveryKey}")]
     public static partial void ChannelOpened(ILogger logger, ulong localId, Key32 discoveryKey);
 

@@ -17,7 +17,12 @@ public static class FrameParser
     /// <summary>JS reads lengths as doubles and gives up after 8 varint bytes.</summary>
     public const int MaxLengthVarintBytes = 8;
 
-    public static bool TryParse(ref SequenceReader<byte> reader, out Frame frame)
+    /// <summary>
+    /// Parses one frame. A length over <paramref name="maxBodySize"/> (the connection's cap for its
+    /// state, at most <see cref="MaxBodySize"/>) throws <see cref="FrameTooLargeException"/> as soon as
+    /// the length is read, before any of the body is waited for.
+    /// </summary>
+    public static bool TryParse(ref SequenceReader<byte> reader, out Frame frame, int maxBodySize = MaxBodySize)
     {
         frame = default;
         var start = reader;
@@ -39,6 +44,8 @@ public static class FrameParser
         // The header takes at least one byte, so this bound rejects oversized frames before buffering them.
         if (length - 1 > MaxBodySize)
             throw new WireFormatException($"Frame of {length} bytes exceeds the {MaxBodySize}-byte limit.");
+        if (length - 1 > (ulong)Math.Min(maxBodySize, MaxBodySize))
+            throw new FrameTooLargeException(length, maxBodySize);
 
         if (reader.Remaining < (long)length)
         {

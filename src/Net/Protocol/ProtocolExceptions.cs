@@ -15,6 +15,23 @@ public sealed class WireFormatException : ProtocolException
     public WireFormatException(string message) : base(message) { }
 }
 
+/// <summary>
+/// A frame longer than the connection allows in its state (e.g. before any channel is open), though
+/// within the protocol's limit: the remote is sending what no honest peer sends then.
+/// </summary>
+public sealed class FrameTooLargeException : ProtocolException
+{
+    public FrameTooLargeException(ulong length, int limit)
+        : base($"Frame of {length} bytes exceeds the {limit}-byte limit of the connection's state.")
+    {
+        Length = length;
+        Limit = limit;
+    }
+
+    public ulong Length { get; }
+    public int Limit { get; }
+}
+
 /// <summary>A well-framed message whose body does not decode (bad protobuf, missing required field).</summary>
 public sealed class InvalidMessageException : ProtocolException
 {

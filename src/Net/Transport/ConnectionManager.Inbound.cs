@@ -1,36 +1,63 @@
-// Accept loop, and connections a SharedPeerListener routes here. Capacity is checked before any
-// protocol work: a refused socket is closed at once, so a flood of inbound connections costs an
-// accept and a close each, not a handshake.
+// Accept loop, and connections a SharedPeerListener routes here. Admission and capacity are checked
+// before any protocol work: a refused socket is closed at once, so a flood of inbound connections
+// costs an accept and a close each, not a handshake. Admission (per-address and per-prefix limits,
+// fair pending slots, the penalty box; see Admission.AdmissionControl) comes first, so one source
+// cannot fill the MaxConnections slots.
+using Cabal.Net.Admission;
 
 namespace Cabal.Net.Transport;
 
 public sealed partial class ConnectionManager
 {
+    private AdmissionGate? _admission;
+
+    /// <summary>The admission control of this manager's own listener (null when it has none, or admission is off).</summary>
+    public AdmissionControl? Admission => _admission?.Control;
+
     private async Task AcceptLoopAsync(TcpPeerListener listener, CancellationToken ct)
     {
+        if (_options.Admission is { } admission)
+        {
+            _admission = new AdmissionGate(new AdmissionControl(admission.WithDefaults(_options.TimeProvider, _options.LoggerFactory)));
+            _ = Track(_admission.SweepAsync(ct));
+        }
+
         while (await listener.AcceptNextAsync(_log, ct).ConfigureAwait(false) is { } socket)
         {
+            AdmissionTicket? ticket = null;
+            if (_admission is not null && (ticket = _admission.TryAdmit(socket)) is null) continue;
+
             if (!TryReserveSlot())
             {
                 TransportLog.RefusedAtCapacity(_log, Internal.TcpSockets.RemoteEndPointOf(socket), _options.MaxConnections);
                 socket.Dispose();
+                if (ticket is not null) _admission!.Abandon(ticket);
                 continue;
             }
 
             if (TcpPeerListener.TryWrapInbound(socket, _connectionOptions, _log) is not { } peer)
             {
                 ReleaseSlot();
+                if (ticket is not null) _admission!.Abandon(ticket);
                 continue;
             }
-            _ = Track(HandleInboundAsync(peer, ct));
+            if (ticket is not null) _admission!.Attach(ticket, peer.Connection);
+            _ = Track(HandleInboundAsync(peer, ticket, ct));
         }
     }
 
-    private async Task HandleInboundAsync(PeerConnection peer, CancellationToken ct)
+    private async Task HandleInboundAsync(PeerConnection peer, AdmissionTicket? ticket, CancellationToken ct)
     {
         using var deadline = new CancellationTokenSource(_options.HandshakeTimeout, _options.TimeProvider);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        await RunHandshakeAsync(peer, timeout.Token, ct).ConfigureAwait(false);
+        var established = await RunHandshakeAsync(peer, timeout.Token, ct).ConfigureAwait(false);
+        // Over its address's or prefix's share of established connections (it was under at accept,
+        // but others finished first): closed like one refused at capacity.
+        if (established && ticket is not null && !_admission!.Control.TryEstablish(ticket))
+        {
+            peer.SetCloseReason(PeerCloseReason.AtCapacity);
+            peer.Connection.Abort();
+        }
     }
 
     /// <summary>

@@ -65,6 +65,15 @@ public sealed record ConnectionManagerOptions
     /// </summary>
     public int MaxConnections { get; init; } = 64;
 
+    /// <summary>
+    /// Admission control of inbound connections (limits per address and per /24 or /64, fair
+    /// pending slots, a pending deadline that shrinks with load, a penalty box for abusers), applied
+    /// at accept before <see cref="MaxConnections"/>. Its clock and logger default to this record's
+    /// when it keeps the system ones. Default <c>new()</c> (see <see cref="Admission.AdmissionOptions"/>);
+    /// null: no admission control.
+    /// </summary>
+    public Admission.AdmissionOptions? Admission { get; init; } = new();
+
     /// <summary>Time for one attempt: TCP connect plus Noise handshake. Default 10 s.</summary>
     public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -104,6 +113,7 @@ public sealed record ConnectionManagerOptions
             if (StaticKeyPair is null || !StaticKeyPair.PublicKey.AsSpan().SequenceEqual(SharedListener.StaticPublicKey))
                 throw new ArgumentException("A manager on a shared listener must use the listener's StaticKeyPair.");
         }
+        Admission?.Validate();
         if (RetryCooldown < TimeSpan.Zero && RetryCooldown != Timeout.InfiniteTimeSpan) throw new ArgumentException("RetryCooldown must be positive or infinite.");
     }
 }

@@ -8,6 +8,7 @@
 // frame: from the remote's side nothing differs from a listener of its own.
 using System.Collections.Concurrent;
 using System.Net;
+using Cabal.Net.Admission;
 using Cabal.Net.Crypto;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,7 @@ public sealed class SharedPeerListener : IAsyncDisposable
     private readonly ProtocolConnectionOptions _connectionOptions;
     private readonly ILogger _log;
     private readonly TcpPeerListener _listener;
+    private readonly AdmissionGate? _admission;
     private readonly CancellationTokenSource _cts = new();
     private readonly ConcurrentDictionary<Key32, ConnectionManager> _routes = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
@@ -37,6 +39,8 @@ public sealed class SharedPeerListener : IAsyncDisposable
         _log = options.LoggerFactory.CreateLogger<SharedPeerListener>();
         var template = options.ConnectionOptions ?? new ProtocolConnectionOptions();
         _connectionOptions = template with { StaticKeyPair = options.StaticKeyPair, LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, options.LoggerFactory) };
+        if (options.Admission is { } admission)
+            _admission = new AdmissionGate(new AdmissionControl(admission.WithDefaults(template.TimeProvider, options.LoggerFactory)));
     }
 
     /// <summary>Binds the port and starts accepting. Connections wait for a route to be added for their first Open.</summary>
@@ -47,6 +51,7 @@ public sealed class SharedPeerListener : IAsyncDisposable
         var listener = new SharedPeerListener(options, TcpPeerListener.Start(options.EndPoint));
         TransportLog.Listening(listener._log, listener.LocalEndPoint);
         listener.Track(listener.AcceptLoopAsync(listener._cts.Token));
+        if (listener._admission is { } gate) listener.Track(gate.SweepAsync(listener._cts.Token));
         return listener;
     }
 
@@ -60,6 +65,9 @@ public sealed class SharedPeerListener : IAsyncDisposable
 
     /// <summary>Accepted connections still handshaking or waiting for their first Open.</summary>
     public int PendingCount => Volatile.Read(ref _pendingCount);
+
+    /// <summary>The admission control of accepted connections (null when off); routed ones count as established.</summary>
+    public AdmissionControl? Admission => _admission?.Control;
 
     /// <summary>Connections closed because their first Open matched no route (or none came in time).</summary>
     public long UnroutedCount => Interlocked.Read(ref _unrouted);
@@ -79,24 +87,29 @@ public sealed class SharedPeerListener : IAsyncDisposable
     {
         while (await _listener.AcceptNextAsync(_log, ct).ConfigureAwait(false) is { } socket)
         {
+            AdmissionTicket? ticket = null;
+            if (_admission is not null && (ticket = _admission.TryAdmit(socket)) is null) continue;
             if (Interlocked.Increment(ref _pendingCount) > _options.MaxPending)
             {
                 Interlocked.Decrement(ref _pendingCount);
                 TransportLog.RefusedAtCapacity(_log, Internal.TcpSockets.RemoteEndPointOf(socket), _options.MaxPending);
                 socket.Dispose();
+                if (ticket is not null) _admission!.Abandon(ticket);
                 continue;
             }
             if (TcpPeerListener.TryWrapInbound(socket, _connectionOptions, _log) is not { } peer)
             {
                 Interlocked.Decrement(ref _pendingCount);
+                if (ticket is not null) _admission!.Abandon(ticket);
                 continue;
             }
-            Track(RouteAsync(peer, ct));
+            if (ticket is not null) _admission!.Attach(ticket, peer.Connection);
+            Track(RouteAsync(peer, ticket, ct));
         }
     }
 
     /// <summary>Handshakes, then waits for the remote's first Open and hands the connection over.</summary>
-    private async Task RouteAsync(PeerConnection peer, CancellationToken ct)
+    private async Task RouteAsync(PeerConnection peer, AdmissionTicket? ticket, CancellationToken ct)
     {
         var state = Waiting;
         var routed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -109,6 +122,11 @@ public sealed class SharedPeerListener : IAsyncDisposable
             var key = e.DiscoveryKey.Length == Key32.Size ? new Key32(e.DiscoveryKey) : default;
             if (_routes.TryGetValue(key, out var manager))
             {
+                if (ticket is not null && !_admission!.Control.TryEstablish(ticket))
+                {
+                    connection.Abort(); // its address or prefix holds its share of established connections (logged)
+                    return;
+                }
                 if (!manager.AdoptRouted(peer)) connection.Abort(); // at capacity or shutting down: it logged why
                 return;
             }

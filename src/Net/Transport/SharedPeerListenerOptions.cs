@@ -31,6 +31,13 @@ public sealed record SharedPeerListenerOptions
     /// </summary>
     public int MaxPending { get; init; } = 64;
 
+    /// <summary>
+    /// Admission control of accepted connections (see <see cref="ConnectionManagerOptions.Admission"/>),
+    /// before <see cref="MaxPending"/>; a connection counts as established once routed. Default
+    /// <c>new()</c>; null: none.
+    /// </summary>
+    public Admission.AdmissionOptions? Admission { get; init; } = new();
+
     /// <summary>Bound on <see cref="SharedPeerListener.DisposeAsync"/>. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -46,5 +53,6 @@ public sealed record SharedPeerListenerOptions
         ArgumentNullException.ThrowIfNull(EndPoint);
         if (RouteTimeout <= TimeSpan.Zero || ShutdownTimeout <= TimeSpan.Zero) throw new ArgumentException("Timeouts must be positive.");
         if (MaxPending < 1) throw new ArgumentException("MaxPending must be at least 1.");
+        Admission?.Validate();
     }
 }
