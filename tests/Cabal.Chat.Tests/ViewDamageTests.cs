@@ -1,0 +1,86 @@
+using System.Text;
+using Cabal.Chat.Messages;
+using Cabal.Tests;
+using Microsoft.Extensions.Logging;
+using static Cabal.Chat.Tests.ChatFixture;
+
+namespace Cabal.Chat.Tests;
+
+// Issue 19, defect 7: bit flips in the views database made `read` print 26 of 79 messages, with no
+// warning. Every view record now carries a checksum; damage found by a query rebuilds the views from
+// the feeds (event 8007) and the query answers in full.
+public sealed class ViewDamageTests
+{
+    private const int Count = 79;
+    private const int ViewsDamagedEvent = 8007;
+
+    private static string Text(int i) => $"probe message number {i:D3} for the damage test";
+
+    private static async Task<ChatFixture> WithMessagesAsync()
+    {
+        var fx = new ChatFixture();
+        var core = await fx.OpenAsync();
+        for (var i = 0; i < Count; i++) await core.PublishTextAsync("default", Text(i));
+        await Sync(core);
+        return fx;
+    }
+
+    /// <summary>Flips one byte at <paramref name="offset"/> from the start of every copy of each chosen message text in the views file.</summary>
+    private static int Flip(string viewsPath, IEnumerable<int> messages, int offset)
+    {
+        var file = Path.Combine(viewsPath, "data.mdb");
+        var bytes = File.ReadAllBytes(file);
+        var flipped = 0;
+        foreach (var i in messages)
+        {
+            var needle = Encoding.UTF8.GetBytes(Text(i));
+            for (var at = bytes.AsSpan().IndexOf(needle); at >= 0;)
+            {
+                bytes[at + offset] ^= 0x04;
+                flipped++;
+                var next = bytes.AsSpan(at + 1).IndexOf(needle);
+                at = next < 0 ? -1 : at + 1 + next;
+            }
+        }
+        File.WriteAllBytes(file, bytes);
+        return flipped;
+    }
+
+    [Theory]
+    [InlineData(-1)] // the quote before the text: the stored entry no longer parses (the old code skipped it)
+    [InlineData(10)] // a letter of the text: it parses, with a different text (the old code showed it)
+    public async Task FlippedBytesInStoredMessagesAreDetectedAndEveryMessageComesBackFromTheFeeds(int offset)
+    {
+        await using var fx = await WithMessagesAsync();
+        var damaged = Enumerable.Range(0, Count).Where(i => i % 3 == 0).ToList();
+        await fx.RestartStoreAsync(() => Assert.True(Flip(fx.ViewsPath, damaged, offset) >= damaged.Count));
+
+        var log = new TestLogger();
+        var core = await fx.OpenAsync(options: Options with { LoggerFactory = log });
+        var texts = core.GetMessages("default", MessageQuery.Latest(1000)).Select(m => m.Text).Reverse().ToList();
+
+        Assert.Equal(Enumerable.Range(0, Count).Select(Text), texts);
+        var warning = Assert.Single(log.Entries, e => e.Id.Id == ViewsDamagedEvent);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+
+        // The rebuilt views are whole: the identity and moderation bootstrap are back, publishing carries on.
+        Assert.True(core.CanPublish);
+        Assert.Contains("admin", core.GetFlags(core.LocalKey));
+        await core.PublishTextAsync("default", "after the rebuild");
+        await Sync(core);
+        Assert.Equal(Count + 1, core.GetMessages("default", MessageQuery.Latest(1000)).Count);
+        Assert.Single(log.Entries, e => e.Id.Id == ViewsDamagedEvent);
+    }
+
+    [Fact]
+    public async Task UndamagedViewsAreNotRebuilt()
+    {
+        await using var fx = await WithMessagesAsync();
+        await fx.RestartStoreAsync();
+        var log = new TestLogger();
+        var core = await fx.OpenAsync(options: Options with { LoggerFactory = log });
+        Assert.Equal(Count, core.GetMessages("default", MessageQuery.Latest(1000)).Count);
+        Assert.DoesNotContain(log.Entries, e => e.Id.Id == ViewsDamagedEvent);
+        Assert.Equal(0, core.EntriesIndexedSinceOpen);
+    }
+}
