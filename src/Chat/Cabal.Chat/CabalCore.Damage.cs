@@ -11,6 +11,7 @@
 // The rebuild runs where the damage was found, so a query on a UI thread pays for it once; that
 // is the price of answering correctly instead of with a silently shorter list.
 using Cabal.Chat.Moderation;
+using Cabal.Chat.Views;
 using LightningDB;
 
 namespace Cabal.Chat;
