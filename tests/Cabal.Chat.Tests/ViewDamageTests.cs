@@ -73,6 +73,42 @@ public sealed class ViewDamageTests
     }
 
     [Fact]
+    public async Task DamageTheIndexerMeetsIsRebuiltAndTheNewEntryIsIndexed()
+    {
+        const string nick = "probe-nick-for-the-damage-test";
+        await using var fx = new ChatFixture();
+        var first = await fx.OpenAsync();
+        await first.SetNickAsync(nick);
+        for (var i = 0; i < 5; i++) await first.PublishTextAsync("default", Text(i));
+        await Sync(first);
+        await fx.RestartStoreAsync(() =>
+        {
+            var file = Path.Combine(fx.ViewsPath, "data.mdb");
+            var bytes = File.ReadAllBytes(file);
+            var needle = Encoding.UTF8.GetBytes(nick);
+            var flipped = 0;
+            for (var at = bytes.AsSpan().IndexOf(needle); at >= 0; flipped++)
+            {
+                bytes[at + 3] ^= 0x01;
+                var next = bytes.AsSpan(at + 1).IndexOf(needle);
+                at = next < 0 ? -1 : at + 1 + next;
+            }
+            Assert.True(flipped > 0);
+            File.WriteAllBytes(file, bytes);
+        });
+
+        var log = new TestLogger();
+        var core = await fx.OpenAsync(options: Options with { LoggerFactory = log });
+        // Indexing this entry reads the author's (damaged) users record.
+        await core.PublishTextAsync("default", "after the damage");
+        await core.WaitForOwnEntriesAsync(new CancellationTokenSource(WaitLimit).Token);
+
+        Assert.Contains(log.Entries, e => e.Id.Id == ViewsDamagedEvent);
+        Assert.Equal(nick, core.GetUser(core.LocalKey)?.Name);
+        Assert.Equal([.. Enumerable.Range(0, 5).Select(Text), "after the damage"], core.GetMessages("default", MessageQuery.Latest(100)).Select(m => m.Text).Reverse());
+    }
+
+    [Fact]
     public async Task UndamagedViewsAreNotRebuilt()
     {
         await using var fx = await WithMessagesAsync();
