@@ -88,7 +88,7 @@ public sealed partial class CabalCore
             var (_, k, v) = cursor.GetCurrent();
             var key = k.AsSpan();
             var value = Lmdb.Verified(views.Cursors, key, v.AsSpan());
-            if (key.Length != 32 || value.Length != 8) throw new ViewsDamagedException("The views are damaged: a cursor record has the wrong size");
+            if (key.Length != 32 || value.Length != 8) throw new ViewsDamagedException("a cursor record has the wrong size");
             var indexed = BinaryPrimitives.ReadUInt64BigEndian(value);
             var feed = store.TryGet(key);
             if (feed is null || !feed.Group.Span.SequenceEqual(group.Span))

@@ -37,7 +37,7 @@ public sealed partial class CabalCore
 
     private void RebuildDamagedViews(ViewsDamagedException e, int generation)
     {
-        ChatLog.ViewsDamaged(_logger, _views.Path, e.Message);
+        ChatLog.ViewsDamaged(_logger, _views.Path, e.Detail);
         var secret = LocalFeed.CopySecretKey()!;
         _indexer.Rebuild(generation, tx =>
         {

@@ -149,7 +149,7 @@ public sealed partial class CabalCore
         });
     }
 
-    private static ViewsDamagedException Unparsable(string table) => new($"The views are damaged: a record of table '{table}' no longer parses");
+    private static ViewsDamagedException Unparsable(string table) => new($"a record of table '{table}' no longer parses");
 
     // Only about entries whose content parsed were stored.
     private static JsonDocument ParseAbout(byte[] about)

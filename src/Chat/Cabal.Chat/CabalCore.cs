@@ -96,7 +96,7 @@ public sealed partial class CabalCore : IAsyncDisposable
             {
                 // The identity copy or a cursor failed its check: nothing in the views is trusted.
                 // The store holds the writer (the copy is only a fallback), so start the views afresh.
-                ChatLog.ViewsDamaged(logger, viewsDir, e.Message);
+                ChatLog.ViewsDamaged(logger, viewsDir, e.Detail);
                 using (var tx = views.BeginWrite())
                 {
                     views.ClearAll(tx);

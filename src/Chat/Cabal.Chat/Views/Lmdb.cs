@@ -62,10 +62,10 @@ internal static class Lmdb
     public static ReadOnlySpan<byte> Verified(LightningDatabase db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> stored)
     {
         if (stored.Length < ChecksumSize)
-            throw new ViewsDamagedException($"The views are damaged: a record of table '{db.Name}' is {stored.Length} bytes, too short for its checksum");
+            throw new ViewsDamagedException($"a record of table '{db.Name}' is {stored.Length} bytes, too short for its checksum");
         var value = stored[..^ChecksumSize];
         if (BinaryPrimitives.ReadUInt32LittleEndian(stored[^ChecksumSize..]) != Checksum(key, value))
-            throw new ViewsDamagedException($"The views are damaged: a record of table '{db.Name}' fails its checksum");
+            throw new ViewsDamagedException($"a record of table '{db.Name}' fails its checksum");
         return value;
     }
 
@@ -73,7 +73,7 @@ internal static class Lmdb
     public static Exception Failed(LightningDatabase db, MDBResultCode rc)
     {
         if (rc is MDBResultCode.Corrupted or MDBResultCode.PageNotFound or MDBResultCode.BadChecksum)
-            return new ViewsDamagedException($"The views are damaged: LMDB reports {rc} in table '{db.Name}'");
+            return new ViewsDamagedException($"LMDB reports {rc} in table '{db.Name}'");
         try { rc.ThrowOnError(); }
         catch (LightningException e) { return e; }
         return new InvalidOperationException($"LMDB result {rc}");

@@ -6,4 +6,8 @@ namespace Cabal.Chat.Views;
 /// CabalCore rebuilds them and answers again; this escapes only when the rebuild
 /// itself fails (the disk keeps damaging what is written, for example).
 /// </summary>
-public sealed class ViewsDamagedException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ViewsDamagedException(string detail) : Exception("The views are damaged: " + detail)
+{
+    /// <summary>What failed, e.g. "a record of table 'messages' fails its checksum".</summary>
+    public string Detail { get; } = detail;
+}
