@@ -109,6 +109,31 @@ public sealed class ViewDamageTests
     }
 
     [Fact]
+    public void EveryRecordIsCheckedAgainstItsKeyAndValue()
+    {
+        using var dir = new TempDir();
+        using var views = new Views.ViewStore(dir.Sub("v"), 1 << 24, durable: false);
+        using (var tx = views.BeginWrite())
+        {
+            Views.Lmdb.Set(tx, views.Users, "aa"u8, "{\"name\":\"x\"}"u8);
+            Views.Lmdb.Set(tx, views.Users, "bb"u8, new byte[2000]); // past the stack buffer
+            Assert.Equal("{\"name\":\"x\"}"u8.ToArray(), Views.Lmdb.Read(tx, views.Users, "aa"u8));
+            Assert.Equal(new byte[2000], Views.Lmdb.Read(tx, views.Users, "bb"u8));
+            // The same stored bytes under another key (a flipped key bit) fail, as does a changed value.
+            var (_, _, stored) = tx.Get(views.Users, "aa"u8);
+            var copy = stored.CopyToNewArray();
+            tx.Put(views.Users, "ab"u8, copy);
+            copy[0] ^= 1;
+            tx.Put(views.Users, "ac"u8, copy);
+            tx.Put(views.Users, "ad"u8, new byte[3]);
+            foreach (var key in new[] { "ab", "ac", "ad" })
+                Assert.Throws<Views.ViewsDamagedException>(() => Views.Lmdb.Read(tx, views.Users, Encoding.ASCII.GetBytes(key)));
+            Assert.Throws<Views.ViewsDamagedException>(() => Views.Lmdb.Prefix(tx, views.Users, "a"u8.ToArray()).ToList());
+            Assert.Single(Views.Lmdb.Prefix(tx, views.Users, "aa"u8.ToArray()));
+        }
+    }
+
+    [Fact]
     public async Task UndamagedViewsAreNotRebuilt()
     {
         await using var fx = await WithMessagesAsync();
