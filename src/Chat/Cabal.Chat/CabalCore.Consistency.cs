@@ -82,18 +82,21 @@ public sealed partial class CabalCore
     {
         // One cursor pass over the cursors table, no copies: a warm open of a big cabal stays cheap.
         using var cursor = tx.CreateCursor(views.Cursors);
-        for (var r = cursor.First().resultCode; r == MDBResultCode.Success; r = cursor.Next().resultCode)
+        var r = cursor.First().resultCode;
+        for (; r == MDBResultCode.Success; r = cursor.Next().resultCode)
         {
             var (_, k, v) = cursor.GetCurrent();
             var key = k.AsSpan();
-            if (key.Length != 32 || v.AsSpan().Length != 8) continue;
-            var indexed = BinaryPrimitives.ReadUInt64BigEndian(v.AsSpan());
+            var value = Lmdb.Verified(views.Cursors, key, v.AsSpan());
+            if (key.Length != 32 || value.Length != 8) throw new ViewsDamagedException("a cursor record has the wrong size");
+            var indexed = BinaryPrimitives.ReadUInt64BigEndian(value);
             var feed = store.TryGet(key);
             if (feed is null || !feed.Group.Span.SequenceEqual(group.Span))
                 return $"they index feed {Convert.ToHexStringLower(key)[..8]}, which the feed store does not hold{(store.IsNew ? " (the store is new or was emptied)" : "")}";
             if (indexed > feed.Contiguous)
                 return $"they index {indexed} entries of feed {feed.KeyHex[..8]}, the feed store holds {feed.Contiguous}";
         }
+        if (r != MDBResultCode.NotFound) throw Lmdb.Failed(views.Cursors, r);
         return null;
     }
 

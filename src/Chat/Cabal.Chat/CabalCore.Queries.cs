@@ -16,13 +16,14 @@ public sealed partial class CabalCore
     /// <summary>Channels created by at least one chat/* message, sorted ordinally (a join alone does not create one, as in JS).</summary>
     public IReadOnlyList<string> GetChannels()
     {
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        var names = new List<string>();
-        foreach (var (k, _) in tx.Prefix(_views.Channels, []))
-            if (tx.Read(_views.ChannelNames, k) is { } n) names.Add(Encoding.UTF8.GetString(n));
-        names.Sort(StringComparer.Ordinal);
-        return names;
+        return Query(tx =>
+        {
+            var names = new List<string>();
+            foreach (var (k, _) in tx.Prefix(_views.Channels, []))
+                if (tx.Read(_views.ChannelNames, k) is { } n) names.Add(Encoding.UTF8.GetString(n));
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        });
     }
 
     /// <summary>
@@ -34,20 +35,22 @@ public sealed partial class CabalCore
         query ??= new MessageQuery();
         if (query.Limit <= 0) return [];
         var ck = ViewKeys.Channel(channel);
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        var hidden = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var result = new List<ChatMessage>(Math.Min(query.Limit, 1000));
-        foreach (var (k, v) in Range(tx, _views.Messages, ck, query))
+        return Query(tx =>
         {
-            var (ts, author, seq) = ViewKeys.ReadPosition(k, ViewKeys.ChannelSize);
-            var authorHex = Convert.ToHexStringLower(author);
-            if (!query.IncludeHidden && IsHidden(tx, hidden, authorHex, author, channel)) continue;
-            if (EntryParser.Parse(v, Options.Limits) is not ChatEntry e) continue;
-            result.Add(new ChatMessage(channel, authorHex, seq, e.Type, e.Text, e.Timestamp, ts));
-            if (result.Count >= query.Limit) break;
-        }
-        return result;
+            var hidden = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var result = new List<ChatMessage>(Math.Min(query.Limit, 1000));
+            foreach (var (k, v) in Range(tx, _views.Messages, ck, query))
+            {
+                var (ts, author, seq) = ViewKeys.ReadPosition(k, ViewKeys.ChannelSize);
+                var authorHex = Convert.ToHexStringLower(author);
+                if (!query.IncludeHidden && IsHidden(tx, hidden, authorHex, author, channel)) continue;
+                // Only entries that parsed were stored: one that no longer does was damaged on disk.
+                if (EntryParser.Parse(v, Options.Limits) is not ChatEntry e) throw Unparsable("messages");
+                result.Add(new ChatMessage(channel, authorHex, seq, e.Type, e.Text, e.Timestamp, ts));
+                if (result.Count >= query.Limit) break;
+            }
+            return result;
+        });
     }
 
     private static IEnumerable<(byte[] Key, byte[] Value)> Range(LightningTransaction tx, LightningDatabase db, byte[] prefix, MessageQuery q)
@@ -70,72 +73,89 @@ public sealed partial class CabalCore
     public bool IsHidden(string userKey, string? channel = null)
     {
         var key = CabalKeys.ParseBytes(userKey, "user key");
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return IsHidden(tx, [], Convert.ToHexStringLower(key), key, channel ?? MessageTypes.CabalWideGroup);
+        return Query(tx =>
+        {
+            return IsHidden(tx, [], Convert.ToHexStringLower(key), key, channel ?? MessageTypes.CabalWideGroup);
+        });
     }
 
     /// <summary>The channel's topic, or null if none was ever set. Winner: greatest (index timestamp, author, seq).</summary>
     public string? GetTopic(string channel)
     {
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        var v = tx.Read(_views.Topics, ViewKeys.Channel(channel));
-        return v is null ? null : Encoding.UTF8.GetString(v.AsSpan(ViewKeys.PositionSize));
+        return Query(tx =>
+        {
+            var v = tx.Read(_views.Topics, ViewKeys.Channel(channel));
+            return v is null ? null : Encoding.UTF8.GetString(v.AsSpan(ViewKeys.PositionSize));
+        });
     }
 
     /// <summary>User keys whose latest channel/join|leave for <paramref name="channel"/> is a join.</summary>
     public IReadOnlyList<string> GetMembers(string channel)
     {
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return tx.Prefix(_views.Members, ViewKeys.Channel(channel)).Select(r => Convert.ToHexStringLower(r.Key.AsSpan(ViewKeys.ChannelSize))).ToList();
+        return Query(tx =>
+        {
+            return tx.Prefix(_views.Members, ViewKeys.Channel(channel)).Select(r => Convert.ToHexStringLower(r.Key.AsSpan(ViewKeys.ChannelSize))).ToList();
+        });
     }
 
     /// <summary>Channels <paramref name="userKey"/> is a member of, sorted ordinally.</summary>
     public IReadOnlyList<string> GetMemberships(string userKey)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        var names = new List<string>();
-        foreach (var (k, _) in tx.Prefix(_views.MemberOf, user))
-            if (tx.Read(_views.ChannelNames, k.AsSpan(ViewKeys.UserSize)) is { } n) names.Add(Encoding.UTF8.GetString(n));
-        names.Sort(StringComparer.Ordinal);
-        return names;
+        return Query(tx =>
+        {
+            var names = new List<string>();
+            foreach (var (k, _) in tx.Prefix(_views.MemberOf, user))
+                if (tx.Read(_views.ChannelNames, k.AsSpan(ViewKeys.UserSize)) is { } n) names.Add(Encoding.UTF8.GetString(n));
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        });
     }
 
     public bool IsMember(string userKey, string channel)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return tx.Has(_views.Members, ViewKeys.Concat(ViewKeys.Channel(channel), user));
+        return Query(tx =>
+        {
+            return tx.Has(_views.Members, ViewKeys.Concat(ViewKeys.Channel(channel), user));
+        });
     }
 
     /// <summary>Every known user (an author of any well-formed entry) with their latest nick.</summary>
     public IReadOnlyList<UserInfo> GetUsers()
     {
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return tx.Prefix(_views.Users, []).Select(r => ToUser(r.Key, r.Value)).ToList();
+        return Query(tx =>
+        {
+            return tx.Prefix(_views.Users, []).Select(r => ToUser(r.Key, r.Value)).ToList();
+        });
     }
 
     public UserInfo? GetUser(string userKey)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return tx.Read(_views.Users, user) is { } v ? ToUser(user, v) : null;
+        return Query(tx =>
+        {
+            return tx.Read(_views.Users, user) is { } v ? ToUser(user, v) : null;
+        });
     }
 
     /// <summary>The raw content of the user's latest about message, or null.</summary>
     public JsonDocument? GetProfile(string userKey)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return tx.Read(_views.Users, user) is { Length: > 0 } v ? JsonDocument.Parse(v) : null;
+        return Query(tx =>
+        {
+            return tx.Read(_views.Users, user) is { Length: > 0 } v ? ParseAbout(v) : null;
+        });
+    }
+
+    private static ViewsDamagedException Unparsable(string table) => new($"a record of table '{table}' no longer parses");
+
+    // Only about entries whose content parsed were stored.
+    private static JsonDocument ParseAbout(byte[] about)
+    {
+        try { return JsonDocument.Parse(about); }
+        catch (JsonException) { throw Unparsable("users"); }
     }
 
     private static UserInfo ToUser(byte[] key, byte[] about)
@@ -143,7 +163,7 @@ public sealed partial class CabalCore
         string? name = null;
         if (about.Length > 0)
         {
-            using var doc = JsonDocument.Parse(about);
+            using var doc = ParseAbout(about);
             if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String)
                 name = n.GetString();
         }
@@ -156,21 +176,23 @@ public sealed partial class CabalCore
     public IReadOnlyList<string> GetFlags(string userKey, string? channel = null)
     {
         var user = CabalKeys.ParseBytes(userKey, "user key");
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return _auth.Flags(tx, channel ?? MessageTypes.CabalWideGroup, user);
+        return Query(tx =>
+        {
+            return _auth.Flags(tx, channel ?? MessageTypes.CabalWideGroup, user);
+        });
     }
 
     /// <summary>listByFlag: members of exactly the group (no merging) holding <paramref name="flag"/> (any flag if null).</summary>
     public IReadOnlyList<ModerationEntry> ListByFlag(string? flag, string? channel = null)
     {
         var group = channel ?? MessageTypes.CabalWideGroup;
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return _auth.Members(tx, group)
-            .Where(m => flag is null || m.Entry.Flags.Contains(flag))
-            .Select(m => new ModerationEntry(Convert.ToHexStringLower(m.User), group, m.Entry.Flags, m.Entry.Provenance))
-            .ToList();
+        return Query(tx =>
+        {
+            return _auth.Members(tx, group)
+                .Where(m => flag is null || m.Entry.Flags.Contains(flag))
+                .Select(m => new ModerationEntry(Convert.ToHexStringLower(m.User), group, m.Entry.Flags, m.Entry.Provenance))
+                .ToList();
+        });
     }
 
     public IReadOnlyList<ModerationEntry> ListHidden(string? channel = null) => ListByFlag(ModerationFlags.Hide, channel);
@@ -182,12 +204,13 @@ public sealed partial class CabalCore
     /// <summary>list(): every (group, user) entry of the moderation state.</summary>
     public IReadOnlyList<ModerationEntry> ListModeration()
     {
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return _auth.All(tx).Select(r => new ModerationEntry(
-            Convert.ToHexStringLower(r.User),
-            tx.Read(_views.ChannelNames, r.GroupKey) is { } n ? Encoding.UTF8.GetString(n) : "?",
-            r.Entry.Flags, r.Entry.Provenance)).ToList();
+        return Query(tx =>
+        {
+            return _auth.All(tx).Select(r => new ModerationEntry(
+                Convert.ToHexStringLower(r.User),
+                tx.Read(_views.ChannelNames, r.GroupKey) is { } n ? Encoding.UTF8.GetString(n) : "?",
+                r.Entry.Flags, r.Entry.Provenance)).ToList();
+        });
     }
 
     /// <summary>listModerationBy: the flags/* entries written by <paramref name="authorKey"/>, in seq order.</summary>
@@ -195,8 +218,7 @@ public sealed partial class CabalCore
     {
         var author = CabalKeys.ParseBytes(authorKey, "author key");
         List<ulong> seqs;
-        using (var read = BeginRead())
-            seqs = read.Transaction.Prefix(_views.ModLog, author).Select(r => BinaryPrimitives.ReadUInt64BigEndian(r.Key.AsSpan(32))).ToList();
+        seqs = Query(tx => tx.Prefix(_views.ModLog, author).Select(r => BinaryPrimitives.ReadUInt64BigEndian(r.Key.AsSpan(32))).ToList());
         var feed = _store.TryGet(author);
         var result = new List<ModerationAction>();
         if (feed is null) return result;
@@ -213,39 +235,41 @@ public sealed partial class CabalCore
     /// </summary>
     public IReadOnlyList<string> GetArchivedChannels()
     {
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        var authorised = _auth.Members(tx, MessageTypes.CabalWideGroup)
-            .Where(m => m.Entry.Flags.Contains(ModerationFlags.Admin) || m.Entry.Flags.Contains(ModerationFlags.Mod))
-            .Select(m => Convert.ToHexStringLower(m.User)).ToHashSet(StringComparer.Ordinal);
-        var archived = new HashSet<string>(StringComparer.Ordinal);
-        var unarchivedByMe = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (k, v) in tx.Prefix(_views.Archives, []))
+        return Query(tx =>
         {
-            var author = Convert.ToHexStringLower(k.AsSpan(ViewKeys.ChannelSize));
-            if (tx.Read(_views.ChannelNames, k.AsSpan(0, ViewKeys.ChannelSize)) is not { } n) continue;
-            var name = Encoding.UTF8.GetString(n);
-            if (v[0] == 1 && authorised.Contains(author)) archived.Add(name);
-            if (v[0] == 2 && author == LocalKey) unarchivedByMe.Add(name);
-        }
-        archived.ExceptWith(unarchivedByMe);
-        return archived.Order(StringComparer.Ordinal).ToList();
+            var authorised = _auth.Members(tx, MessageTypes.CabalWideGroup)
+                .Where(m => m.Entry.Flags.Contains(ModerationFlags.Admin) || m.Entry.Flags.Contains(ModerationFlags.Mod))
+                .Select(m => Convert.ToHexStringLower(m.User)).ToHashSet(StringComparer.Ordinal);
+            var archived = new HashSet<string>(StringComparer.Ordinal);
+            var unarchivedByMe = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (k, v) in tx.Prefix(_views.Archives, []))
+            {
+                var author = Convert.ToHexStringLower(k.AsSpan(ViewKeys.ChannelSize));
+                if (tx.Read(_views.ChannelNames, k.AsSpan(0, ViewKeys.ChannelSize)) is not { } n) continue;
+                var name = Encoding.UTF8.GetString(n);
+                if (v[0] == 1 && authorised.Contains(author)) archived.Add(name);
+                if (v[0] == 2 && author == LocalKey) unarchivedByMe.Add(name);
+            }
+            archived.ExceptWith(unarchivedByMe);
+            return archived.Order(StringComparer.Ordinal).ToList();
+        });
     }
 
     /// <summary>getUnarchived: channels whose latest archive action by <paramref name="userKey"/> is an unarchive.</summary>
     public IReadOnlyList<string> GetUnarchivedBy(string userKey)
     {
         var user = CabalKeys.ParseHex(userKey, "user key");
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        var result = new List<string>();
-        foreach (var (k, v) in tx.Prefix(_views.Archives, []))
+        return Query(tx =>
         {
-            if (v[0] != 2 || Convert.ToHexStringLower(k.AsSpan(ViewKeys.ChannelSize)) != user) continue;
-            if (tx.Read(_views.ChannelNames, k.AsSpan(0, ViewKeys.ChannelSize)) is { } n) result.Add(Encoding.UTF8.GetString(n));
-        }
-        result.Sort(StringComparer.Ordinal);
-        return result;
+            var result = new List<string>();
+            foreach (var (k, v) in tx.Prefix(_views.Archives, []))
+            {
+                if (v[0] != 2 || Convert.ToHexStringLower(k.AsSpan(ViewKeys.ChannelSize)) != user) continue;
+                if (tx.Read(_views.ChannelNames, k.AsSpan(0, ViewKeys.ChannelSize)) is { } n) result.Add(Encoding.UTF8.GetString(n));
+            }
+            result.Sort(StringComparer.Ordinal);
+            return result;
+        });
     }
 
     // ---- private messages ----
@@ -253,9 +277,10 @@ public sealed partial class CabalCore
     /// <summary>Keys of everyone this user has exchanged private messages with.</summary>
     public IReadOnlyList<string> ListPrivateConversations()
     {
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        return tx.Prefix(_views.PrivatePeers, []).Select(r => Convert.ToHexStringLower(r.Key)).ToList();
+        return Query(tx =>
+        {
+            return tx.Prefix(_views.PrivatePeers, []).Select(r => Convert.ToHexStringLower(r.Key)).ToList();
+        });
     }
 
     /// <summary>The conversation with <paramref name="peerKey"/>, newest first by default. Hidden peers are left out unless asked for.</summary>
@@ -265,17 +290,18 @@ public sealed partial class CabalCore
         var peer = CabalKeys.ParseBytes(peerKey, "peer key");
         var peerHex = Convert.ToHexStringLower(peer);
         if (query.Limit <= 0) return [];
-        using var read = BeginRead();
-        var tx = read.Transaction;
-        if (!query.IncludeHidden && IsHidden(tx, [], peerHex, peer, MessageTypes.CabalWideGroup)) return [];
-        var result = new List<PrivateMessage>();
-        foreach (var (k, v) in Range(tx, _views.Private, peer, query))
+        return Query(tx =>
         {
-            var (ts, author, seq) = ViewKeys.ReadPosition(k, ViewKeys.UserSize);
-            if (EntryParser.ParsePrivatePlaintext(v, Options.Limits) is not { } e) continue;
-            result.Add(new PrivateMessage(peerHex, Convert.ToHexStringLower(author), seq, e.Type, e.Text, e.Timestamp, ts));
-            if (result.Count >= query.Limit) break;
-        }
-        return result;
+            if (!query.IncludeHidden && IsHidden(tx, [], peerHex, peer, MessageTypes.CabalWideGroup)) return [];
+            var result = new List<PrivateMessage>();
+            foreach (var (k, v) in Range(tx, _views.Private, peer, query))
+            {
+                var (ts, author, seq) = ViewKeys.ReadPosition(k, ViewKeys.UserSize);
+                if (EntryParser.ParsePrivatePlaintext(v, Options.Limits) is not { } e) throw Unparsable("pms");
+                result.Add(new PrivateMessage(peerHex, Convert.ToHexStringLower(author), seq, e.Type, e.Text, e.Timestamp, ts));
+                if (result.Count >= query.Limit) break;
+            }
+            return result;
+        });
     }
 }

@@ -1,6 +1,8 @@
 // One open cabal: the feeds of its group in a FeedStore, the local writer, the persistent views and
 // the indexer that keeps them current. Actions append to the local feed (CabalCore.Actions.cs),
-// queries read the views (CabalCore.Queries.cs), events go to subscribers (Subscribe).
+// queries read the views (CabalCore.Queries.cs), events go to subscribers (Subscribe). Opening checks
+// the store and the views against each other (CabalCore.Consistency.cs); damaged views found by a
+// query or the indexer are rebuilt from the feeds (CabalCore.Damage.cs).
 using Cabal.Chat.Events;
 using Cabal.Chat.Indexing;
 using Cabal.Chat.Keys;
@@ -44,7 +46,7 @@ public sealed partial class CabalCore : IAsyncDisposable
         var curveSecret = PrivateBox.Ed25519SecretKeyToCurve25519(localSecret);
         CanReadPrivateMessages = true;
         var applier = new EntryApplier(views, _auth, options.Limits, local.Key, curveSecret, options.TimeProvider, timestamps);
-        _indexer = new Indexer(store, local, views, applier, _events, options.LoggerFactory.CreateLogger<Indexer>(), options.MaxEntriesPerCommit);
+        _indexer = new Indexer(store, local, views, applier, _events, options.LoggerFactory.CreateLogger<Indexer>(), options.MaxEntriesPerCommit, OnIndexerFoundDamage);
     }
 
     public CabalUrl Url { get; }
@@ -88,7 +90,21 @@ public sealed partial class CabalCore : IAsyncDisposable
         try
         {
             if (views.WasReset) ChatLog.ViewsReset(logger, viewsDir);
-            var (local, rebuild) = await ReconcileAsync(store, url, views, options, logger, cancellationToken).ConfigureAwait(false);
+            (Feed Local, string? Rebuild) reconciled;
+            try { reconciled = await ReconcileAsync(store, url, views, options, logger, cancellationToken).ConfigureAwait(false); }
+            catch (ViewsDamagedException e)
+            {
+                // The identity copy or a cursor failed its check: nothing in the views is trusted.
+                // The store holds the writer (the copy is only a fallback), so start the views afresh.
+                ChatLog.ViewsDamaged(logger, viewsDir, e.Detail);
+                using (var tx = views.BeginWrite())
+                {
+                    views.ClearAll(tx);
+                    tx.Commit().ThrowOnError();
+                }
+                reconciled = await ReconcileAsync(store, url, views, options, logger, cancellationToken).ConfigureAwait(false);
+            }
+            var (local, rebuild) = reconciled;
             var secret = local.CopySecretKey()!;
 
             using (var tx = views.BeginWrite())

@@ -19,4 +19,10 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 8006, Level = LogLevel.Warning, Message = "Local writer {Feed} holds {Held} entries but had published at least {Published}: it refuses to publish until re-synced from peers")]
     public static partial void LocalFeedBehind(ILogger logger, string feed, ulong held, ulong published);
+
+    [LoggerMessage(EventId = 8007, Level = LogLevel.Warning, Message = "The views at {Path} are damaged: {Detail}; rebuilding them from the feeds")]
+    public static partial void ViewsDamaged(ILogger logger, string path, string detail);
+
+    [LoggerMessage(EventId = 8008, Level = LogLevel.Error, Message = "The damaged views at {Path} could not be rebuilt")]
+    public static partial void ViewsRebuildFailed(ILogger logger, string path, Exception error);
 }

@@ -45,6 +45,8 @@ internal static class CliErrors
         TimeoutException => (ExitCodes.Timeout, "timeout", e.Message),
         FeedRecoveryRequiredException => (ExitCodes.IoError, "recovery-required", e.Message),
         ConcurrentWriterException => (ExitCodes.Busy, "concurrent-writer", e.Message),
+        // Damaged views are rebuilt inside the library; this is a rebuild that failed too.
+        Chat.Views.ViewsDamagedException => (ExitCodes.IoError, "corrupt-views", FirstLine(e.Message) + " and could not be rebuilt; delete the views directory (feeds/views/<cabal key>): they are rebuilt from the feeds."),
         StorageCorruptException => (ExitCodes.IoError, "corrupt-store", "The store is corrupt: " + FirstLine(e.Message)),
         LightningException l => Storage(l.StatusCode, $"{l.Message} (LMDB status {l.StatusCode})"),
         Chat.Node.DataDirectoryBusyException => (ExitCodes.Busy, "busy", FirstLine(e.Message)),

@@ -9,6 +9,10 @@
 //
 // Unlike kappa-core there is no rescan of all feeds per batch: a dirty set drives the work, so
 // start-up costs one cursor read per feed and a warm start with nothing new indexes nothing.
+//
+// Damaged views (ViewsDamagedException from a view read while applying an entry, or from a query)
+// are rebuilt by Rebuild: one write lock orders it with the loop's transactions, so the loop never
+// writes into views that were just emptied with cursors from before.
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -45,11 +49,14 @@ internal sealed class Indexer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
+    private readonly Lock _write = new(); // held by each indexing transaction and by Rebuild
+    private readonly Action<ViewsDamagedException, int> _onDamaged;
     private long _indexed, _malformed, _malformedTotal, _commits;
-    private int _disposed;
+    private int _disposed, _generation;
 
-    public Indexer(FeedStore store, Feed localWriter, ViewStore views, EntryApplier applier, EventHub events, ILogger logger, int maxPerCommit)
+    public Indexer(FeedStore store, Feed localWriter, ViewStore views, EntryApplier applier, EventHub events, ILogger logger, int maxPerCommit, Action<ViewsDamagedException, int> onDamaged)
     {
+        _onDamaged = onDamaged;
         _store = store;
         _group = localWriter.Group;
         _localWriter = localWriter.KeyHex;
@@ -164,7 +171,9 @@ internal sealed class Indexer : IAsyncDisposable
                 }
                 while (work.Count > 0 && !ct.IsCancellationRequested)
                 {
-                    try { IndexOnce(work); }
+                    var generation = Generation;
+                    try { IndexOnce(work, null, publish: true); }
+                    catch (ViewsDamagedException e) { _onDamaged(e, generation); }
                     catch (Exception e) when (e is LightningException or IOException)
                     {
                         IndexingLog.CommitFailed(_logger, e);
@@ -184,8 +193,50 @@ internal sealed class Indexer : IAsyncDisposable
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
+    /// <summary>Bumped by every rebuild: a caller that saw damage under generation g rebuilds only if no rebuild has happened since.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>
+    /// Rebuilds damaged views from the feeds, on the calling thread: empties every table (Meta too),
+    /// lets <paramref name="reseed"/> write what is not derived from entries (the identity copy, the
+    /// moderation bootstrap), and re-indexes each feed up to where it was indexed before, publishing
+    /// no events for entries subscribers have already seen. Anything past that is left to the loop,
+    /// which publishes it as usual. Does nothing if another rebuild has run since <paramref name="seenGeneration"/>.
+    /// </summary>
+    public void Rebuild(int seenGeneration, Action<LightningTransaction> reseed)
+    {
+        lock (_write)
+        {
+            if (Generation != seenGeneration) return;
+            using (var tx = _views.BeginWrite())
+            {
+                _views.ClearAll(tx);
+                reseed(tx);
+                tx.Commit().ThrowOnError();
+            }
+            Interlocked.Exchange(ref _malformedTotal, 0);
+            var targets = new Dictionary<FeedState, long>(ReferenceEqualityComparer.Instance);
+            foreach (var s in _feeds.Values)
+            {
+                targets[s] = Volatile.Read(ref s.Indexed);
+                Volatile.Write(ref s.Indexed, 0);
+            }
+            var work = targets.Where(t => t.Value > 0).Select(t => t.Key).ToList();
+            while (work.Count > 0) IndexOnce(work, targets, publish: false);
+            Interlocked.Increment(ref _generation);
+            foreach (var s in _feeds.Values) Signal(s);
+        }
+        Pulse();
+    }
+
     // One write transaction: round-robin over the dirty feeds until the entry budget is spent.
-    private void IndexOnce(List<FeedState> work)
+    // With limits (a rebuild), each feed stops at its limit and nothing is published.
+    private void IndexOnce(List<FeedState> work, Dictionary<FeedState, long>? limits, bool publish)
+    {
+        lock (_write) IndexOnceLocked(work, limits, publish);
+    }
+
+    private void IndexOnceLocked(List<FeedState> work, Dictionary<FeedState, long>? limits, bool publish)
     {
         var sw = Stopwatch.StartNew();
         var events = new List<CabalEvent>();
@@ -198,14 +249,14 @@ internal sealed class Indexer : IAsyncDisposable
             {
                 if (count >= _maxPerCommit) break;
                 var feed = s.Feed;
-                var limit = (long)feed.Contiguous;
+                var limit = limits is null ? (long)feed.Contiguous : Math.Min((long)feed.Contiguous, limits[s]);
                 var i = s.Indexed;
                 while (i < limit && count < _maxPerCommit)
                 {
                     if (!feed.TryGet((ulong)i, out var block)) { IndexingLog.BlockMissing(_logger, feed.KeyHex, (ulong)i); break; }
                     ParsedEntry e;
                     try { e = _applier.Apply(tx, feed.Key, feed.KeyHex, (ulong)i, block, events); }
-                    catch (Exception ex) when (ex is not LightningException)
+                    catch (Exception ex) when (ex is not (LightningException or ViewsDamagedException))
                     {
                         // A bug must not stall the cabal on one entry: count it and move on.
                         e = SkippedEntry.Unreadable(SkipReason.WrongTypes, ex.GetType().Name + ": " + ex.Message);
@@ -233,7 +284,7 @@ internal sealed class Indexer : IAsyncDisposable
         // Done feeds leave the work list; a feed that grew meanwhile was re-signalled.
         // A feed that could not advance although budget was left is blocked (a missing block): drop it
         // until its next event rather than spin.
-        work.RemoveAll(s => Volatile.Read(ref s.Indexed) >= (long)s.Feed.Contiguous
+        work.RemoveAll(s => Volatile.Read(ref s.Indexed) >= (limits is null ? (long)s.Feed.Contiguous : Math.Min((long)s.Feed.Contiguous, limits[s]))
             || (count < _maxPerCommit && !advanced.Exists(a => a.State == s)));
         if (advanced.Count == 0) return;
 
@@ -242,6 +293,7 @@ internal sealed class Indexer : IAsyncDisposable
         Interlocked.Add(ref _malformedTotal, malformed);
         Interlocked.Increment(ref _commits);
         IndexingLog.Committed(_logger, count, sw.Elapsed.TotalMilliseconds);
+        if (!publish) return;
 
         // cabal-core emits each batch's messages sorted by timestamp; other events keep index order.
         var messages = events.OfType<MessageReceived>().OrderBy(m => m.Message.IndexTimestamp).ToList();

@@ -8,8 +8,11 @@ namespace Cabal.Chat.Views;
 
 internal sealed class ViewStore : IDisposable
 {
-    /// <summary>Bumped when a table layout changes; a mismatch wipes the views and re-indexes.</summary>
-    public const int LayoutVersion = 1;
+    /// <summary>
+    /// Bumped when a table layout changes; a mismatch wipes the views and re-indexes.
+    /// 2: every value carries a CRC-32C of its key and value (Lmdb.cs).
+    /// </summary>
+    public const int LayoutVersion = 2;
 
     private readonly LightningEnvironment _env;
     private readonly LmdbReadGate _reads = new();
@@ -61,6 +64,8 @@ internal sealed class ViewStore : IDisposable
         Private = tx.OpenDatabase("pms", create);
         PrivatePeers = tx.OpenDatabase("pmpeers", create);
 
+        // The one record without a checksum (it says whether records have one); a damaged layout
+        // reads as a mismatch, which wipes and re-indexes, the safe outcome.
         var (rc, _, v) = tx.Get(Meta, "layout"u8);
         var stored = rc == MDBResultCode.Success && v.AsSpan().Length == 4 ? BitConverter.ToInt32(v.AsSpan()) : -1;
         if (stored != LayoutVersion)
@@ -82,6 +87,17 @@ internal sealed class ViewStore : IDisposable
         foreach (var db in AllViewTables()) tx.TruncateDatabase(db).ThrowOnError();
         var rc = tx.Delete(Meta, "malformed"u8);
         if (rc is not (MDBResultCode.Success or MDBResultCode.NotFound)) rc.ThrowOnError();
+    }
+
+    /// <summary>
+    /// Empties every table, Meta included (the copy of the identity and the counters are rewritten by
+    /// the caller), for views found damaged: nothing in them can be trusted.
+    /// </summary>
+    public void ClearAll(LightningTransaction tx)
+    {
+        foreach (var db in AllViewTables()) tx.TruncateDatabase(db).ThrowOnError();
+        tx.TruncateDatabase(Meta).ThrowOnError();
+        tx.Put(Meta, "layout"u8, BitConverter.GetBytes(LayoutVersion)).ThrowOnError();
     }
 
     private IEnumerable<LightningDatabase> AllViewTables() =>
