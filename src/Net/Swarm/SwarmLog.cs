@@ -25,4 +25,16 @@ internal static partial class SwarmLog
 
     [LoggerMessage(7506, LogLevel.Debug, "Refresh of {Topic} was {LateMs} ms late (machine asleep?): put off by the jitter")]
     public static partial void RefreshOverdue(ILogger logger, Key32 topic, long lateMs);
+
+    [LoggerMessage(7507, LogLevel.Debug, "Dial of {PublicKey} failed")]
+    public static partial void DialFailed(ILogger logger, Key32 publicKey, Exception error);
+
+    [LoggerMessage(7508, LogLevel.Warning, "A swarm query on {Topic} failed")]
+    public static partial void QueryFailed(ILogger logger, Key32 topic, Exception error);
+
+    [LoggerMessage(7509, LogLevel.Warning, "A swarm Connection handler threw")]
+    public static partial void HandlerFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(7510, LogLevel.Information, "Swarm connection {Direction} {PublicKey}")]
+    public static partial void Connected(ILogger logger, string direction, Key32 publicKey);
 }
