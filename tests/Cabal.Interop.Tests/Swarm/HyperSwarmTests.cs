@@ -4,6 +4,7 @@ using Cabal.Interop.Tests.Js;
 using Cabal.Net.HyperDht;
 using Cabal.Net.Swarm;
 using static Cabal.Interop.Tests.Udx.UdxTestKit;
+using static Cabal.Tests.TestPaths;
 
 namespace Cabal.Interop.Tests.Swarm;
 
@@ -57,5 +58,31 @@ public class HyperSwarmTests : JsInteropTest
         var read = ReadAllAsync(initiator.Input);
         await WritePatternAsync(initiator.Output, 64 << 10);
         Assert.Equal((64L << 10, PatternSha256(64 << 10)), await read.WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task ASwarmFindsAndDialsAJsServerAnnouncedOnTheTopicAndAJsClientReachesTheSwarmsKey()
+    {
+        var testnet = Track(await CSharpTestnet.StartAsync(5));
+        var topic = RandomNumberGenerator.GetBytes(32);
+        var seed = RandomNumberGenerator.GetBytes(32);
+        var jsKey = HyperDhtKeys.KeyPair(seed).PublicKey;
+        var server = Track(DhtTestnet.Peer(testnet.Bootstrap, "--serve", "--seed", ToHex(seed), "--announce", ToHex(topic), "--mode", "echo", "--timeout", "120"));
+        await server.WaitForEventAsync("listening", Bound);
+
+        var (swarm, events) = await SwarmAsync(testnet);
+        swarm.Join(topic);
+        await Loopback.Eventually(() => Live(events).Any(c => c.IsInitiator && c.RemotePublicKey.AsSpan().SequenceEqual(jsKey)), "a dial to the JS server found on the topic", Bound);
+        var dialled = Live(events).Single(c => c.IsInitiator);
+        var read = ReadAllAsync(dialled.Input);
+        await WritePatternAsync(dialled.Output, 64 << 10);
+        Assert.Equal((64L << 10, PatternSha256(64 << 10)), await read.WaitAsync(Bound));
+
+        // The swarm listens on its key: a JS client connecting by that key is echoed.
+        var client = Track(DhtTestnet.Peer(testnet.Bootstrap, "--connect", ToHex(swarm.PublicKey), "--mode", "source", "--bytes", "65536", "--timeout", "60"));
+        var sent = await client.WaitForEventAsync("sent", Bound);
+        var received = await client.WaitForEventAsync("received", Bound);
+        Assert.Equal(sent.GetProperty("sha256").GetString(), received.GetProperty("sha256").GetString());
+        Assert.Equal(0, await client.WaitForExitAsync(Bound));
     }
 }
