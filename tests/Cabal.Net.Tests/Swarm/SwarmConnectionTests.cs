@@ -182,4 +182,31 @@ public sealed class SwarmConnectionTests
         Assert.Null(engine.NextDue);
         Assert.Equal(0, engine.ConnectionCount);
     }
+
+    [Fact]
+    public void When_the_smaller_keys_dial_opened_first_the_larger_keys_incoming_dial_still_replaces_it()
+    {
+        var small = Joined(out var time, key: 0x0F);
+        small.PeerFound(Topic, Key(0xF0));
+        var dial = Assert.Single(small.Take<DialAction>());
+        Assert.True(small.DialOpened(dial.ConnectionId));
+        var incoming = small.IncomingConnection(Key(0xF0)); // nothing exchanged yet on the open dial
+        Assert.NotNull(incoming);
+        Assert.Equal([new CloseAction(dial.ConnectionId, "Duplicate connection")], small.TakeActions());
+        small.ConnectionClosed(dial.ConnectionId);
+        Assert.True(small.IsConnectedTo(Key(0xF0)));
+        Assert.Equal(1, small.ConnectionCount);
+        // The retry the close scheduled falls due and is skipped while connected (the refresh is 10 min away).
+        Assert.Null(small.RunUntilAction(time, TimeSpan.FromMinutes(5)).Action);
+    }
+
+    [Fact]
+    public void A_peer_found_on_several_replies_is_queued_once()
+    {
+        var engine = Joined(out _, options: new SwarmOptions { MaxParallel = 1 });
+        engine.PeerFound(Topic, Key(1));
+        for (var i = 0; i < 5; i++) engine.PeerFound(Topic, Key(2));
+        Assert.Single(engine.Take<DialAction>());
+        Assert.Equal(1, engine.Queued);
+    }
 }
