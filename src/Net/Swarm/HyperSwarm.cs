@@ -148,8 +148,10 @@ public sealed class HyperSwarm : IAsyncDisposable
                 if (_dials.TryGetValue(c.ConnectionId, out var cts)) cts.Cancel();
                 if (_open.TryGetValue(c.ConnectionId, out var conn)) _ = conn.DisposeAsync().AsTask();
                 break;
-            case KeepAliveAction:
-                break; // secret-stream sends its own keep-alives every 5 s
+            case KeepAliveAction k:
+                // hyperswarm index.js:365: tell the peer the kept connection is alive.
+                if (_open.TryGetValue(k.ConnectionId, out var kept)) _ = kept.SecretStream.SendKeepAliveAsync(); // never throws
+                break;
         }
     }
 
