@@ -97,16 +97,32 @@ public sealed class AdmissionControl
         return decision;
     }
 
+    /// <summary>
+    /// Whether <paramref name="address"/> would be refused now for its own sake (penalty box, its
+    /// address's or prefix's share taken), without taking a slot or evicting anyone: a cheap look
+    /// before costly work (a Noise message to decrypt) that <see cref="TryAdmit"/> then confirms.
+    /// A refusal is counted and logged as <see cref="TryAdmit"/>'s are.
+    /// </summary>
+    public AdmissionRefusal Check(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        address = SourcePrefix.Normalize(address);
+        var prefix = SourcePrefix.Of(address);
+        AdmissionRefusal refusal;
+        lock (_gate) refusal = RefusalLocked(address, prefix, _time.GetTimestamp(), out _, out _);
+        if (refusal != AdmissionRefusal.None)
+        {
+            Interlocked.Increment(ref _refused);
+            AdmissionLog.Refused(_log, address, refusal);
+        }
+        return refusal;
+    }
+
     private AdmissionDecision TryAdmitLocked(IPAddress address, UInt128 prefix)
     {
         var now = _time.GetTimestamp();
-        if (_penalties.IsPenalized(address, now)) return Refuse(AdmissionRefusal.Penalized);
-        var byAddress = _byAddress.GetValueOrDefault(address);
-        var byPrefix = _byPrefix.GetValueOrDefault(prefix);
-        if (byAddress?.Established >= _options.MaxEstablishedPerAddress) return Refuse(AdmissionRefusal.AddressEstablished);
-        if (byPrefix?.Established >= _options.MaxEstablishedPerPrefix) return Refuse(AdmissionRefusal.PrefixEstablished);
-        if (byAddress?.Pending >= _options.MaxPendingPerAddress) return Refuse(AdmissionRefusal.AddressPending);
-        if (byPrefix?.Pending >= _options.MaxPendingPerPrefix) return Refuse(AdmissionRefusal.PrefixPending);
+        var refusal = RefusalLocked(address, prefix, now, out _, out var byPrefix);
+        if (refusal != AdmissionRefusal.None) return Refuse(refusal);
 
         AdmissionTicket? victim = null;
         if (_pending.Count >= _options.MaxPending)
@@ -123,6 +139,19 @@ public sealed class AdmissionControl
         return new AdmissionDecision(ticket, AdmissionRefusal.None, victim);
 
         static AdmissionDecision Refuse(AdmissionRefusal why) => new(null, why, null);
+    }
+
+    /// <summary>The address's own reasons for refusal (penalty, its or its prefix's share), before the global pending limit.</summary>
+    private AdmissionRefusal RefusalLocked(IPAddress address, UInt128 prefix, long now, out Counts? byAddress, out Counts? byPrefix)
+    {
+        byAddress = _byAddress.GetValueOrDefault(address);
+        byPrefix = _byPrefix.GetValueOrDefault(prefix);
+        if (_penalties.IsPenalized(address, now)) return AdmissionRefusal.Penalized;
+        if (byAddress?.Established >= _options.MaxEstablishedPerAddress) return AdmissionRefusal.AddressEstablished;
+        if (byPrefix?.Established >= _options.MaxEstablishedPerPrefix) return AdmissionRefusal.PrefixEstablished;
+        if (byAddress?.Pending >= _options.MaxPendingPerAddress) return AdmissionRefusal.AddressPending;
+        if (byPrefix?.Pending >= _options.MaxPendingPerPrefix) return AdmissionRefusal.PrefixPending;
+        return AdmissionRefusal.None;
     }
 
     /// <summary>

@@ -7,6 +7,10 @@
 //      RelayAddresses (≤ 3: our own address if reachable, then the relays) into topic announcements;
 //   3. ping the relays every 3 s (keeping the NAT mapping they forward to alive) from the socket we
 //      announced from; re-announce every 5 minutes, or sooner when relays stop answering.
+// Connections to our servers go through admission control (docs/hostile-peers.md): the node holds one
+// AdmissionControl (its own, or one shared with the program's TCP listeners) and a timer that closes
+// pending connections whose deadline passed.
+using Cabal.Net.Admission;
 using Cabal.Net.Compact;
 using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
@@ -22,7 +26,31 @@ public sealed partial class HyperDht
     private readonly List<(HyperDhtServer Server, CancellationTokenSource Stop, Task Loop)> _servers = [];
     private readonly Lock _serversGate = new();
 
+    private readonly ITimer? _admissionSweep;
+
     internal ILogger Logger => _log;
+
+    /// <summary>
+    /// Admission control of connections to this node's UDX servers (HyperDhtOptions.Admission or
+    /// SharedAdmission); null when turned off. Servers with a transport of the caller's skip it.
+    /// </summary>
+    public AdmissionControl? Admission { get; }
+
+    private AdmissionControl? CreateAdmission(out ITimer? sweep)
+    {
+        sweep = null;
+        var control = _options.SharedAdmission
+            ?? (_options.Admission is { } a ? new AdmissionControl(a.WithDefaults(_options.Time, _options.LoggerFactory)) : null);
+        if (control is null) return null;
+        // Every quarter of the shortest deadline, as the TCP listeners' gates do (several sweepers of a
+        // shared control are harmless: each expired ticket is handed out once).
+        var interval = control.Options.MinPendingTimeout / 4;
+        sweep = _options.Time.CreateTimer(_ =>
+        {
+            foreach (var t in control.TakeExpired()) t.RequestClose();
+        }, null, interval, interval);
+        return control;
+    }
 
     /// <summary>
     /// Listens on <paramref name="keyPair"/> (default: the node's key pair): handshakes for it are answered by
@@ -35,7 +63,7 @@ public sealed partial class HyperDht
         Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall = null)
     {
         if (Udx is null) throw new InvalidOperationException("Accepting connections needs UDX sockets; this node was given its own SocketFactory.");
-        var server = Listen(keyPair ?? DefaultKeyPair, s => new UdxServerTransport(s), firewall);
+        var server = Listen(keyPair ?? DefaultKeyPair, s => new UdxServerTransport(s), firewall, Admission);
         if (onConnection is not null) server.Connection += onConnection;
         return server;
     }
@@ -44,13 +72,14 @@ public sealed partial class HyperDht
     public HyperDhtServer Listen(KeyPair keyPair, IServerTransport transport, Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        return Listen(keyPair, _ => transport, firewall);
+        return Listen(keyPair, _ => transport, firewall, admission: null);
     }
 
-    private HyperDhtServer Listen(KeyPair keyPair, Func<HyperDhtServer, IServerTransport> transport, Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall)
+    private HyperDhtServer Listen(KeyPair keyPair, Func<HyperDhtServer, IServerTransport> transport, Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall,
+        AdmissionControl? admission)
     {
         CheckKeyPair(keyPair);
-        var server = new HyperDhtServer(this, keyPair, transport, firewall);
+        var server = new HyperDhtServer(this, keyPair, transport, firewall, admission);
         Node.Invoke(() =>
         {
             if (Router.Get(server.Target)?.Server is not null)

@@ -44,6 +44,7 @@ public sealed partial class HyperDht : IAsyncDisposable
         Node = new DhtNode(nodeOptions, random);
         Router = new Router(_options.MaxRoutes, _options.RecordMaxAge);
         Node.RequestHandler = OnRequest;
+        Admission = CreateAdmission(out _admissionSweep);
         Node.BecamePersistent += () =>
         {
             _persistent ??= new PersistentStore(_options, Router, () => Node.Ephemeral ? null : Node.Table.Id, _random);
@@ -99,6 +100,7 @@ public sealed partial class HyperDht : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopListeningAsync().ConfigureAwait(false);
+        _admissionSweep?.Dispose();
         await Node.DisposeAsync().ConfigureAwait(false);
         if (Udx is not null) await Udx.DisposeAsync().ConfigureAwait(false);
     }

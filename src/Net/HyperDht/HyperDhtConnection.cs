@@ -4,6 +4,9 @@
 // Complete Output to end our side (the peer sees end of stream); Input completes when the peer ends.
 // DisposeAsync tears it down at once. A holepunch socket the stream runs on belongs to the connection and
 // is closed after the stream (and its linger).
+// Whoever runs a protocol over an accepted connection closes it with CloseAsync(reason) when that
+// protocol ends: a PeerAbuseException reason puts the address in the admission control's penalty box,
+// as on TCP listeners (docs/hostile-peers.md).
 using System.IO.Pipelines;
 using System.Net;
 using Cabal.Net.NoiseIk;
@@ -85,6 +88,20 @@ public sealed class HyperDhtConnection : IDuplexPipe, IAsyncDisposable
 
     /// <summary>Completes when the UDX stream has closed: null when clean, else why it failed.</summary>
     public Task<Exception?> Closed => RawStream.Closed;
+
+    /// <summary>Why the connection was closed, as given to <see cref="CloseAsync"/> (null: plain dispose or closed by the peer).</summary>
+    public Exception? CloseReason { get; private set; }
+
+    /// <summary>
+    /// Closes the connection because of <paramref name="reason"/> (for an accepted connection, a
+    /// <see cref="PeerAbuseException"/> in it penalizes the remote's address in admission control).
+    /// Pass the protocol's error when the protocol on top ends (e.g. ProtocolConnection.Error).
+    /// </summary>
+    public ValueTask CloseAsync(Exception? reason)
+    {
+        if (reason is not null && Volatile.Read(ref _disposed) == 0) CloseReason ??= reason;
+        return DisposeAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -83,6 +83,30 @@ public sealed record HyperDhtOptions
     /// <summary>Handshakes a server keeps at once; more are refused. Default 4096.</summary>
     public int MaxPendingHandshakes { get; init; } = 4096;
 
+    /// <summary>
+    /// Handshakes a server keeps at once for one client host (counting those kept after their
+    /// connection came up or failed, for answering retransmissions), so one host cannot fill
+    /// <see cref="MaxPendingHandshakes"/>. Default 32.
+    /// </summary>
+    public int MaxHandshakesPerHost { get; init; } = 32;
+
+    /// <summary>
+    /// Admission control of connections to this node's servers (Listen on UDX), as on the TCP
+    /// listeners: limits per address and per /24 on pending connections (from PEER_HANDSHAKE until
+    /// the secret-stream is up) and on established ones, fair pending slots, a pending deadline that
+    /// shrinks with load, a penalty box for abusers. A refused handshake gets no reply and costs no
+    /// UDX stream or holepunch state. Its clock and logger default to this record's. Default
+    /// <c>new()</c> (see <see cref="Admission.AdmissionOptions"/>); null: none.
+    /// </summary>
+    public Admission.AdmissionOptions? Admission { get; init; } = new();
+
+    /// <summary>
+    /// One admission control shared with the program's other listeners (the TCP ones: pass the same
+    /// instance as their SharedAdmission), so a source's limits count its connections on all of
+    /// them. When set it is used instead of <see cref="Admission"/>. Default null.
+    /// </summary>
+    public Admission.AdmissionControl? SharedAdmission { get; init; }
+
     /// <summary>secret-stream keep-alive interval on connections. Default 5 s.</summary>
     public TimeSpan ConnectionKeepAlive { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -148,7 +172,7 @@ public sealed record HyperDhtOptions
 
     internal void Validate()
     {
-        if (MaxRecords < 1 || MaxRecordsPerTopic < 1 || MaxRoutes < 1 || MaxValues < 1 || MaxPendingHandshakes < 1)
+        if (MaxRecords < 1 || MaxRecordsPerTopic < 1 || MaxRoutes < 1 || MaxValues < 1 || MaxPendingHandshakes < 1 || MaxHandshakesPerHost < 1)
             throw new ArgumentException("Limits must be positive.");
         if (RecordMaxAge <= TimeSpan.Zero || ValueMaxAge <= TimeSpan.Zero || HandshakeClearWait <= TimeSpan.Zero)
             throw new ArgumentException("Ages must be positive.");
@@ -156,6 +180,7 @@ public sealed record HyperDhtOptions
             throw new ArgumentException("Connection timeouts must be positive.");
         if (KeyPair is { } k && (k.PublicKey is not { Length: 32 } || k.SecretKey is not { Length: 64 }))
             throw new ArgumentException("KeyPair must be an Ed25519 key pair with its 64-byte secret key.");
+        Admission?.Validate();
     }
 }
 

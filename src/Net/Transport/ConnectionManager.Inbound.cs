@@ -16,11 +16,10 @@ public sealed partial class ConnectionManager
 
     private async Task AcceptLoopAsync(TcpPeerListener listener, CancellationToken ct)
     {
-        if (_options.Admission is { } admission)
-        {
+        if (_options.SharedAdmission is { } shared) _admission = new AdmissionGate(shared);
+        else if (_options.Admission is { } admission)
             _admission = new AdmissionGate(new AdmissionControl(admission.WithDefaults(_options.TimeProvider, _options.LoggerFactory)));
-            _ = Track(_admission.SweepAsync(ct));
-        }
+        if (_admission is not null) _ = Track(_admission.SweepAsync(ct));
 
         while (await listener.AcceptNextAsync(_log, ct).ConfigureAwait(false) is { } socket)
         {

@@ -74,6 +74,14 @@ public sealed record ConnectionManagerOptions
     /// </summary>
     public Admission.AdmissionOptions? Admission { get; init; } = new();
 
+    /// <summary>
+    /// One admission control shared by every listener of a program (this one, the other TCP
+    /// listeners, the HyperDHT server: see <see cref="HyperDht.HyperDhtOptions.SharedAdmission"/>),
+    /// so a source's limits count its connections on all of them together. When set it is used
+    /// instead of <see cref="Admission"/>. Default null.
+    /// </summary>
+    public Admission.AdmissionControl? SharedAdmission { get; init; }
+
     /// <summary>Time for one attempt: TCP connect plus Noise handshake. Default 10 s.</summary>
     public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

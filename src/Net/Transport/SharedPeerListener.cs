@@ -39,7 +39,8 @@ public sealed class SharedPeerListener : IAsyncDisposable
         _log = options.LoggerFactory.CreateLogger<SharedPeerListener>();
         var template = options.ConnectionOptions ?? new ProtocolConnectionOptions();
         _connectionOptions = template with { StaticKeyPair = options.StaticKeyPair, LoggerFactory = ProtocolConnectionOptions.LoggerFactoryOr(template, options.LoggerFactory) };
-        if (options.Admission is { } admission)
+        if (options.SharedAdmission is { } shared) _admission = new AdmissionGate(shared);
+        else if (options.Admission is { } admission)
             _admission = new AdmissionGate(new AdmissionControl(admission.WithDefaults(template.TimeProvider, options.LoggerFactory)));
     }
 

@@ -38,6 +38,14 @@ public sealed record SharedPeerListenerOptions
     /// </summary>
     public Admission.AdmissionOptions? Admission { get; init; } = new();
 
+    /// <summary>
+    /// One admission control shared by every listener of a program (this one, the other TCP
+    /// listeners, the HyperDHT server: see <see cref="HyperDht.HyperDhtOptions.SharedAdmission"/>),
+    /// so a source's limits count its connections on all of them together. When set it is used
+    /// instead of <see cref="Admission"/>. Default null.
+    /// </summary>
+    public Admission.AdmissionControl? SharedAdmission { get; init; }
+
     /// <summary>Bound on <see cref="SharedPeerListener.DisposeAsync"/>. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -7,6 +7,7 @@
 // of the DHT alone plug in a transport that only records.
 // Bad input is dropped and counted: msg1 that does not authenticate for our key (HandshakeResponder),
 // PEER_HOLEPUNCH for a slot we do not hold, payloads that do not open.
+using Cabal.Net.Admission;
 using Cabal.Net.Compact;
 using Cabal.Net.Crypto;
 using Cabal.Net.Dht;
@@ -48,12 +49,15 @@ public sealed class HyperDhtServer : IRouteServer, IAsyncDisposable
     private long _connections;
     private int _closed;
 
-    internal HyperDhtServer(HyperDht dht, KeyPair keyPair, Func<HyperDhtServer, IServerTransport> transport, Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall)
+    internal HyperDhtServer(HyperDht dht, KeyPair keyPair, Func<HyperDhtServer, IServerTransport> transport, Func<byte[], NoisePayload, Ipv4EndPoint, bool>? firewall,
+        AdmissionControl? admission)
     {
         _dht = dht;
         KeyPair = keyPair;
         Target = HyperDhtKeys.Hash(keyPair.PublicKey);
-        Responder = new HandshakeResponder(keyPair, CreatePayload, dht.Options.Time, dht.Options.HandshakeClearWait, dht.Options.MaxPendingHandshakes, firewall);
+        Admission = admission;
+        Responder = new HandshakeResponder(keyPair, CreatePayload, dht.Options.Time, dht.Options.HandshakeClearWait, dht.Options.MaxPendingHandshakes, firewall,
+            admission, dht.Options.MaxHandshakesPerHost);
         _transport = transport(this);
     }
 
@@ -61,6 +65,9 @@ public sealed class HyperDhtServer : IRouteServer, IAsyncDisposable
     public byte[] PublicKey => KeyPair.PublicKey;
     public byte[] Target { get; }
     public HandshakeResponder Responder { get; }
+
+    /// <summary>The admission control its connections go through (the node's), or null.</summary>
+    public AdmissionControl? Admission { get; }
 
     internal HyperDht Dht => _dht;
 
@@ -110,7 +117,7 @@ public sealed class HyperDhtServer : IRouteServer, IAsyncDisposable
     {
         if (IsClosed) return null;
         var before = Responder.Answered;
-        var hs = Responder.OnHandshake(noise, peerAddress, request.From, request.To);
+        var hs = Responder.OnHandshake(noise, peerAddress, request.From, request.To, source: SourceOf(peerAddress, request));
         if (hs is null)
         {
             HyperDhtLog.HandshakeRefused(_dht.Logger, "not for our key, undecodable or refused");
@@ -119,6 +126,15 @@ public sealed class HyperDhtServer : IRouteServer, IAsyncDisposable
         if (Responder.Answered != before && hs.Accepted) hs.ReplySocket = _transport.OnHandshake(hs, request);
         return new HandshakeReply(hs.Reply, hs.ReplySocket);
     }
+
+    /// <summary>
+    /// Who a handshake counts against: the client as the relay saw it when the relay is one of ours
+    /// (all relayed handshakes come through the nodes holding our route); else the datagram's sender,
+    /// so a host that claims to relay cannot charge made-up client addresses. The connection is
+    /// charged again to the address its UDX stream actually talks to once that is known.
+    /// </summary>
+    private Ipv4EndPoint SourceOf(Ipv4EndPoint? peerAddress, DhtIncomingRequest request)
+        => peerAddress is { } client && IsRelay(request.From) ? client : request.From;
 
     async ValueTask<HolepunchReply?> IRouteServer.OnPeerHolepunchAsync(ulong id, byte[] payload, Ipv4EndPoint peerAddress, DhtIncomingRequest request)
     {

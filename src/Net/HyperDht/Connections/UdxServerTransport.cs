@@ -13,7 +13,14 @@
 //     each waits at most HandshakeInitialTimeout before the stream is dropped, unless punching started;
 //   * PEER_HOLEPUNCH rounds update the remote's state, wait for our NAT analysis, fire a "fast mode" ping
 //     when the client opened a session to our address, and punch when the client says it punches.
+// Admission (when the server has it): the handshake's pending ticket closes the attempt (or the
+// connection still starting its secret-stream) when admission evicts it or its deadline passes; once
+// the stream's path is fixed the ticket moves to the address the stream talks to (a relay saw the
+// client elsewhere, or the punch found another port: the real one counts); once the client's
+// secret-stream header has arrived it becomes established and the connection is handed out; the stream closed, it is released (penalizing the address when the connection
+// was closed for abuse: HyperDhtConnection.CloseAsync).
 using System.Net;
+using Cabal.Net.Admission;
 using Cabal.Net.Compact;
 using Cabal.Net.Dht;
 using Cabal.Net.HyperDht.Holepunch;
@@ -45,16 +52,17 @@ internal sealed class UdxServerTransport(HyperDhtServer server) : IServerTranspo
         lock (_gate)
         {
             _created.Remove(hs.ServerPayload.Udx!.Id, out stream);
-            if (stream is null) return null;
-            if (_closed)
+            if (stream is null || _closed)
             {
-                stream.Destroy();
+                stream?.Destroy();
+                if (hs.Ticket is { } ticket) server.Admission?.Release(ticket, null);
                 return null;
             }
         }
         var attempt = new ServerAttempt(this, server, hs, stream);
         lock (_gate) _attempts[hs] = attempt;
         server.Responder.Hold(hs);
+        hs.Ticket?.SetCloser(attempt.Close);
         return attempt.Start(request);
     }
 
@@ -98,6 +106,8 @@ internal sealed class ServerAttempt
     private readonly Lock _gate = new();
     private Holepuncher? _puncher;
     private ITimer? _prepunch;
+    private AdmissionTicket? _ticket;
+    private HyperDhtConnection? _connection;
     private bool _claimed;
     private bool _aborted;
     private ulong _round;
@@ -109,6 +119,7 @@ internal sealed class ServerAttempt
         Handshake = handshake;
         _stream = stream;
         _stream.Firewall = OnFirewall;
+        _ticket = handshake.Ticket;
     }
 
     public ServerHandshake Handshake { get; }
@@ -199,6 +210,12 @@ internal sealed class ServerAttempt
             puncher.Destroy(keep: socket);
         }
         _transport.Finished(this);
+        if (!ChargeTo(remote.Address))
+        {
+            _stream.Destroy();
+            owned?.Close();
+            return;
+        }
         try
         {
             _stream.Connect(socket, Handshake.ClientPayload.Udx!.Id, remote);
@@ -206,24 +223,70 @@ internal sealed class ServerAttempt
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
         {
             owned?.Close();
+            ReleaseTicket(null);
             return;
         }
         var options = Dht.Options;
         var secure = new SecretStreamPipe(_stream, Handshake.Noise, new SecretStreamOptions { KeepAlive = options.ConnectionKeepAlive });
         var connection = new HyperDhtConnection(_stream, secure, Handshake.Noise, isInitiator: false, path, 0, owned, Dht.Udx!.Options.Linger);
+        lock (_gate) _connection = connection;
+        var ticket = _ticket;
+        if (ticket is not null)
+            _ = connection.Closed.ContinueWith(_ => _server.Admission?.Release(ticket, connection.CloseReason), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _ = Task.Run(async () =>
         {
             try
             {
                 await secure.StartAsync().ConfigureAwait(false);
+                // Under admission the connection is established (and handed out) once the client's
+                // header has arrived: a client that stalls there is still pending, and its deadline ends it.
+                if (ticket is not null) await secure.RemoteHeader.ConfigureAwait(false);
             }
             catch (Exception)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
                 return;
             }
+            if (ticket is not null && _server.Admission?.TryEstablish(ticket) == false)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
             _server.RaiseConnection(connection);
         });
+    }
+
+    /// <summary>
+    /// Moves the pending ticket to <paramref name="actual"/>, the address the stream talks to, when the
+    /// handshake was charged elsewhere. False: that address may not have another connection (drop it).
+    /// </summary>
+    private bool ChargeTo(IPAddress actual)
+    {
+        var control = _server.Admission;
+        var old = _ticket;
+        if (control is null || old is null) return true;
+        if (old.Address.Equals(actual.IsIPv4MappedToIPv6 ? actual.MapToIPv4() : actual)) return true;
+        var decision = control.TryAdmit(actual);
+        if (decision.Evicted is { } victim) ThreadPool.QueueUserWorkItem(v => v.RequestClose(), victim, preferLocal: false);
+        control.Release(old, null);
+        _ticket = decision.Ticket;
+        decision.Ticket?.SetCloser(Close);
+        return decision.Ticket is not null;
+    }
+
+    private void ReleaseTicket(Exception? error)
+    {
+        if (Interlocked.Exchange(ref _ticket, null) is { } ticket) _server.Admission?.Release(ticket, error);
+    }
+
+    /// <summary>Admission's close (evicted, or its pending deadline passed): drop the attempt, or the connection still starting.</summary>
+    public void Close()
+    {
+        HyperDhtConnection? connection;
+        lock (_gate) connection = _connection;
+        if (connection is not null) _ = connection.DisposeAsync().AsTask();
+        else Abort();
     }
 
     /// <summary>The client did not come (or the holepunch failed): drop the stream.</summary>
@@ -244,6 +307,7 @@ internal sealed class ServerAttempt
         }
         _stream.Destroy();
         _transport.Finished(this);
+        ReleaseTicket(null);
         HyperDhtLog.ServerAttemptAborted(Dht.Logger, Convert.ToHexStringLower(Handshake.Noise.RemotePublicKey));
     }
 
