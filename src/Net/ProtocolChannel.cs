@@ -35,6 +35,12 @@ public sealed partial class ProtocolChannel
     /// <summary>The remote's id for this feed, once its verified Open has arrived.</summary>
     public ulong? RemoteId { get; internal set; }
 
+    /// <summary>The remote's message rate on this channel (receive loop only; created at its first message).</summary>
+    internal Admission.TokenBucket? RemoteMessageRate { get; set; }
+
+    /// <summary>The remote's extension-message rate on this channel (receive loop only).</summary>
+    internal Admission.TokenBucket? RemoteExtensionRate { get; set; }
+
     /// <summary>The remote's latest Options on this channel (extensions and the ack flag), if any.</summary>
     public Options? RemoteOptions { get; internal set; }
 

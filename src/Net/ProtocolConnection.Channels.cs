@@ -257,7 +257,11 @@ public sealed partial class ProtocolConnection
         ProtocolChannel? channel;
         lock (_gate) channel = ChannelForRemoteLocked(remoteId);
         if (channel is null) ConnectionLog.MessageDropped(_log, type, remoteId);
-        else Dispatch(channel, message);
+        else
+        {
+            if (type != MessageType.Data) CheckMessageRate(channel);
+            Dispatch(channel, message);
+        }
     }
 
     private void OnInvalidMessage(InvalidMessageException error)

@@ -110,13 +110,15 @@ public sealed partial class ProtocolConnection
     private void OnExtensionFrame(ulong remoteId, ExtensionMessage message)
     {
         ProtocolExtension? target;
+        ProtocolChannel? channel;
         lock (_gate)
         {
-            var channel = ChannelForRemoteLocked(remoteId);
+            channel = ChannelForRemoteLocked(remoteId);
             if (channel is not null) target = channel.Extensions.Resolve(message.Id);
             else if (remoteId == 0 && !_remoteChannels.ContainsKey(0)) target = _streamExtensions.Resolve(message.Id);
             else target = null;
         }
+        CheckExtensionRate(channel); // dropped ones too: they cost a parse each
 
         if (target is null)
         {

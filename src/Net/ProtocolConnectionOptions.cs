@@ -44,6 +44,39 @@ public sealed record ProtocolConnectionOptions
     /// </summary>
     public int MaxRemoteChannels { get; init; } = 200_000;
 
+    /// <summary>
+    /// Most bytes of the remote's messages waiting for our send queue to drain (see
+    /// <c>ProtocolConnection</c>'s deferred dispatch), each counted as its encoded size plus 64 bytes
+    /// of bookkeeping. A remote that keeps sending while it does not read our replies fills it; one
+    /// more message ends the connection with a <see cref="PeerAbuseException"/>. An honest peer that
+    /// reads never comes near: messages wait only while our sends are over
+    /// <see cref="MaxQueuedSendBytes"/>. Default 16 MiB.
+    /// </summary>
+    public int MaxDeferredBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Messages per second the remote may send on one channel (Data excepted: it answers our own
+    /// Requests), as a token bucket of <see cref="ChannelMessageBurst"/>; over it the connection ends
+    /// with a <see cref="PeerAbuseException"/>. Bounds Have floods: a million Haves a second is cut
+    /// off within a tenth of a second, while the Requests and Haves of a fast honest sync stay well
+    /// under. Default 20,000.
+    /// </summary>
+    public double ChannelMessageRate { get; init; } = 20_000;
+
+    /// <summary>Messages one channel may send at once before <see cref="ChannelMessageRate"/> applies. Default 100,000.</summary>
+    public double ChannelMessageBurst { get; init; } = 100_000;
+
+    /// <summary>
+    /// Extension messages per second on one channel, or on the stream before any channel (multifeed's
+    /// HANDSHAKE, MANIFEST, REQUEST_FEEDS and REPLICATE travel on the root channel: a handful per
+    /// session), as a token bucket of <see cref="ExtensionMessageBurst"/>; over it the connection ends
+    /// with a <see cref="PeerAbuseException"/>. Default 100.
+    /// </summary>
+    public double ExtensionMessageRate { get; init; } = 100;
+
+    /// <summary>Extension messages one channel may send at once before <see cref="ExtensionMessageRate"/> applies. Default 1,000.</summary>
+    public double ExtensionMessageBurst { get; init; } = 1_000;
+
     /// <summary>Leave the stream open when the connection ends (default: dispose it).</summary>
     public bool LeaveStreamOpen { get; init; }
 
