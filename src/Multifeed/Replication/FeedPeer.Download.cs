@@ -19,6 +19,11 @@ public sealed partial class FeedPeer
     /// <summary>Largest bitfield we decode from one Have: 2^20 blocks, the Want range, as bytes.</summary>
     private const int MaxHaveBitfieldBytes = (int)(WantRange / 8);
 
+    // We never Want past MaxWants ranges, so claims beyond are not recorded bit by bit (only as the
+    // remote's length): Haves scattered over far-off blocks would otherwise allocate a bitfield page
+    // each (issue 20, Have floods). The remote's bits then take at most 2,048 pages (2 MiB) per feed.
+    private const ulong MaxWantedBlocks = WantRange * MaxWants;
+
     private bool _downloading;
     private readonly RequestBudget? _budget;
     private bool _remoteUploading = true;
@@ -119,7 +124,7 @@ public sealed partial class FeedPeer
                     {
                         if ((decoded[b] & (0x80 >> bit)) == 0) continue;
                         var index = h.Start + (ulong)b * 8 + (ulong)bit;
-                        if (!_feed.HasDurable(index)) _remoteBits.Set(index, true);
+                        if (index < MaxWantedBlocks && !_feed.HasDurable(index)) _remoteBits.Set(index, true);
                         if (index + 1 > _remoteLength) _remoteLength = index + 1;
                     }
                 }
@@ -128,8 +133,9 @@ public sealed partial class FeedPeer
             {
                 var length = h.HasLength ? h.Length : 1;
                 if (length > WantRange * MaxWants) { FaultLater($"a Have for {length} blocks"); length = 0; }
-                for (ulong i = 0; i < length; i++)
-                    if (!_feed.HasDurable(h.Start + i)) _remoteBits.Set(h.Start + i, true);
+                var wantedEnd = Math.Min(h.Start + length, MaxWantedBlocks);
+                for (var i = h.Start; i < wantedEnd; i++)
+                    if (!_feed.HasDurable(i)) _remoteBits.Set(i, true);
                 if (length > 0 && h.Start + length > _remoteLength) _remoteLength = h.Start + length;
             }
             if (h.HasBitfield) _remoteLengthKnown = true;

@@ -56,7 +56,7 @@ internal static class MultifeedWire
                 else r.Skip();
             }
         }
-        catch (JsonException e) { throw new MultifeedProtocolException("handshake is not valid JSON: " + e.Message); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new MultifeedProtocolException("handshake is not valid JSON: " + e.Message); } // InvalidOperationException: a string that is not UTF-8
         if (version is null) throw new MultifeedProtocolException("handshake has no version");
         if (MajorOf(version) != SupportedMajor) throw new MultifeedProtocolException($"protocol version mismatch: us={Version} them={version}");
         if (client != Client) throw new MultifeedProtocolException($"client mismatch: expected {Client}, got {client ?? "nothing"}");
@@ -100,7 +100,7 @@ internal static class MultifeedWire
             }
             return keys ?? [];
         }
-        catch (JsonException e) { throw new MultifeedProtocolException("manifest is not valid JSON: " + e.Message); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new MultifeedProtocolException("manifest is not valid JSON: " + e.Message); } // InvalidOperationException: a string that is not UTF-8
     }
 
     /// <summary>The keys of a REQUEST_FEEDS or REPLICATE_FEEDS body.</summary>
@@ -114,7 +114,7 @@ internal static class MultifeedWire
             if (r.Read()) throw new MultifeedProtocolException(what + " has trailing data");
             return keys;
         }
-        catch (JsonException e) { throw new MultifeedProtocolException(what + " is not valid JSON: " + e.Message); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new MultifeedProtocolException(what + " is not valid JSON: " + e.Message); } // InvalidOperationException: a string that is not UTF-8
     }
 
     private static List<string> ReadArray(ref Utf8JsonReader r, int maxKeys, string what)
@@ -149,7 +149,7 @@ internal static class MultifeedWire
             var s = id.GetString()!.ToLowerInvariant();
             return IsKey(s) ? s : null;
         }
-        catch (JsonException) { return null; }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { return null; }
     }
 
     private static void WriteArray(Utf8JsonWriter w, IEnumerable<string> keys)
