@@ -47,6 +47,10 @@ public sealed class FloodLimitTests
         return (a, victim, () => Volatile.Write(ref valve, new TaskCompletionSource().Task));
     }
 
+    /// <summary>Options on a clock that only moves when told, without pings or idle timeouts.</summary>
+    private static ProtocolConnectionOptions Quiet(ProtocolConnectionOptions options, ManualTimeProvider time)
+        => options with { TimeProvider = time, IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero };
+
     private static async Task<(ProtocolChannel A, ProtocolChannel B, DropHandler Handler)> OpenAsync(ProtocolConnection a, ProtocolConnection b)
     {
         var key = TestKit.FeedKey(9);
@@ -63,7 +67,7 @@ public sealed class FloodLimitTests
     public async Task ARemoteThatSendsButDoesNotRead_IsCutOffWhenItsWaitingMessagesReachTheCap()
     {
         var time = new ManualTimeProvider(); // 50,000 Haves stay inside the channel burst: only the deferred cap can end it
-        var options = new ProtocolConnectionOptions { MaxQueuedSendBytes = 16 * 1024, MaxDeferredBytes = 256 * 1024, TimeProvider = time, IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero };
+        var options = Quiet(new() { MaxQueuedSendBytes = 16 * 1024, MaxDeferredBytes = 256 * 1024 }, time);
         var (a, b, stopReading) = Pair(options);
         await using var _a = a;
         await using var _b = b;
@@ -93,8 +97,7 @@ public sealed class FloodLimitTests
     public async Task AHaveFloodIsCutOffAtTheChannelsRate()
     {
         var time = new ManualTimeProvider();
-        var options = new ProtocolConnectionOptions { ChannelMessageRate = 1_000, ChannelMessageBurst = 5_000, TimeProvider = time, IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero };
-        var (a, b, _) = Pair(options);
+        var (a, b, _) = Pair(Quiet(new() { ChannelMessageRate = 1_000, ChannelMessageBurst = 5_000 }, time));
         await using var _a = a;
         await using var _b = b;
         var (ca, _, handler) = await OpenAsync(a, b);
@@ -121,9 +124,7 @@ public sealed class FloodLimitTests
     [Fact]
     public async Task DataIsNotRateLimited_ItAnswersOurOwnRequests()
     {
-        var time = new ManualTimeProvider();
-        var options = new ProtocolConnectionOptions { ChannelMessageRate = 10, ChannelMessageBurst = 10, TimeProvider = time, IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero };
-        var (a, b, _) = Pair(options);
+        var (a, b, _) = Pair(Quiet(new() { ChannelMessageRate = 10, ChannelMessageBurst = 10 }, new ManualTimeProvider()));
         await using var _a = a;
         await using var _b = b;
         var (ca, _, handler) = await OpenAsync(a, b);
@@ -135,9 +136,7 @@ public sealed class FloodLimitTests
     [Fact]
     public async Task AnExtensionFloodOnAChannelIsCutOff()
     {
-        var time = new ManualTimeProvider();
-        var options = new ProtocolConnectionOptions { ExtensionMessageRate = 10, ExtensionMessageBurst = 100, TimeProvider = time, IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero };
-        var (a, b, _) = Pair(options);
+        var (a, b, _) = Pair(Quiet(new() { ExtensionMessageRate = 10, ExtensionMessageBurst = 100 }, new ManualTimeProvider()));
         await using var _a = a;
         await using var _b = b;
         var key = TestKit.FeedKey(3);
