@@ -31,6 +31,7 @@ public sealed partial class MultifeedSession
                 _localOffer.Remove(k);
                 _requested.Remove(k);
                 _announce.Remove(k);
+                _remoteLengths?.Remove(k); // stale once stopped: re-agreed, it is opened, never left dormant
                 if (feed is not null) Stop(feed);
                 if (!allowed) continue;
             }
