@@ -29,6 +29,9 @@ public static class CliApp
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(FeedsCommand.Create());
+        root.Subcommands.Add(ForgetCommand.Create());
+        root.Subcommands.Add(CompactCommand.Create());
         return root;
     }
 
