@@ -62,8 +62,9 @@ internal static class ForgetCommand
 
     private static void DeleteSettings(DataPaths paths, CabalUrl url)
     {
-        File.Delete(paths.PeersFile(url.KeyHex));
-        File.Delete(paths.LastChannelFile(url.KeyHex));
+        // File.Delete throws when the directory is missing (a cabal never seen on the network has no peers/).
+        foreach (var file in new[] { paths.PeersFile(url.KeyHex), paths.LastChannelFile(url.KeyHex) })
+            if (File.Exists(file)) File.Delete(file);
         if (paths.ReadLastCabal() is { } last && CabalUrl.TryParse(last, out var lastUrl) && lastUrl?.KeyHex == url.KeyHex) File.Delete(paths.LastCabalFile);
     }
 }
