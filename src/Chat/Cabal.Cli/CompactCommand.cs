@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Cabal.Chat.Node;
 using Cabal.Multifeed.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Cabal.Cli;
 
@@ -33,7 +34,7 @@ internal static class CompactCommand
             // Purges of removed feeds finish first, so their pages are free to leave with the copy.
             await using (var node = await CabalNode.OpenAsync(new NodeOptions { Paths = paths, LoggerFactory = logging, Exclusive = true }, ct))
                 await node.Store.WaitForPurgesAsync(ct);
-            var logger = logging.CreateLogger("Cabal.Cli.CompactCommand");
+            var logger = logging.CreateLogger(typeof(CompactCommand));
             var dirs = new List<string> { paths.Store };
             var views = Path.GetDirectoryName(paths.Views(new string('0', 64)))!;
             if (Directory.Exists(views)) dirs.AddRange(Directory.EnumerateDirectories(views).Where(d => Path.GetFileName(d) is { Length: 64 } n && n.All(char.IsAsciiHexDigitLower)).Order(StringComparer.Ordinal));
