@@ -36,7 +36,7 @@ internal static class ForgetCommand
             using var logging = ProgramEnvironment.Logging();
             var trash = Path.Combine(Path.GetDirectoryName(paths.Views(url.KeyHex))!, ".forget-" + url.KeyHex);
             int removed;
-            await using (var lease = await CliApp.OpenNodeAsync(paths, logging, ct, exclusive: true))
+            await using (var lease = await CliApp.OpenNodeAsync(paths, logging, ct, exclusive: true, exclusiveCommand: "forget"))
             {
                 var node = lease.Node;
                 var feeds = node.Store.List(url.Key).ToList();
