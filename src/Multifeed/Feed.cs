@@ -298,7 +298,8 @@ public sealed partial class Feed : ITreeNodeSource
 
     internal void MarkRemoved() { lock (_lock) _removed = true; }
 
-    internal bool IsRemoved { get { lock (_lock) return _removed; } }
+    /// <summary>True once the feed was removed from its store: its reads throw ObjectDisposedException.</summary>
+    public bool IsRemoved { get { lock (_lock) return _removed; } }
 
     private void ThrowIfRemoved()
     {

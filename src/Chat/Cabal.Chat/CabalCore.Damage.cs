@@ -44,6 +44,7 @@ public sealed partial class CabalCore
             KeepIdentityCopy(tx, _views, secret);
             ModerationBootstrap.Run(tx, _auth, LocalFeed.Key, Url.AdminKeys, Url.ModKeys);
         });
+        ReloadNetworkBlocks(); // a rebuild publishes no events: read the blocks it re-derived
     }
 
     private void OnIndexerFoundDamage(ViewsDamagedException e, int generation)

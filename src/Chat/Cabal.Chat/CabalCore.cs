@@ -2,7 +2,8 @@
 // the indexer that keeps them current. Actions append to the local feed (CabalCore.Actions.cs),
 // queries read the views (CabalCore.Queries.cs), events go to subscribers (Subscribe). Opening checks
 // the store and the views against each other (CabalCore.Consistency.cs); damaged views found by a
-// query or the indexer are rebuilt from the feeds (CabalCore.Damage.cs).
+// query or the indexer are rebuilt from the feeds (CabalCore.Damage.cs). Blocked users are kept off
+// the network, and feeds can be deleted (CabalCore.Blocking.cs).
 using Cabal.Chat.Events;
 using Cabal.Chat.Indexing;
 using Cabal.Chat.Keys;
@@ -47,6 +48,7 @@ public sealed partial class CabalCore : IAsyncDisposable
         CanReadPrivateMessages = true;
         var applier = new EntryApplier(views, _auth, options.Limits, local.Key, curveSecret, options.TimeProvider, timestamps);
         _indexer = new Indexer(store, local, views, applier, _events, options.LoggerFactory.CreateLogger<Indexer>(), options.MaxEntriesPerCommit, OnIndexerFoundDamage);
+        StartNetworkBlocks();
     }
 
     public CabalUrl Url { get; }

@@ -32,6 +32,14 @@ public sealed record CabalOptions
     /// <summary>Treat "block" like "hide" when filtering what the user sees (cabal-cli 15 ignores block). Default true.</summary>
     public bool HideBlockedUsers { get; init; } = true;
 
+    /// <summary>
+    /// Delete a user's feed from the store once they are blocked cabal-wide (by me, or by an admin or
+    /// mod), not only stop replicating it; at open, blocked users' feeds still held are deleted too.
+    /// Unblocking makes the feed replicable again (it is fetched anew). Default false: a blocked
+    /// feed is kept, unserved.
+    /// </summary>
+    public bool DeleteBlockedFeeds { get; init; }
+
     /// <summary>Capacity of each event subscriber's queue before its oldest events are dropped. Default 4,096.</summary>
     public int EventQueueCapacity { get; init; } = 4096;
 

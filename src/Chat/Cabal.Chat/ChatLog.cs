@@ -25,4 +25,13 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 8008, Level = LogLevel.Error, Message = "The damaged views at {Path} could not be rebuilt")]
     public static partial void ViewsRebuildFailed(ILogger logger, string path, Exception error);
+
+    [LoggerMessage(EventId = 8040, Level = LogLevel.Information, Message = "Cabal {Cabal}: user {User} blocked on the network: {Blocked}")]
+    public static partial void NetworkBlockChanged(ILogger logger, string cabal, string user, bool blocked);
+
+    [LoggerMessage(EventId = 8041, Level = LogLevel.Warning, Message = "A handler of NetworkBlocksChanged threw")]
+    public static partial void HandlerFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 8042, Level = LogLevel.Warning, Message = "Cabal {Cabal}: deleting a blocked user's feed failed")]
+    public static partial void BlockedFeedNotDeleted(ILogger logger, string cabal, Exception error);
 }

@@ -29,6 +29,9 @@ public static class CliApp
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(FeedsCommand.Create());
+        root.Subcommands.Add(ForgetCommand.Create());
+        root.Subcommands.Add(CompactCommand.Create());
         return root;
     }
 
@@ -74,12 +77,12 @@ public static class CliApp
     /// <paramref name="exclusive"/> (import) also takes the node's own lock exclusively; it is refused
     /// (exit 75) in a process that hosts the directory's node, because that node has the feeds open.
     /// </remarks>
-    internal static async Task<NodeLease> OpenNodeAsync(DataPaths paths, ILoggerFactory logging, CancellationToken ct, bool exclusive = false)
+    internal static async Task<NodeLease> OpenNodeAsync(DataPaths paths, ILoggerFactory logging, CancellationToken ct, bool exclusive = false, string exclusiveCommand = "import")
     {
         if (CommandServer.HostedNode(paths.Root) is { } hosted)
         {
             if (!exclusive) return NodeLease.Borrowed(hosted);
-            throw new CliFailure(ExitCodes.Busy, "busy", $"A running cabal process has the data directory {paths.Root} open, and an import needs it alone: close that process, then import again.");
+            throw new CliFailure(ExitCodes.Busy, "busy", $"A running cabal process has the data directory {paths.Root} open, and `cabal {exclusiveCommand}` needs it alone: close that process, then run it again.");
         }
         if (File.Exists(paths.Root)) throw new CliFailure(ExitCodes.CantCreate, "data-dir-is-file", $"The data directory {paths.Root} is a file, not a directory.");
         var dirLock = DataDirectoryLock.TryAcquire(paths.Root) ?? throw new DataDirectoryHeldException(paths.Root);

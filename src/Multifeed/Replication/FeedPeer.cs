@@ -98,6 +98,13 @@ public sealed partial class FeedPeer
         _hub.RecheckWaiters();
     }
 
+    /// <summary>Ends this feed's replication on this channel without fault: releases everything and closes the channel.</summary>
+    internal void Stop(string reason)
+    {
+        OnClosed();
+        _channel.Close(reason);
+    }
+
     private void Fault(string reason)
     {
         ReplicationLog.FeedFault(_logger, _feed.KeyHex, RemoteId, reason);

@@ -60,6 +60,21 @@ public sealed class ReplicationSession : IAsyncDisposable
         return peer;
     }
 
+    /// <summary>
+    /// Stops replicating <paramref name="feed"/> on this connection: its channel closes (nothing more
+    /// is uploaded or downloaded) and its peer is released. False if it was not replicated here.
+    /// </summary>
+    public bool Stop(Feed feed, string reason)
+    {
+        FeedPeer? peer;
+        lock (_lock)
+        {
+            if (!_peers.Remove(feed.KeyHex, out peer)) return false;
+        }
+        peer.Stop(reason);
+        return true;
+    }
+
     private void OnRemoteDiscoveryKey(object? sender, DiscoveryKeyEventArgs e)
     {
         var feed = _replicator.Store.TryGetByDiscoveryKey(e.DiscoveryKey);

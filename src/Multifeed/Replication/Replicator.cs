@@ -19,6 +19,7 @@ public sealed class Replicator : IAsyncDisposable
         Options = options ?? new ReplicationOptions();
         _logger = Options.LoggerFactory.CreateLogger<Replicator>();
         store.FeedAppended += OnFeedAppended;
+        store.FeedRemoved += OnFeedRemoved;
         _ticker = TickAsync(_stop.Token);
     }
 
@@ -26,6 +27,9 @@ public sealed class Replicator : IAsyncDisposable
     {
         if (sender is Feed feed && _hubs.TryGetValue(feed, out var hub)) hub.OnAppended(e);
     }
+
+    // A removed feed's hub goes with it (its peers were stopped by the sets replicating it).
+    private void OnFeedRemoved(Feed feed) => _hubs.TryRemove(feed, out _);
 
     public FeedStore Store { get; }
 
@@ -57,6 +61,7 @@ public sealed class Replicator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Store.FeedAppended -= OnFeedAppended;
+        Store.FeedRemoved -= OnFeedRemoved;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _ticker.ConfigureAwait(false);
         _stop.Dispose();

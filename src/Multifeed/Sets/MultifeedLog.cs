@@ -30,4 +30,13 @@ internal static partial class MultifeedLog
 
     [LoggerMessage(EventId = 6209, Level = LogLevel.Debug, Message = "Remote {Peer} announced peer id {PeerId}")]
     public static partial void PeerId(ILogger logger, string peer, string peerId);
+
+    [LoggerMessage(EventId = 6240, Level = LogLevel.Debug, Message = "Cabal {Cabal}: not requesting {Count} offered feed(s) the replication policy refuses (blocked or removed)")]
+    public static partial void FeedsRefused(ILogger logger, string cabal, int count);
+
+    [LoggerMessage(EventId = 6241, Level = LogLevel.Information, Message = "Cabal {Cabal}: stopped replicating feed {Feed} on {Sessions} connection(s): {Reason}")]
+    public static partial void FeedStopped(ILogger logger, string cabal, string feed, int sessions, string reason);
+
+    [LoggerMessage(EventId = 6242, Level = LogLevel.Debug, Message = "Declined the remote's Open of feed {Feed}: the replication policy refuses it")]
+    public static partial void OpenRefused(ILogger logger, string feed);
 }

@@ -62,6 +62,13 @@ public sealed record MultifeedOptions
     /// <summary>Keys per live MANIFEST when many feeds arrive at once (multifeed sends one per feed). Default 10,000.</summary>
     public int MaxKeysPerAnnouncement { get; init; } = 10_000;
 
+    /// <summary>
+    /// Which feeds may be offered, requested, accepted and served (see <see cref="IReplicationPolicy"/>);
+    /// feeds removed from the store with <c>remember</c> are refused whatever it says. Default null:
+    /// every feed of the set, as multifeed does.
+    /// </summary>
+    public IReplicationPolicy? Policy { get; init; }
+
     /// <summary>Hypercore replication settings for the feeds; null: the replicator's own.</summary>
     public ReplicationOptions? Replication { get; init; }
 

@@ -39,6 +39,7 @@ public sealed partial class MultifeedSession
         int opened = 0, dormant = 0;
         foreach (var feed in feeds)
         {
+            if (!_set.Allowed(feed.KeyHex)) continue; // refused since it was agreed
             if (!_agreed.Add(feed.KeyHex)) continue; // multifeed: never fold a feed in twice
             if (CanStayDormant(feed, out var length))
             {
@@ -83,6 +84,8 @@ public sealed partial class MultifeedSession
 
     private void OnRemoteOpen(byte[] discoveryKey)
     {
-        if (_set.Store.TryGetByDiscoveryKey(discoveryKey) is { } feed) Wake(feed);
+        if (_set.Store.TryGetByDiscoveryKey(discoveryKey) is not { } feed) return;
+        if (_dormant.ContainsKey(feed.KeyHex)) Wake(feed);
+        else Reopen(feed);
     }
 }

@@ -53,8 +53,16 @@ public sealed partial class MultifeedSession
     /// </summary>
     private bool AdmitRemoteOpen(byte[] discoveryKey)
     {
+        var feed = _set.Store.TryGetByDiscoveryKey(discoveryKey);
+        if (feed is not null && !_set.Allowed(feed.KeyHex))
+        {
+            // Blocked or removed here: declined, but not held against an honest remote that agreed it before.
+            MultifeedLog.OpenRefused(_logger, feed.KeyHex);
+            Connection.RejectChannel(discoveryKey);
+            return false;
+        }
         if (_requestedDiscoveryKeys.ContainsKey(new Key32(discoveryKey))) return true;
-        if (_set.Store.TryGetByDiscoveryKey(discoveryKey) is { } feed && _set.TryGet(feed.KeyHex) is not null) return true;
+        if (feed is not null && _set.TryGet(feed.KeyHex) is not null) return true;
         Connection.RejectChannel(discoveryKey);
         var count = Interlocked.Increment(ref _unknownOpens);
         if (count > _set.Options.MaxUnknownOpens)

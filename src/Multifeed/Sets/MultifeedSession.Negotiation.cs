@@ -35,7 +35,7 @@ public sealed partial class MultifeedSession
         // REPLICATE of ours makes it decide which channels to open.
         if (sync) _syncExt!.Send(SyncWire.Write(feeds));
         var keys = new List<string>(feeds.Count);
-        foreach (var f in feeds) if (_localOffer.Add(f.KeyHex)) keys.Add(f.KeyHex);
+        foreach (var f in feeds) if (_set.Allowed(f.KeyHex) && _localOffer.Add(f.KeyHex)) keys.Add(f.KeyHex);
         MultifeedLog.SessionReady(_logger, PeerLabel, keys.Count, sync);
         SendManifest(keys);
         _ready.TrySetResult(true);
@@ -63,7 +63,7 @@ public sealed partial class MultifeedSession
         var refused = 0;
         foreach (var k in keys)
         {
-            if (_localOffer.Contains(k)) granted.Add(k);
+            if (_localOffer.Contains(k) && _set.Allowed(k)) granted.Add(k);
             else refused++;
         }
         if (refused > 0) MultifeedLog.UnofferedRequest(_logger, PeerLabel, refused);
@@ -78,7 +78,7 @@ public sealed partial class MultifeedSession
         var keys = MultifeedWire.ReadKeyArray(body.Span, _set.Options.MaxKeysPerMessage, "replicate");
         var accepted = new List<string>(keys.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var k in keys) if (_requested.Contains(k) && seen.Add(k)) accepted.Add(k);
+        foreach (var k in keys) if (_requested.Contains(k) && _set.Allowed(k) && seen.Add(k)) accepted.Add(k);
         // Waiting here holds back this session's later messages until the feeds exist, which keeps
         // their order; other sessions and the receive loop carry on.
         await AddAndReplicateAsync(accepted).ConfigureAwait(false);
@@ -111,7 +111,7 @@ public sealed partial class MultifeedSession
     private void OnFeedAddedWork(Feed feed)
     {
         // Before the remote is ready the initial manifest, built from the set then, will carry it.
-        if (!_remoteReady || _remoteOffer.Contains(feed.KeyHex) || !_localOffer.Add(feed.KeyHex)) return;
+        if (!_remoteReady || _remoteOffer.Contains(feed.KeyHex) || !_set.Allowed(feed.KeyHex) || !_localOffer.Add(feed.KeyHex)) return;
         _announce.Add(feed.KeyHex);
     }
 

@@ -13,6 +13,7 @@
 //   MultifeedSession.PeerId.cs      cabal-core's peer-id extension
 //   MultifeedSession.Sync.cs        how far the session is from "in sync", from protocol facts
 //   MultifeedSession.Limits.cs      handshake deadline, unknown-feed Opens (hostile peers)
+//   MultifeedSession.Policy.cs      the replication policy: refused feeds stopped, allowed ones offered again
 using System.Threading.Channels;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;
@@ -22,7 +23,7 @@ namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSession : IAsyncDisposable
 {
-    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, RetryCreate }
+    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, RetryCreate, Reconsider }
 
     private readonly record struct Work(WorkKind Kind, ReadOnlyMemory<byte> Payload = default, Feed? Feed = null, byte[]? DiscoveryKey = null, List<string>? Keys = null);
 
@@ -116,7 +117,8 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             return;
         }
         if (!AdmitRemoteOpen(e.DiscoveryKey)) return;
-        if (!_dormant.IsEmpty) Post(new Work(WorkKind.RemoteOpen, DiscoveryKey: e.DiscoveryKey));
+        // A dormant feed wakes; an agreed one whose channel closed here re-opens (MultifeedSession.Policy.cs).
+        Post(new Work(WorkKind.RemoteOpen, DiscoveryKey: e.DiscoveryKey));
     }
 
     private async Task RunAsync()
@@ -164,6 +166,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             case WorkKind.FeedAdded: OnFeedAddedWork(work.Feed!); break;
             case WorkKind.FeedGrew: Wake(work.Feed!); break;
             case WorkKind.RetryCreate: return new ValueTask(AddAndReplicateAsync(work.Keys!));
+            case WorkKind.Reconsider: OnReconsider(work.Keys!); break;
         }
         return ValueTask.CompletedTask;
     }

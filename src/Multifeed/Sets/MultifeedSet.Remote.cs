@@ -19,16 +19,20 @@ public sealed partial class MultifeedSet
         var result = new List<string>(keys.Count);
         var room = Options.MaxFeeds - Count - Volatile.Read(ref _reserved);
         var skipped = 0;
+        var refused = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var k in keys)
         {
             if (!seen.Add(k)) continue;
+            if (!Allowed(k)) { refused++; continue; } // blocked or removed: not asked for again
+
             if (_byKey.ContainsKey(k)) { result.Add(k); continue; }
             if (Store.TryGet(Convert.FromHexString(k)) is not null) { MultifeedLog.ForeignFeed(_logger, k); continue; }
             if (room > 0) { room--; result.Add(k); }
             else skipped++;
         }
         if (skipped > 0) MultifeedLog.FeedLimitReached(_logger, Options.MaxFeeds, CabalKeyHex, skipped);
+        if (refused > 0) MultifeedLog.FeedsRefused(_logger, CabalKeyHex, refused);
         return result;
     }
 
@@ -44,6 +48,7 @@ public sealed partial class MultifeedSet
         var failed = new List<string>();
         foreach (var k in keys)
         {
+            if (!Allowed(k)) continue; // refused since it was requested
             if (_byKey.TryGetValue(k, out var f)) feeds.Add(f);
             else missing.Add(k);
         }

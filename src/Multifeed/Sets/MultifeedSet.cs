@@ -8,6 +8,7 @@
 //   MultifeedSet.Remote.cs   adding offered feeds under the feed cap
 //   MultifeedSet.Sessions.cs one MultifeedSession per connection, fan-out of feed events
 //   MultifeedSet.Sync.cs     the sync report over every session, and waiting for "in sync"
+//   MultifeedSet.Policy.cs   the replication policy (blocked feeds) and feeds removed from the store
 using System.Collections.Concurrent;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Storage;
@@ -53,6 +54,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         // Subscribe before listing, so a feed added meanwhile is seen by one or the other (Add dedupes).
         store.FeedAdded += set.OnStoreFeedAdded;
         store.FeedAppended += set.OnFeedAppended; // one store-wide subscription, not one per feed
+        store.FeedRemoved += set.OnStoreFeedRemoved;
         foreach (var feed in store.List(set.CabalKey)) set.Add(feed, raise: false);
         await set.GetOrCreateLocalFeedAsync(localKeyPair, cancellationToken).ConfigureAwait(false);
         return set;
@@ -138,6 +140,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Store.FeedAdded -= OnStoreFeedAdded;
         Store.FeedAppended -= OnFeedAppended;
+        Store.FeedRemoved -= OnStoreFeedRemoved;
         foreach (var s in SessionSnapshot()) await s.DisposeAsync().ConfigureAwait(false);
         _writerLock.Dispose();
     }

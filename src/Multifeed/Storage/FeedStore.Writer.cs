@@ -141,6 +141,13 @@ public sealed partial class FeedStore
             {
                 if (failed[i] is not null) continue;
                 var op = batch[i];
+                // A removed feed's records are being purged: a write of it now would leave records
+                // (a header even, resurrecting it at the next open) behind the purge.
+                if (op.Feed is { IsRemoved: true } removed)
+                {
+                    failed[i] = new ObjectDisposedException($"Feed {removed.KeyHex} was removed from the store.");
+                    continue;
+                }
                 if (op.Feed is { } feed && !feed.IsCurrentEpoch(op.Epoch))
                 {
                     failed[i] = new StaleWriteException($"A write of feed {feed.KeyHex} queued before this one failed; this one was dropped with it.", Volatile.Read(ref _lastWriteError));

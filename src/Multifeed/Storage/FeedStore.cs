@@ -78,8 +78,10 @@ public sealed partial class FeedStore : IAsyncDisposable
         (Meta, Headers, Keys, Blocks, Nodes, Signatures, Bits) = (dbs[0], dbs[1], dbs[2], dbs[3], dbs[4], dbs[5], dbs[6]);
 
         CorruptFeeds = LoadAll();
+        var purges = LoadRemovals();
         StorageLog.Opened(_logger, path, _byNumber.Count, sw.Elapsed.TotalMilliseconds);
         _writer = StartWriter();
+        ResumePurges(purges);
     }
 
     private static readonly string[] TableNames = ["meta", "feeds", "keys", "blocks", "nodes", "sigs", "bits"];
@@ -278,33 +280,6 @@ public sealed partial class FeedStore : IAsyncDisposable
         catch (Exception ex) { StorageLog.HandlerFailed(_logger, ex); }
     }
 
-    /// <summary>Removes a feed and every record of it. Its <see cref="Feed"/> object is unusable afterwards.</summary>
-    public async Task RemoveAsync(Feed feed, CancellationToken cancellationToken = default)
-    {
-        if (!_byNumber.TryRemove(feed.Number, out _)) return;
-        _byKey.TryRemove(new FeedKey(feed.Key), out _);
-        feed.MarkRemoved();
-        var number = feed.Number;
-        await Enqueue(tx =>
-        {
-            tx.Delete(Headers, StorageKeys.Feed(number));
-            tx.Delete(Keys, feed.Key);
-            foreach (var db in new[] { Blocks, Nodes, Signatures, Bits }) DeleteRange(tx, db, number);
-        }, null, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void DeleteRange(LightningTransaction tx, LightningDatabase db, uint feed)
-    {
-        using var cursor = tx.CreateCursor(db);
-        var prefix = StorageKeys.Feed(feed);
-        for (var r = cursor.SetRange(prefix); r == MDBResultCode.Success; r = cursor.GetCurrent().resultCode)
-        {
-            var (rc, key, _) = cursor.GetCurrent();
-            if (rc != MDBResultCode.Success || !key.AsSpan().StartsWith(prefix)) break;
-            cursor.Delete().ThrowOnError();
-        }
-    }
-
     /// <summary>Runs <paramref name="read"/> inside a read-only transaction.</summary>
     internal T Read<T>(Func<LightningTransaction, T> read)
     {
@@ -323,6 +298,7 @@ public sealed partial class FeedStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        StopPurges();
         await StopWriterAsync().ConfigureAwait(false);
         if (_reads.Close(LmdbReadGate.DefaultDrainLimit)) _env.Dispose();
         else StorageLog.ReadsOutlivedClose(_logger, Path);

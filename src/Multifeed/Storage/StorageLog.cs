@@ -29,4 +29,16 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Restored writer {Feed} into the feed store from a copy of its secret key (signed length at least {Signed})")]
     public static partial void WriterRestored(ILogger logger, string feed, ulong signed);
+
+    [LoggerMessage(EventId = 6060, Level = LogLevel.Information, Message = "Removed feed {Feed} ({Length} blocks); its records are being purged")]
+    public static partial void FeedRemoved(ILogger logger, string feed, ulong length);
+
+    [LoggerMessage(EventId = 6061, Level = LogLevel.Information, Message = "Resuming the purge of removed feed #{Feed}, interrupted before the store was last closed")]
+    public static partial void PurgeResumed(ILogger logger, uint feed);
+
+    [LoggerMessage(EventId = 6062, Level = LogLevel.Warning, Message = "Purging removed feed #{Feed} failed; it is retried at the next open")]
+    public static partial void PurgeFailed(ILogger logger, uint feed, Exception error);
+
+    [LoggerMessage(EventId = 6063, Level = LogLevel.Information, Message = "Compacted {Path}: {Before} bytes to {After} bytes")]
+    public static partial void Compacted(ILogger logger, string path, long before, long after);
 }

@@ -150,6 +150,7 @@ public sealed class FeedStoreTests : IDisposable
             await b.AppendAsync("keep"u8.ToArray());
             keep = b.KeyHex;
             await store.RemoveAsync(a);
+            await store.WaitForPurgesAsync();
             Assert.Null(store.TryGet(a.Key));
             Assert.Throws<ObjectDisposedException>(() => a.Get(0));
         }

@@ -52,8 +52,12 @@ internal sealed class EventHub
         lock (_lock) _subscribers = _subscribers.Where(x => x != s).ToArray();
     }
 
+    /// <summary>Called with every event before the subscribers get it, on the publishing thread (the core's own bookkeeping).</summary>
+    public Action<CabalEvent>? Observer { get; set; }
+
     public void Publish(CabalEvent e)
     {
+        Observer?.Invoke(e);
         foreach (var s in _subscribers) s.Queue.Writer.TryWrite(e);
     }
 

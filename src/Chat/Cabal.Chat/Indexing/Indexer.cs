@@ -81,6 +81,7 @@ internal sealed class Indexer : IAsyncDisposable
             var total = tx.Read(_views.Meta, "malformed"u8);
             _malformedTotal = total is { Length: 8 } ? (long)BinaryPrimitives.ReadUInt64BigEndian(total) : 0;
             _store.FeedAdded += OnFeedAdded;
+            _store.FeedRemoved += OnFeedRemoved;
             // One store-wide subscription each, not two per feed (see FeedStore.FeedAppended).
             _store.FeedAppended += OnFeedGrew;
             _store.FeedDownloaded += OnFeedGrew;
@@ -97,6 +98,28 @@ internal sealed class Indexer : IAsyncDisposable
         using var read = _views.BeginRead();
         var tx = read.Transaction;
         Track(feed, tx);
+    }
+
+    // A feed removed from the store (deleted, or a blocked user's data dropped) leaves the indexer and
+    // its cursor leaves the views, so the next open does not take the views for ahead of the store.
+    // What was indexed of it stays (hidden when its author is blocked) until the views are rebuilt.
+    private void OnFeedRemoved(Feed feed)
+    {
+        if (!_feeds.TryRemove(feed.KeyHex, out _)) return;
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                lock (_write)
+                {
+                    using var tx = _views.BeginWrite();
+                    tx.Remove(_views.Cursors, feed.Key);
+                    tx.Commit().ThrowOnError();
+                }
+                Pulse();
+            }
+            catch (Exception e) when (e is LightningException or IOException or ObjectDisposedException) { IndexingLog.CursorNotDropped(_logger, feed.KeyHex, e); }
+        });
     }
 
     private void Track(Feed feed, LightningTransaction tx)
@@ -249,11 +272,17 @@ internal sealed class Indexer : IAsyncDisposable
             {
                 if (count >= _maxPerCommit) break;
                 var feed = s.Feed;
+                if (feed.IsRemoved) continue;
                 var limit = limits is null ? (long)feed.Contiguous : Math.Min((long)feed.Contiguous, limits[s]);
                 var i = s.Indexed;
                 while (i < limit && count < _maxPerCommit)
                 {
-                    if (!feed.TryGet((ulong)i, out var block)) { IndexingLog.BlockMissing(_logger, feed.KeyHex, (ulong)i); break; }
+                    byte[] block;
+                    try
+                    {
+                        if (!feed.TryGet((ulong)i, out block)) { IndexingLog.BlockMissing(_logger, feed.KeyHex, (ulong)i); break; }
+                    }
+                    catch (ObjectDisposedException) when (feed.IsRemoved) { break; } // removed meanwhile
                     ParsedEntry e;
                     try { e = _applier.Apply(tx, feed.Key, feed.KeyHex, (ulong)i, block, events); }
                     catch (Exception ex) when (ex is not (LightningException or ViewsDamagedException))
@@ -284,7 +313,7 @@ internal sealed class Indexer : IAsyncDisposable
         // Done feeds leave the work list; a feed that grew meanwhile was re-signalled.
         // A feed that could not advance although budget was left is blocked (a missing block): drop it
         // until its next event rather than spin.
-        work.RemoveAll(s => Volatile.Read(ref s.Indexed) >= (limits is null ? (long)s.Feed.Contiguous : Math.Min((long)s.Feed.Contiguous, limits[s]))
+        work.RemoveAll(s => s.Feed.IsRemoved || Volatile.Read(ref s.Indexed) >= (limits is null ? (long)s.Feed.Contiguous : Math.Min((long)s.Feed.Contiguous, limits[s]))
             || (count < _maxPerCommit && !advanced.Exists(a => a.State == s)));
         if (advanced.Count == 0) return;
 
@@ -309,6 +338,7 @@ internal sealed class Indexer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _store.FeedAdded -= OnFeedAdded;
+        _store.FeedRemoved -= OnFeedRemoved;
         _store.FeedAppended -= OnFeedGrew;
         _store.FeedDownloaded -= OnFeedGrew;
         _signals.Writer.TryComplete();

@@ -17,4 +17,7 @@ internal static partial class IndexingLog
 
     [LoggerMessage(EventId = 8304, Level = LogLevel.Warning, Message = "Block {Feed}@{Seq} is below the contiguous length but cannot be read; indexing of that feed waits")]
     public static partial void BlockMissing(ILogger logger, string feed, ulong seq);
+
+    [LoggerMessage(EventId = 8340, Level = LogLevel.Warning, Message = "Feed {Feed} was removed but its cursor could not be dropped from the views; the next open rebuilds them")]
+    public static partial void CursorNotDropped(ILogger logger, string feed, Exception error);
 }

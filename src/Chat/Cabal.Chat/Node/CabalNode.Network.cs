@@ -42,8 +42,11 @@ public sealed partial class CabalNode
         {
             // Ask peers to acknowledge what we send them: that is what delivery receipts show.
             Replication = Replicator.Options with { Ack = true },
+            // Users blocked cabal-wide are neither served nor fetched (issue 20).
+            Policy = core.NetworkPolicy,
             LoggerFactory = Options.LoggerFactory,
         }, cancellationToken: ct).ConfigureAwait(false);
+        core.NetworkBlocksChanged += set.ReconsiderFeeds;
         var runtime = new CabalRuntime(core, set, _runtimes.Count);
         if (!_runtimes.TryAdd(core.KeyHex, runtime)) { await set.DisposeAsync().ConfigureAwait(false); return; }
         if (_network is not null) await StartCabalNetworkAsync(runtime, _network).ConfigureAwait(false);

@@ -25,7 +25,7 @@ public sealed partial class CabalNode : IAsyncDisposable
         _nodeLock = nodeLock;
         _logger = options.LoggerFactory.CreateLogger<CabalNode>();
         Replicator = new Replicator(store, new ReplicationOptions { LoggerFactory = options.LoggerFactory });
-        Client = new CabalClient(store, new CabalOptions { LoggerFactory = options.LoggerFactory });
+        Client = new CabalClient(store, new CabalOptions { LoggerFactory = options.LoggerFactory, DeleteBlockedFeeds = options.DeleteBlockedFeeds });
     }
 
     private readonly ILogger _logger;

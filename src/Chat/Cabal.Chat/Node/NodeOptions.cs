@@ -25,6 +25,12 @@ public sealed record NodeOptions
     /// fails with <see cref="DataDirectoryBusyException"/> while the other is held. Default false.
     /// </summary>
     public bool Exclusive { get; init; }
+
+    /// <summary>
+    /// Delete blocked users' feeds from the store, not only stop replicating them
+    /// (<see cref="CabalOptions.DeleteBlockedFeeds"/>). Default false.
+    /// </summary>
+    public bool DeleteBlockedFeeds { get; init; }
 }
 
 /// <summary>How <see cref="CabalNode.StartNetworkAsync"/> reaches peers.</summary>

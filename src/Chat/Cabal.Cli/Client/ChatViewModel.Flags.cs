@@ -99,7 +99,7 @@ public sealed partial class ChatViewModel
         "/unmod: remove a user as a moderator",
         "/admin: add a user as an admin: like a mod, and may also change other mods and admins",
         "/unadmin: remove a user as an admin",
-        "/block, /unblock: set or clear the block flag (stored and listed only; it has no other effect)",
+        "/block, /unblock: set or clear the block flag; cabal-wide, the user's feed is no longer served or fetched (/block NICK --delete also deletes its data)",
         "listing applied moderation actions. local actions (i.e. not published)",
         "/hides, /blocks, /mods, /admins: users holding that flag cabal-wide",
         "additional commands. local actions",

@@ -39,6 +39,9 @@ public sealed partial class ChatViewModel
                 return;
             }
             var has = core.GetFlags(key, channel).Contains(flag, StringComparer.Ordinal);
+            // /block NICK --delete: blocked cabal-wide, and their feed's data deleted from the store too.
+            var delete = flag == ModerationFlags.Block && !remove && channel == CabalWide && options.Options.ContainsKey("delete");
+            if (delete && has) { await DeleteBlockedAsync(s, core, key, name, note).ConfigureAwait(false); return; }
             if (ModerationRefusal(flag, remove, has, name, channel) is { } refusal) { Ui.Post(() => s.AddNote(refusal, note)); return; }
             var group = channel == CabalWide ? null : channel;
             var r = reason.Length == 0 ? null : reason;
@@ -47,7 +50,16 @@ public sealed partial class ChatViewModel
             // A new or removed mod/admin changes whose archives count; the session re-reads the archived
             // channels when the moderation event arrives, which is cabal-cli's "recompute archives".
             Ui.Post(() => s.AddNote($"{ModerationVerb(flag, remove, name)} ({key[..8]}) {Place(channel)}", note));
+            if (delete) await DeleteBlockedAsync(s, core, key, name, note).ConfigureAwait(false);
         });
+    }
+
+    // Runs after the block is applied (indexed), so the feed has left every connection before its data goes.
+    private async Task DeleteBlockedAsync(CabalSession s, Cabal.Chat.CabalCore core, string key, string name, ChannelRef note)
+    {
+        var deleted = await core.DeleteFeedsAsync([key]).ConfigureAwait(false);
+        var text = deleted.Count == 0 ? $"no data of {name} ({key[..8]}) was held" : $"deleted the data of {name} ({key[..8]}): {deleted[0].Length} entries";
+        Ui.Post(() => s.AddNote(text, note));
     }
 
     private static string Place(string channel) => channel == CabalWide ? "for the entire cabal" : $"in channel {channel}";

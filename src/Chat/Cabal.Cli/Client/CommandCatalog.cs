@@ -32,7 +32,7 @@ public static class CommandCatalog
         new("panes", [], "misc", "/panes channels|cabals", "choose what Ctrl-N / Ctrl-P move through (Alt-N)"),
         new("hide", [], "moderation", "/hide NICK{.PUBKEY} [reason] [--channel C --reason R]", "hide a user's messages (cabal-wide or in a channel)"),
         new("unhide", [], "moderation", "/unhide NICK{.PUBKEY} [reason] [--channel C --reason R]", "show a hidden user again"),
-        new("block", [], "moderation", "/block NICK{.PUBKEY} [reason] [--channel C --reason R]", "block a user (stored and listed only)"),
+        new("block", [], "moderation", "/block NICK{.PUBKEY} [reason] [--channel C --reason R] [--delete]", "block a user: cabal-wide, their feed is no longer replicated; --delete also deletes its data"),
         new("unblock", [], "moderation", "/unblock NICK{.PUBKEY} [reason] [--channel C --reason R]", "unblock a user"),
         new("mod", [], "moderation", "/mod NICK{.PUBKEY} [reason] [--channel C --reason R]", "make a user a moderator"),
         new("unmod", [], "moderation", "/unmod NICK{.PUBKEY} [reason] [--channel C --reason R]", "remove a moderator"),
