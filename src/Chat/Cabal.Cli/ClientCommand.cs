@@ -11,14 +11,17 @@ internal static class ClientCommand
         var key = new Argument<string?>("key-or-url") { Description = "Cabal to open (default: the last one, or a new one)", Arity = ArgumentArity.ZeroOrOne };
         var data = CommonOptions.Data();
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
+        var theme = new Option<string?>("--theme") { Description = "Colours: dark, light or mono (default: mono when NO_COLOR is set, else from COLORFGBG, else dark)" };
+        theme.AcceptOnlyFromAmong([.. Tui.Theme.Names]);
         root.Arguments.Add(key);
-        foreach (var o in new Option[] { data, listen, peer, noLan }) root.Options.Add(o);
+        foreach (var o in new Option[] { data, listen, peer, noLan, theme }) root.Options.Add(o);
         root.SetAction((parse, ct) => CliApp.Guard(async () =>
         {
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
             var text = parse.GetValue(key) ?? paths.ReadLastCabal();
             var url = text is null ? null : CabalUrl.Parse(text);
-            return await TerminalClientLauncher.RunAsync(paths, url, logging => CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging), ct);
+            var colours = Tui.Theme.Choose(parse.GetValue(theme), Environment.GetEnvironmentVariable("NO_COLOR"), Environment.GetEnvironmentVariable("COLORFGBG"));
+            return await TerminalClientLauncher.RunAsync(paths, url, logging => CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging), colours, ct);
         }));
     }
 }

@@ -17,7 +17,7 @@ namespace Cabal.Cli;
 internal static class TerminalClientLauncher
 {
     /// <param name="network">Builds the network options (and validates --peer) with the logging chosen here.</param>
-    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, Func<ILoggerFactory, NetworkOptions> network, CancellationToken ct)
+    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, Func<ILoggerFactory, NetworkOptions> network, Theme theme, CancellationToken ct)
     {
         var interactive = Terminal.Gui.Drivers.Driver.IsAttachedToTerminal(out _, out _);
         // Log lines on stderr would scribble over the full-screen UI; CABAL_LOG still enables them.
@@ -35,7 +35,7 @@ internal static class TerminalClientLauncher
         await CliApp.StartNetworkAsync(node, settings, [cabal], ct);
         await using var vm = new ChatViewModel(host);
         vm.AddSession(cabal);
-        await TuiApp.RunAsync(vm, ct);
+        await TuiApp.RunAsync(vm, theme, ct);
         CliIo.Out.WriteLine($"cabal {cabal.Url}");
         return ExitCodes.Ok;
     }

@@ -80,7 +80,7 @@ public sealed partial class ChatViewModel
                 else OpenCabal(s, url);
                 break;
             case "new": OpenCabal(s, CabalUrl.Generate()); break;
-            case "share": s.AddNote(new CabalUrl(s.Core.KeyHex, [s.Core.LocalKey]).ToString()); break;
+            case "share": Share(s); break;
         }
     }
 
@@ -205,6 +205,14 @@ public sealed partial class ChatViewModel
             Host.RememberCabal(core);
             Ui.Post(() => AddSession(core));
         });
+    }
+
+    /// <summary>The invite, with the URL alone on its row so it copies whole; then the one that also makes you their admin.</summary>
+    private static void Share(CabalSession s)
+    {
+        s.AddNote("to invite someone, give them this URL (they open it with: cabal URL, or /add URL):");
+        s.AddNote(new CabalUrl(s.Core.KeyHex).ToString());
+        s.AddNote("the same invite, also making you their admin: " + new CabalUrl(s.Core.KeyHex, [s.Core.LocalKey]));
     }
 
     private static void Help(CabalSession s, string section)

@@ -21,7 +21,8 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
     public CabalSession? Session => _current >= 0 ? _sessions[_current] : null;
     public InputHistory History { get; } = new();
     public TabCompleter Completer { get; } = new();
-    public bool ShowNicks { get; private set; } = true;
+    /// <summary>F2 was pressed an odd number of times: the nick list shows where it would hide, and hides where it would show.</summary>
+    public bool NicksToggled { get; private set; }
 
     /// <summary>How many wrapped rows the message pane is scrolled up from the newest.</summary>
     public int Scroll { get; private set; }
@@ -113,7 +114,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         return JumpToUnread();
     }
 
-    public void ToggleNicks() { ShowNicks = !ShowNicks; Changed(); }
+    public void ToggleNicks() { NicksToggled = !NicksToggled; Changed(); }
 
     /// <summary>Scrolls the message pane by <paramref name="rows"/> (positive: back in time), given how many rows it holds.</summary>
     public void ScrollBy(int rows, int totalRows, int visibleRows)
@@ -181,14 +182,14 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
     }
 
     /// <summary>The nick pane: the channel's members (every user in !status), online first, named before unnamed.</summary>
-    public IReadOnlyList<(string Name, bool Online)> NickList()
+    public IReadOnlyList<(string Name, bool Online, bool Me)> NickList()
     {
         if (Session is not { } s) return [];
         IEnumerable<string> keys = s.Current.Kind == ChannelKind.Status ? s.Names.Keys : s.Members;
         return keys.Distinct()
             .Select(k => (Key: k, Name: TerminalText.Sanitize(Nick(s, k, ShowIds)), Named: !string.IsNullOrEmpty(s.Names.GetValueOrDefault(k)), Online: s.Online.Contains(k) || k == s.Core.LocalKey))
             .OrderByDescending(u => u.Online).ThenByDescending(u => u.Named).ThenBy(u => u.Name, StringComparer.OrdinalIgnoreCase)
-            .Select(u => (u.Name, u.Online)).ToList();
+            .Select(u => (u.Name, u.Online, u.Key == s.Core.LocalKey)).ToList();
     }
 
     /// <summary>Peers, sync progress (feeds, blocks, indexed messages) and the delivery of my last message.</summary>
@@ -222,6 +223,10 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
             return i == _current ? $"({name})" : name;
         }));
     }
+
+    /// <summary>The other open cabals for the channel pane: first 8 hex of each key, * when it has unread messages.</summary>
+    public IReadOnlyList<string> OtherCabals() =>
+        _sessions.Where((_, i) => i != _current).Select(s => s.Core.KeyHex[..8] + (s.Unread.Count > 0 ? "*" : "")).ToList();
 
     // ---- input ----
 

@@ -54,7 +54,7 @@ public static class CommandCatalog
         new("archives", ["archived"], "moderation", "/archives", "list archived channels and the ones you restored"),
         new("add", ["cabal"], "sharing", "/add key-or-url", "open another cabal in this session"),
         new("new", [], "sharing", "/new", "create and open a new cabal"),
-        new("share", [], "sharing", "/share", "print this cabal's URL (with you as admin)"),
+        new("share", [], "sharing", "/share", "print this cabal's invite URL (and the one that makes you admin)"),
         new("whisper", [], "sharing", "/whisper [name]", "not supported in this client (needs the hyperswarm DHT)"),
     ];
 

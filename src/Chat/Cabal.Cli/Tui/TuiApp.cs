@@ -10,7 +10,7 @@ public static class TuiApp
     /// Shows <paramref name="vm"/> full-screen. The UI loop blocks its own thread (Terminal.Gui's
     /// model), so the caller awaits it without tying up a thread-pool thread.
     /// </summary>
-    public static Task RunAsync(ChatViewModel vm, CancellationToken cancellationToken)
+    public static Task RunAsync(ChatViewModel vm, Theme theme, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Replication and indexing allocate heavily while a big peer syncs; background gen2 collections
@@ -25,7 +25,7 @@ public static class TuiApp
             {
                 using var app = Application.Create();
                 app.Init();
-                using var controller = new TuiController(app, vm);
+                using var controller = new TuiController(app, vm, theme);
                 using var stop = cancellationToken.Register(() => app.Invoke(() => app.RequestStop()));
                 app.Run(controller.Window);
                 controller.Window.Dispose();
