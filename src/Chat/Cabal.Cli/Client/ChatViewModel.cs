@@ -40,6 +40,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
     {
         var existing = _sessions.FindIndex(s => s.Core.KeyHex == core.KeyHex);
         if (existing >= 0) { FocusCabal(existing); return _sessions[existing]; }
+        HookPeers();
         var session = new CabalSession(core, Host, Ui);
         _sessions.Add(session);
         session.Start(channel);
@@ -192,19 +193,8 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
             .Select(u => (u.Name, u.Online, u.Key == s.Core.LocalKey)).ToList();
     }
 
-    /// <summary>Peers, sync progress (feeds, blocks, indexed messages) and the delivery of my last message.</summary>
-    public string StatusLine()
-    {
-        if (Session is not { } s) return "opening…";
-        var parts = new List<string>();
-        var sync = s.Sync;
-        parts.Add($"peers {sync?.Peers ?? 0}");
-        if (sync is not null) parts.Add($"feeds {sync.Feeds} · blocks {sync.Blocks}/{Math.Max(sync.Blocks, sync.KnownBlocks)}");
-        if (s.IndexProgress is var (indexed, available)) parts.Add($"indexed {indexed}/{available}");
-        if (s.LastSent is { } r) parts.Add("last message: " + r);
-        if (Scroll > 0) parts.Add(s.LoadingOlder ? "loading older…" : s.ReachedStart ? "start of channel · more below" : "more below");
-        return string.Join(" │ ", parts);
-    }
+    /// <summary>Connection state, sync progress and the delivery of my last message (<see cref="StatusSegments"/>).</summary>
+    public string StatusLine() => string.Join(" │ ", StatusSegments());
 
     public string Prompt()
     {
@@ -240,6 +230,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
 
     public async ValueTask DisposeAsync()
     {
+        UnhookPeers();
         foreach (var s in _sessions) await s.DisposeAsync().ConfigureAwait(false);
         _sessions.Clear();
     }
