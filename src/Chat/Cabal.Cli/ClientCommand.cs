@@ -8,7 +8,8 @@ internal static class ClientCommand
 {
     public static void Configure(RootCommand root)
     {
-        var key = new Argument<string?>("key-or-url") { Description = "Cabal to open (default: the last one, or a new one)", Arity = ArgumentArity.ZeroOrOne };
+        // Hidden: a root argument would appear in every subcommand's usage line; the root's description explains it.
+        var key = new Argument<string?>("key-or-url") { Description = "Cabal to open (default: the last one, or a new one)", Arity = ArgumentArity.ZeroOrOne, Hidden = true };
         var data = CommonOptions.Data();
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
         listen.Description = "Accept peers on this TCP port (0 picks a free one); default: the port this data directory used last time, else a free one";
