@@ -59,12 +59,12 @@ public sealed class FirstScreenTests
         ui.Press(new Key('1').WithAlt);
         ui.Host.Peers = 1;
         ui.Host.RaisePeer(ui.Core, bobKey, "127.0.0.1:4001", connected: true);
-        var screen = Flat(await ui.WaitForAsync(s => Flat(s).Contains("bob joined"), "join note"));
-        Assert.Contains("bob joined: 127.0.0.1:4001, outbound, via --peer", screen);
+        var screen = Flat(await ui.WaitForAsync(s => Flat(s).Contains("bob joined from"), "join note"));
+        Assert.Contains("bob joined from 127.0.0.1:4001 (we dialled it: --peer)", screen);
         await ui.WaitForTextAsync("1 peer");
         ui.Host.Peers = 0;
         ui.Host.RaisePeer(ui.Core, bobKey, "127.0.0.1:4001", connected: false);
-        await ui.WaitForAsync(s => Flat(s).Contains("bob left: 127.0.0.1:4001"), "leave note");
+        await ui.WaitForAsync(s => Flat(s).Contains("bob left (127.0.0.1:4001)"), "leave note");
         await ui.WaitForTextAsync("offline: no peers");
     }
 
@@ -78,7 +78,7 @@ public sealed class FirstScreenTests
         ui.Host.PeerList.Add(new PeerInfo(bobKey, "127.0.0.1:4001", true, PeerSources.Added, 2, 3));
         ui.Enter("/peers");
         var screen = Flat(await ui.WaitForAsync(s => Flat(s).Contains("feeds 2/3 synced"), "/peers"));
-        Assert.Contains(Flat("bob  127.0.0.1:4001  outbound  via /connect  feeds 2/3 synced"), screen);
+        Assert.Contains(Flat("bob  127.0.0.1:4001  outbound via /connect  feeds 2/3 synced"), screen);
         Assert.Contains("1 connection:", screen);
 
         ui.Enter("/connect 127.0.0.1:4002");

@@ -21,7 +21,7 @@ public sealed partial class ChatViewModel
         s.AddNote(new CabalUrl(s.Core.KeyHex).ToString(), status);
         s.AddNote("invite a friend: give them that URL (/share prints it again); they run: cabal URL", status);
         if (networkNote is not null) s.AddNote(networkNote, status);
-        s.AddNote("network: " + string.Join(" · ", Host.GetNetworkState().Describe()), status);
+        foreach (var segment in Host.GetNetworkState().Describe()) s.AddNote("network: " + segment, status);
         s.AddNote("peers appear here when they join; /peers lists them, /connect HOST:PORT dials one", status);
         s.AddNote("type /help for commands, /cabals for your other cabals, F2 for the nick list", status);
         // A new cabal has nothing to read yet: its first screen is this one.
@@ -45,10 +45,9 @@ public sealed partial class ChatViewModel
     private void OnPeerChanged(PeerChangedEventArgs e) => Ui.Post(() =>
     {
         if (_sessions.Find(s => s.Core.KeyHex == e.CabalKey) is not { } s) return;
-        var who = TerminalText.Sanitize(s.DisplayName(e.PeerKey));
         s.AddNote(e.Connected
-            ? $"{who} joined: {e.Address}, {(e.Outbound ? "outbound" : "inbound")}, via {e.Source}"
-            : $"{who} left: {e.Address}", ChannelRef.Status);
+            ? $" joined from {e.Address} ({(e.Outbound ? "we dialled it: " + e.Source : "it dialled us")})"
+            : $" left ({e.Address})", ChannelRef.Status, subject: e.PeerKey);
     });
 
     /// <summary>/peers: each connection's nick, address, direction, source and feeds synced; then the network state.</summary>
@@ -63,7 +62,7 @@ public sealed partial class ChatViewModel
             {
                 s.AddNote(peers.Count == 0 ? "no peers connected" : $"{peers.Count} connection{(peers.Count == 1 ? "" : "s")}:", channel);
                 foreach (var p in peers.OrderBy(p => s.DisplayName(p.PeerKey), StringComparer.OrdinalIgnoreCase))
-                    s.AddNote($"  {TerminalText.Sanitize(s.DisplayName(p.PeerKey))}  {p.Address}  {(p.Outbound ? "outbound" : "inbound")}  via {p.Source}  feeds {p.FeedsSynced}/{p.Feeds} synced", channel);
+                    s.AddNote($"  {TerminalText.Sanitize(s.DisplayName(p.PeerKey))}  {p.Address}  {(p.Outbound ? "outbound via " + p.Source : "inbound")}  feeds {p.FeedsSynced}/{p.Feeds} synced", channel);
                 s.AddNote("network: " + string.Join(" · ", network.Describe()), channel);
             });
             return Task.CompletedTask;

@@ -168,7 +168,9 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
             .ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         var nick = l.Kind == LineKind.Notice ? "" : TerminalText.Sanitize(Nick(s, l.Author, ids));
         var mention = l.Kind != LineKind.Notice && l.Author != s.Core.LocalKey && s.MentionsMe(l.Text);
-        return new DisplayLine(time, nick, TerminalText.Sanitize(l.Text), l.Kind, mention, l.Author);
+        // A note about a user names them as known now: a peer's nick often arrives after it joined.
+        var text = l.Kind == LineKind.Notice && l.Author.Length > 0 ? Nick(s, l.Author, ids) + l.Text : l.Text;
+        return new DisplayLine(time, nick, TerminalText.Sanitize(text), l.Kind, mention, l.Author);
     }
 
     public string TopicBar()
