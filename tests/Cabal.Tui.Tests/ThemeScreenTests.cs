@@ -35,6 +35,7 @@ public sealed class ThemeScreenTests
             ("status line", ui.AttributeAt(rows - 2, 2)),
             ("status line fill", ui.AttributeAt(rows - 2, cols - 1)),
             ("own nick", ui.AttributeAt(own, lines[own].IndexOf("<alice>", StringComparison.Ordinal) + 1)),
+            ("input line", ui.AttributeAt(rows - 1, cols - 2)),
         };
         foreach (var (what, attr) in parts)
         {

@@ -34,7 +34,7 @@ public sealed class ChatWindow : Runnable
         Input = new TextField { X = 1, Y = Pos.AnchorEnd(1), Width = Dim.Fill(), Height = 1 };
         foreach (var v in new LinesView[] { _topic, _channels, _nicks, _status, _prompt, Messages }) v.Theme = Theme;
         // The whole window, the input line included, in the terminal's own colours.
-        var scheme = new Scheme(Theme.Normal);
+        var scheme = Theme.Scheme();
         SetScheme(scheme);
         Input.SetScheme(scheme);
         Add(_topic, _channels, Messages, _nicks, _status, _prompt, Input);

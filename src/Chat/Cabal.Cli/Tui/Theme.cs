@@ -68,6 +68,17 @@ public sealed record Theme(string Name, IReadOnlyList<ColorName16> NickColors, C
     /// <summary>The terminal's default colours: what every pane and the input line are drawn with.</summary>
     public Attribute Normal => new(Default, Default);
 
+    /// <summary>
+    /// The window's and the input line's scheme: every role in the terminal's default colours.
+    /// Terminal.Gui would otherwise derive the focused or editable roles from the normal one, and
+    /// from "no colour" it derives a fixed grey.
+    /// </summary>
+    public Scheme Scheme() => new(Normal)
+    {
+        Normal = Normal, Focus = Normal, Editable = Normal, Active = Normal, ReadOnly = Normal, Highlight = Normal,
+        HotNormal = Normal, HotFocus = Normal, HotActive = Normal, Disabled = Of(Ink.Dim),
+    };
+
     /// <summary>The colours of <paramref name="ink"/>, plus <paramref name="style"/>.</summary>
     public Attribute Of(Ink ink, int nick = 0, TextStyle style = TextStyle.None) => ink switch
     {

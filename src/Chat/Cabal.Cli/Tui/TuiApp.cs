@@ -25,6 +25,9 @@ public static class TuiApp
             {
                 using var app = Application.Create();
                 app.Init();
+                // The 16 ANSI colours as codes (the terminal's own palette), not as Terminal.Gui's RGB
+                // guesses of them: a theme built on palette roles must let the terminal pick the shades.
+                app.Driver!.Force16Colors = true;
                 using var controller = new TuiController(app, vm, theme);
                 using var stop = cancellationToken.Register(() => app.Invoke(() => app.RequestStop()));
                 app.Run(controller.Window);
