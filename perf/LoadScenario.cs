@@ -42,6 +42,7 @@ internal static class LoadScenario
         if (machine.LooksBusy) Log($"note: load average {string.Join(" ", machine.LoadAverageAtStart)} on {machine.Cores} cores; numbers may be noisy");
 
         var sizes = new List<SizeResult>();
+        Log(Tables.SummaryHeader);
         foreach (var feeds in o.EffectiveSizes)
         {
             var cs = await MeasureCsAsync(o, feeds, o.Messages, ct).ConfigureAwait(false);
@@ -49,15 +50,17 @@ internal static class LoadScenario
             var size = new SizeResult(feeds, o.Messages, cs, jsResult, new Ratios(
                 Ratio(cs.SpawnToOpenMs, jsResult.ReadyAtMs), Ratio(cs.PeakRssMb, jsResult.PeakRssMb), Ratio(cs.SpawnToLatest50Ms, JsLatest50(jsResult))));
             sizes.Add(size);
-            Log("  " + Tables.OneLine(size));
+            Log(Tables.SummaryRow(size));
         }
 
         var report = new LoadReport("load", started, DateTimeOffset.Now, commandLine,
             machine with { LoadAverageAtEnd = Machine.LoadAverage() }, o, sizes);
         var jsonPath = await WriteJsonAsync(report, o.OutDir, ct).ConfigureAwait(false);
 
-        await Console.Out.WriteLineAsync(Tables.Markdown(report)).ConfigureAwait(false);
+        // The terminal gets the compact summary; the wide table goes to RESULTS.md (--write-results) and the JSON.
+        await Console.Out.WriteLineAsync(Tables.Summary(report)).ConfigureAwait(false);
         Log($"raw figures: {jsonPath}");
+        if (!o.WriteResults) Log("full table: pass --write-results to put it in perf/RESULTS.md, or `render --from` the JSON later");
         if (o.WriteResults) await WriteResultsAsync(report, ct).ConfigureAwait(false);
         return sizes.All(s => s.CSharp.Status == Status.Ok) ? 0 : 1;
     }
@@ -77,8 +80,9 @@ internal static class LoadScenario
             return 1;
         }
         if (report is null) { Log($"{jsonPath} holds no report"); return 1; }
-        await Console.Out.WriteLineAsync(Tables.Markdown(report)).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(Tables.Summary(report)).ConfigureAwait(false);
         await WriteResultsAsync(report, ct).ConfigureAwait(false);
+        Log("full table written to perf/RESULTS.md");
         return 0;
     }
 

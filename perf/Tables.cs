@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Cabal.Perf;
 
-/// <summary>Human-readable figures: the console table, the RESULTS.md table and the target verdict.</summary>
+/// <summary>Human-readable figures: the compact console summary, the wide RESULTS.md table and the target verdict.</summary>
 internal static class Tables
 {
     /// <summary>The project's goal: "all 10,000 feeds open within 50 ms of the runtime starting".</summary>
@@ -61,10 +61,45 @@ internal static class Tables
 
     private static string CsCell(CsResult cs, Func<CsResult, string> figure) => cs.Status == Status.Ok ? figure(cs) : "failed";
 
-    public static string OneLine(SizeResult s)
-        => $"F={s.Feeds}: C# runtime→open {CsCell(s.CSharp, c => Time(c.MainToOpenMs))}, spawn→open {CsCell(s.CSharp, c => Time(c.SpawnToOpenMs))}, " +
-           $"latest 50 msgs {CsCell(s.CSharp, c => Time(c.SpawnToLatest50Ms))} from spawn, peak RSS {Megabytes(s.CSharp.PeakRssMb)} | JS cabal.ready {JsCell(s.Js, j => Time(j.ReadyAtMs))}, all indexed {JsCell(s.Js, j => Time(j.IndexedAtMs))}" +
-           (s.Ratio.OpenVsReady is { } r ? $" | C#/JS {Ratio(r)}" : "");
+    /// <summary>Widest line the console summary prints: it must read in an 100-column terminal.</summary>
+    public const int ConsoleWidth = 100;
+
+    /// <summary>
+    /// The console's compact table: one row per size, medians only (the ranges, the second open and
+    /// the other columns are in RESULTS.md and the JSON), every line at most <see cref="ConsoleWidth"/> columns.
+    /// </summary>
+    public static string Summary(LoadReport report)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(SummaryHeader);
+        foreach (var s in report.Sizes) sb.AppendLine(SummaryRow(s));
+        return sb.ToString();
+    }
+
+    public static readonly string SummaryHeader = Row("feeds", "C# spawn→open", "C# latest 50", "C# RSS", "JS ready", "JS indexed", "JS RSS", "C#/JS open");
+
+    /// <summary>One size as a compact row (medians): what the sweep prints as it goes.</summary>
+    public static string SummaryRow(SizeResult s)
+    {
+        var (c, j) = (s.CSharp, s.Js);
+        return Row(s.Feeds.ToString("#,0", Inv),
+            CsCell(c, x => Median(x.SpawnToOpenMs)), CsCell(c, x => Median(x.SpawnToLatest50Ms)), Megabytes(c.PeakRssMb),
+            Short(JsCell(j, x => Median(x.ReadyAtMs))), Short(JsCell(j, x => Median(x.IndexedAtMs))), Short(JsCell(j, x => Megabytes(x.PeakRssMb))),
+            s.Ratio.OpenVsReady is { } r ? r.ToString("0.000", Inv) : "—");
+    }
+
+    private static string Median(Summary? s) => s is null ? "—" : Duration(s.Median);
+
+    // JS's long "did not finish in 600 s" does not fit a column: the reason is in RESULTS.md.
+    private static string Short(string cell) => cell.Length <= 11 ? cell : cell.StartsWith("did not", StringComparison.Ordinal) ? "timeout" : cell[..11];
+
+    private static string Row(params string[] cells)
+    {
+        int[] widths = [7, 14, 13, 9, 11, 11, 9, 10];
+        var sb = new StringBuilder();
+        for (var i = 0; i < cells.Length; i++) sb.Append(i == 0 ? cells[i].PadLeft(widths[i]) : " " + cells[i].PadLeft(widths[i]));
+        return sb.ToString();
+    }
 
     public static string Markdown(LoadReport report)
     {

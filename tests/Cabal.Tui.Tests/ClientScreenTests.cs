@@ -131,7 +131,7 @@ public sealed class ClientScreenTests
 
         ui.Host.Peers = 2;
         ui.Host.SetAcks(ui.Core, seq, 3);
-        await ui.WaitForTextAsync("peers 2");
+        await ui.WaitForTextAsync("2 peers");
     }
 
     [Fact]

@@ -49,7 +49,39 @@ internal sealed class TestChatHost : IChatHost, IAsyncDisposable
         return (host, core);
     }
 
-    public SyncStatus GetSyncStatus(CabalCore cabal) => new(Peers, Store.List(cabal.Url.Key).Count(), 0, 0, cabal.Statistics.EntriesIndexed);
+    public SyncStatus GetSyncStatus(CabalCore cabal) => FeedProgress is var (synced, feeds)
+        ? new(Peers, feeds, 0, 0, cabal.Statistics.EntriesIndexed) { FeedsSynced = synced }
+        : new(Peers, Store.List(cabal.Url.Key).Count(), 0, 0, cabal.Statistics.EntriesIndexed) { FeedsSynced = Store.List(cabal.Url.Key).Count() };
+
+    /// <summary>Pretends this many of that many feeds are synced.</summary>
+    public (int Synced, int Feeds)? FeedProgress { get; set; }
+
+    public NetworkState Network { get; set; } = new(true, 4000, false, []);
+    public List<PeerInfo> PeerList { get; } = [];
+    public List<string> Dialled { get; } = [];
+    public List<string> Cabals { get; } = [];
+
+    public event Action<PeerChangedEventArgs>? PeerChanged;
+
+    public NetworkState GetNetworkState() => Network;
+
+    public IReadOnlyList<PeerInfo> GetPeers(CabalCore cabal) => [.. PeerList];
+
+    public string? Connect(CabalCore cabal, string hostPort)
+    {
+        if (!Cabal.Net.Transport.PeerAddress.TryParse(hostPort, out _, out var error)) return $"{hostPort} is not HOST:PORT ({error}).";
+        Dialled.Add(hostPort);
+        return null;
+    }
+
+    public IReadOnlyList<string> KnownCabals() => [.. Cabals];
+
+    /// <summary>Pretends a peer connected or left, as the node reports it.</summary>
+    public void RaisePeer(CabalCore cabal, string peerKey, string address, bool connected, string source = PeerSources.Option, bool outbound = true)
+    {
+        PeerChanged?.Invoke(new PeerChangedEventArgs(cabal.KeyHex, peerKey, address, connected) { Source = source, Outbound = outbound });
+        NetworkChanged?.Invoke(cabal.KeyHex);
+    }
 
     public int AckCount(CabalCore cabal, ulong seq) => _acks.GetValueOrDefault((cabal.KeyHex, seq));
 

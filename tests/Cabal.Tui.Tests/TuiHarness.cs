@@ -32,7 +32,7 @@ internal sealed class TuiHarness : IAsyncDisposable
     public ChatViewModel Vm { get; }
     public TuiController Controller { get; }
 
-    public static async Task<TuiHarness> StartAsync(Func<TestChatHost, CabalCore, Task>? seed = null, int cols = 120, int rows = 40)
+    public static async Task<TuiHarness> StartAsync(Func<TestChatHost, CabalCore, Task>? seed = null, int cols = 120, int rows = 40, Theme? theme = null)
     {
         var (host, core) = await TestChatHost.SeededAsync(seed);
 
@@ -44,7 +44,7 @@ internal sealed class TuiHarness : IAsyncDisposable
         app.Driver!.SetScreenSize(cols, rows);
         var vm = new ChatViewModel(host);
         vm.AddSession(core);
-        var controller = new TuiController(app, vm);
+        var controller = new TuiController(app, vm, theme);
         var token = app.Begin(controller.Window);
         // Terminal.Gui installs its main-loop context on this thread; the test's awaits must not post there.
         SynchronizationContext.SetSynchronizationContext(context);
@@ -82,6 +82,12 @@ internal sealed class TuiHarness : IAsyncDisposable
     }
 
     public IReadOnlyList<string> Rows() => Screen().Split('\n');
+
+    /// <summary>The attribute of one cell as last drawn (call <see cref="Screen"/> first).</summary>
+    public Terminal.Gui.Drawing.Attribute AttributeAt(int row, int col) => _app.Driver!.Contents![row, col].Attribute ?? default;
+
+    public int Cols => _app.Driver!.Cols;
+    public int ScreenRows => _app.Driver!.Rows;
 
     /// <summary>Pumps and redraws until the screen satisfies <paramref name="condition"/>; fails with the screen after 15 s.</summary>
     public async Task<string> WaitForAsync(Func<string, bool> condition, string what)

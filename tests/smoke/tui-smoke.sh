@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Smoke test of the real terminal client: starts `cabal` in a detached tmux pane (120x40), waits for
-# the prompt, types a message, reads it back with `tmux capture-pane`, sends one with `cabal send`
+# Smoke test of the real terminal client: starts `cabal` in a detached tmux pane (120x40), checks the
+# first screen (!status: created, URL on one row, /share, listening port, /help), lets a seeding peer
+# join over loopback and sees it on !status and in /peers, types a message, reads it back with `tmux capture-pane`, sends one with `cabal send`
 # beside it (forwarded to the client) and sees it appear, then /quit. Exit 0 = pass,
 # 1 = fail. Skips (exit 0, "SKIP" on stdout) when tmux is not installed.
 #   usage: tests/smoke/tui-smoke.sh [path/to/cabal.dll] [path/to/shared/interop]
@@ -28,7 +29,8 @@ data="$(mktemp -d)"
 session="cabal-smoke-$$"
 token="smoke-$RANDOM$RANDOM"
 jspid=""
-cleanup() { tmux kill-session -t "$session" 2>/dev/null; [ -n "$jspid" ] && kill "$jspid" 2>/dev/null; rm -rf "$data"; }
+seedpid=""
+cleanup() { tmux kill-session -t "$session" 2>/dev/null; [ -n "$jspid" ] && kill "$jspid" 2>/dev/null; [ -n "$seedpid" ] && kill "$seedpid" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 
 pane() { tmux capture-pane -t "$session" -p 2>/dev/null; }
@@ -52,11 +54,41 @@ fail() {
 
 # DisableRealDriverIO (set by headless test runs) would make the program think it has no terminal.
 tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' --data '$data' --no-lan" || fail "tmux could not start"
-wait_for ":default]" 60 || fail "no prompt for #default"
+# The first screen of a new cabal: !status says what happened, the URL on one row, how to invite,
+# the network (listening port, LAN) and /help; the status line says we are offline.
+wait_for ":!status]" 60 || fail "the first screen is not !status"
+wait_for "you created a new cabal" 10 || fail "the first screen does not say a cabal was created"
+url="$(cat "$data/last-cabal")"
+pane | grep -qF -- "$url" || fail "the cabal URL is not on one row of the first screen"
+pane | grep -qF -- "/share" || fail "the first screen does not say how to invite (/share)"
+pane | grep -qF -- "/help" || fail "the first screen does not mention /help"
+pane | grep -qF -- "LAN discovery off" || fail "the first screen does not show the LAN state"
+pane | grep -qF -- "offline: no peers" || fail "the status line does not say we are offline"
+port="$(pane | grep -o 'listening on port [0-9]*' | head -1 | grep -o '[0-9]*$')"
+[ -n "$port" ] || fail "the first screen does not show the listening port"
+grep -qx "$port" "$data/listen-port" || fail "the listening port was not remembered in the data directory"
+
+# A peer joins: a seeding bot in another data directory dials the client on loopback.
+peerdata="$data/peer"
+dotnet "$dll" nick "$url" smokepeer --data "$peerdata" --no-lan >/dev/null 2>&1 || fail "cabal nick for the peer failed"
+dotnet "$dll" seed "$url" --data "$peerdata" --no-lan --peer "127.0.0.1:$port" >"$data/seed.out" 2>&1 &
+seedpid=$!
+wait_for "smokepeer joined from 127.0.0.1:" 60 || fail "the peer's arrival did not appear on !status"
+wait_for "1 peer" 10 || fail "the status line does not count the peer"
+tmux send-keys -t "$session" -l "/peers"
+tmux send-keys -t "$session" Enter
+wait_for "1 connection:" 15 || fail "/peers did not list the connection"
+pane | grep -qE "smokepeer +127\.0\.0\.1:[0-9]+ +inbound" || fail "/peers does not show the peer's nick, address and direction"
+kill "$seedpid" 2>/dev/null; wait "$seedpid" 2>/dev/null; seedpid=""
+wait_for "smokepeer left" 20 || fail "the peer's departure did not appear on !status"
+
+tmux send-keys -t "$session" -l "/join default"
+tmux send-keys -t "$session" Enter
+wait_for ":default]" 15 || fail "no prompt for #default"
 tmux send-keys -t "$session" -l "hello $token"
 tmux send-keys -t "$session" Enter
 wait_for "> hello $token" 15 || fail "the message did not appear"
-wait_for "last message: pending" 5 || fail "no delivery state on the status line"
+wait_for "last message: " 5 || fail "no delivery state on the status line"
 # `cabal send` beside the running client: the client holds the data directory, so the command is
 # handed to it over the directory's socket and published by the client's own node (never a fork).
 url="$(cat "$data/last-cabal")"

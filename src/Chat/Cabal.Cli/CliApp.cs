@@ -17,7 +17,12 @@ public static class CliApp
 {
     public static RootCommand Build()
     {
-        var root = new RootCommand("Cabal for .NET: peer-to-peer chat compatible with cabal-core 16");
+        var root = new RootCommand("""
+            Cabal for .NET: peer-to-peer chat compatible with cabal-core 16.
+
+            `cabal [KEY-OR-URL]` opens the terminal client on that cabal (default: the last one used, or a
+            new one). Every command accepts the global options --data, --listen, --peer and --no-lan.
+            """);
         ClientCommand.Configure(root);
         root.Subcommands.Add(NewCommand.Create());
         root.Subcommands.Add(SeedCommand.Create());
@@ -32,6 +37,7 @@ public static class CliApp
         root.Subcommands.Add(FeedsCommand.Create());
         root.Subcommands.Add(ForgetCommand.Create());
         root.Subcommands.Add(CompactCommand.Create());
+        foreach (var command in root.Subcommands) CommonOptions.AddGlobal(command);
         return root;
     }
 
@@ -63,7 +69,7 @@ public static class CliApp
         catch (DataDirectoryHeldException) { throw; } // RunAsync hands the whole command to the holder
         catch (OperationCanceledException) { return ExitCodes.Interrupted; }
         catch (Exception e) when (CliErrors.Classify(e) is { } f) { return CliErrors.Report(f.Code, f.Kind, f.Message, json); }
-        catch (Exception e) { return CliErrors.Report(ExitCodes.Error, "error", $"{e.GetType().Name}: {e.Message.Split('\n', 2)[0]}", json); }
+        catch (Exception e) { return CliErrors.Report(ExitCodes.Error, "error", $"Unexpected failure ({e.GetType().Name}: {e.Message.Split('\n', 2)[0]}). Run again with CABAL_LOG=Debug for details, and report it if it persists.", json); }
     }
 
     internal static Task<int> Guard(Func<Task<int>> body) => Guard(false, body);

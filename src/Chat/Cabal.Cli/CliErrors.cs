@@ -22,7 +22,7 @@ public sealed class CliUsageException(string message) : Exception(message);
 internal static class CliErrors
 {
     // errno values (Linux) that LMDB and the file system report.
-    private const int EPERM = 1, EACCES = 13, ENOTDIR = 20, EISDIR = 21, ENOSPC = 28, EROFS = 30, EDQUOT = 122;
+    private const int EPERM = 1, EEXIST = 17, EACCES = 13, ENOTDIR = 20, EISDIR = 21, ENOSPC = 28, EROFS = 30, EDQUOT = 122;
     // LMDB's own codes for a damaged or foreign file.
     private const int MDB_CORRUPTED = -30796, MDB_PANIC = -30795, MDB_VERSION_MISMATCH = -30794, MDB_INVALID = -30793, MDB_PAGE_NOTFOUND = -30797, MDB_BAD_TXN = -30782, MDB_SHORT_WRITE = -30772;
 
@@ -51,6 +51,11 @@ internal static class CliErrors
         LightningException l => Storage(l.StatusCode, $"{l.Message} (LMDB status {l.StatusCode})"),
         Chat.Node.DataDirectoryBusyException => (ExitCodes.Busy, "busy", FirstLine(e.Message)),
         UnauthorizedAccessException => (ExitCodes.CantCreate, "permission-denied", "Permission denied: " + FirstLine(e.Message)),
+        // .NET's own words ("Could not find a part of the path '…'", "The file '…' already exists.") say
+        // what failed but not what to do: these say both.
+        DirectoryNotFoundException d => (ExitCodes.CantCreate, "no-such-directory", $"A directory on the way to {QuotedPath(d.Message)} is missing or is a file: check the path (--data) and try again."),
+        IOException io when Errno(io) == EEXIST || io.Message.Contains("already exists", StringComparison.Ordinal)
+            => (ExitCodes.CantCreate, "already-exists", $"{QuotedPath(io.Message)} already exists and is in the way: move it aside or choose another path."),
         IOException io when Errno(io) is { } errno && Storage(errno, io.Message) is var s && s.Item2 != "storage" => s,
         IOException io => (ExitCodes.IoError, "storage", FirstLine(io.Message)),
         SocketException s => (ExitCodes.Unavailable, "network", FirstLine(s.Message)),
@@ -97,6 +102,10 @@ internal static class CliErrors
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].TrimEnd();
+
+    // The path .NET quotes in its I/O messages, else the whole first line.
+    private static string QuotedPath(string message) =>
+        System.Text.RegularExpressions.Regex.Match(message, "'([^']+)'") is { Success: true } m ? m.Groups[1].Value : FirstLine(message);
 
     /// <summary>Prints the failure: a line on stderr, and with --json a JSON line on stdout.</summary>
     public static int Report(int code, string kind, string message, bool json)

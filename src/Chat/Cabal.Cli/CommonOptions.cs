@@ -12,13 +12,12 @@ internal static class CommonOptions
     public static Option<string?> Data() => new("--data")
     {
         Description = "Data directory (default: $XDG_DATA_HOME/cabal-dotnet or ~/.local/share/cabal-dotnet)",
-        Recursive = true,
     };
 
     /// <summary>--listen PORT, checked while parsing (0–65535, digits only): a bad port is a usage error before anything is created.</summary>
     public static Option<int?> Listen() => new("--listen")
     {
-        Description = "Accept peers on this TCP port (0 picks a free port, printed on stderr); default: no listener for one-shot commands, 0 for seed",
+        Description = "Accept peers on this TCP port (0 picks a free port, printed on stderr); one-shot commands listen only when given it",
         CustomParser = result =>
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
@@ -43,9 +42,27 @@ internal static class CommonOptions
 
     public static Option<double> Timeout(double seconds) => new("--timeout")
     {
-        Description = $"Give up after this many seconds (default {seconds})",
+        Description = "Give up after this many seconds",
         DefaultValueFactory = _ => seconds,
     };
+
+    /// <summary>
+    /// The options every command accepts, so a script can pass the same flags to each: --data, --listen,
+    /// --peer, --no-lan. A command that has no use for one still accepts it (its help says so).
+    /// </summary>
+    public static IReadOnlyList<Func<Option>> Global { get; } = [Data, Listen, Peer, NoLan];
+
+    /// <summary>Adds to <paramref name="command"/> each global option it does not declare itself.</summary>
+    public static void AddGlobal(Command command)
+    {
+        foreach (var make in Global)
+        {
+            var option = make();
+            if (command.Options.Any(o => o.Name == option.Name)) continue;
+            option.Description += " (accepted everywhere; unused by this command)";
+            command.Options.Add(option);
+        }
+    }
 
     public static Argument<string> Key() => new("key-or-url") { Description = "A cabal key (64 hex digits) or cabal:// URL" };
 

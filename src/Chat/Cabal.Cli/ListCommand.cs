@@ -27,8 +27,7 @@ internal static class ListCommand
             using var logging = ProgramEnvironment.Logging();
             await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
             var node = lease.Node;
-            var keys = node.Store.Feeds.Where(f => f.Group.Length == 32).Select(f => Convert.ToHexStringLower(f.Group.Span))
-                .Concat(ViewDirectories(paths)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var keys = CabalKeys(node);
             // When each was last used, read before opening them (opening touches the views).
             var used = keys.ToDictionary(k => k, k => LastUse(paths, k), StringComparer.Ordinal);
             if (!asJson && keys.Count == 0) CliIo.Out.WriteLine($"no cabals in {paths.Root}");
@@ -48,6 +47,11 @@ internal static class ListCommand
         }));
         return cmd;
     }
+
+    /// <summary>Every cabal the data directory holds (feeds or views), as 64-hex keys in order; also the client's /cabals.</summary>
+    internal static List<string> CabalKeys(CabalNode node) =>
+        node.Store.Feeds.Where(f => f.Group.Length == 32).Select(f => Convert.ToHexStringLower(f.Group.Span))
+            .Concat(ViewDirectories(node.Paths)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
     private static IEnumerable<string> ViewDirectories(DataPaths paths)
     {

@@ -21,7 +21,7 @@ internal static class ReadCommand
         var data = CommonOptions.Data();
         var channel = new Option<string>("--channel") { Description = "Channel to read", DefaultValueFactory = _ => "default" };
         var privateWith = new Option<string?>("--private") { Description = "Read the private conversation with this user (64 hex key) instead of a channel" };
-        var limit = new Option<int>("--limit") { Description = "Most recent messages to print (default 50)", DefaultValueFactory = _ => 50 };
+        var limit = new Option<int>("--limit") { Description = "Most recent messages to print", DefaultValueFactory = _ => 50 };
         var json = CommonOptions.Json();
         var timeout = CommonOptions.Timeout(10);
         var offline = new Option<bool>("--offline") { Description = "Print what this data directory holds, without the network" };

@@ -19,7 +19,7 @@ internal static class SeedCommand
         var keys = new Argument<string[]>("key-or-url") { Description = "Cabals to seed", Arity = ArgumentArity.OneOrMore };
         var data = CommonOptions.Data();
         var json = CommonOptions.Json();
-        var interval = new Option<double>("--status-interval") { Description = "Seconds between status reports (default 5)", DefaultValueFactory = _ => 5 };
+        var interval = new Option<double>("--status-interval") { Description = "Seconds between status reports", DefaultValueFactory = _ => 5 };
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
         var cmd = new Command("seed", "Run a headless seeding bot for one or more cabals") { keys, data, json, interval, listen, peer, noLan };
         cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>

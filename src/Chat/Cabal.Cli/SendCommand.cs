@@ -21,7 +21,7 @@ internal static class SendCommand
         var text = new Option<string?>("--text") { Description = "The message" };
         var stdin = new Option<bool>("--stdin") { Description = "Publish each line of standard input as a message, until it ends" };
         var emote = new Option<bool>("--emote") { Description = "Send as an emote (/me)" };
-        var waitAck = new Option<int>("--wait-ack") { Description = "Wait until this many distinct peers have stored the message (default 0)" };
+        var waitAck = new Option<int>("--wait-ack") { Description = "Wait until this many distinct peers have stored the message", DefaultValueFactory = _ => 0 };
         var timeout = CommonOptions.Timeout(30);
         var json = CommonOptions.Json();
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());

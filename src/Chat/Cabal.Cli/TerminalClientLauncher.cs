@@ -16,26 +16,32 @@ namespace Cabal.Cli;
 /// </summary>
 internal static class TerminalClientLauncher
 {
-    /// <param name="network">Builds the network options (and validates --peer) with the logging chosen here.</param>
-    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, Func<ILoggerFactory, NetworkOptions> network, CancellationToken ct)
+    /// <param name="listen">--listen's port, if given.</param>
+    /// <param name="noListen">--no-listen: accept no peers (otherwise the data directory's remembered port).</param>
+    /// <param name="network">Builds the network options for a listen port (and validates --peer) with the logging chosen here.</param>
+    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, int? listen, bool noListen, Func<ILoggerFactory, int?, NetworkOptions> network, Theme theme, CancellationToken ct)
     {
         var interactive = Terminal.Gui.Drivers.Driver.IsAttachedToTerminal(out _, out _);
         // Log lines on stderr would scribble over the full-screen UI; CABAL_LOG still enables them.
         using var logging = interactive && !ProgramEnvironment.LogLevelSet ? NullLoggerFactory.Instance : ProgramEnvironment.Logging();
-        var settings = network(logging);
+        string? portNote = null;
+        var port = interactive ? ListenPortMemory.Choose(paths, listen, noListen, out portNote) : listen;
+        var settings = network(logging, port) with { RedialKnownPeers = true };
         if (interactive) CliApp.CheckListenPort(settings.ListenPort);
         await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
         var node = lease.Node;
-        using var host = new NodeChatHost(node);
+        using var host = new NodeChatHost(node) { ListCabals = () => ListCommand.CabalKeys(node).Select(k => new CabalUrl(k).ToString()).ToList() };
         var cabal = await host.OpenCabalAsync(url ?? CabalUrl.Generate(), ct);
         host.RememberCabal(cabal);
         if (!interactive) return await PrintAsync(cabal, ct);
 
-        // Listeners bind before the UI takes the screen, so their one-line notice stays readable.
-        await CliApp.StartNetworkAsync(node, settings, [cabal], ct);
+        // The listening port goes to !status, not stderr: the full-screen UI would hide it.
+        await node.StartNetworkAsync(settings, ct);
+        if (listen is null && !noListen && node.ListenPort is { } bound) ListenPortMemory.Write(paths, bound);
         await using var vm = new ChatViewModel(host);
-        vm.AddSession(cabal);
-        await TuiApp.RunAsync(vm, ct);
+        var session = vm.AddSession(cabal);
+        vm.Welcome(session, created: url is null, portNote);
+        await TuiApp.RunAsync(vm, theme, ct);
         CliIo.Out.WriteLine($"cabal {cabal.Url}");
         return ExitCodes.Ok;
     }

@@ -101,7 +101,8 @@ public sealed partial class CabalNode
         manager.DialFailed += f => runtime.DialFailures[f.Address.ToString()] = f.Error.Message.Split('\n', 2)[0];
         runtime.Manager = manager;
         manager.Start();
-        foreach (var peer in settings.Peers) manager.AddPeer(peer);
+        foreach (var peer in settings.Peers) AddPeer(runtime, peer, PeerSources.Option, persistent: true);
+        if (settings.RedialKnownPeers) RedialKnownPeers(runtime);
         if (settings.Lan)
         {
             try
@@ -132,21 +133,26 @@ public sealed partial class CabalNode
     {
         var session = runtime.Set.Replicate(pc.Connection, startConnection: false);
         var address = pc.RemoteEndPoint.ToString();
+        var source = SourceOf(runtime, pc);
+        runtime.Sessions[pc] = session;
         if (pc.Address is { } dialled) runtime.DialFailures.TryRemove(dialled.ToString(), out _);
         session.PeerIdReceived += (_, peerId) =>
         {
             runtime.Peers[pc] = peerId;
             runtime.Core.ReportPeer(peerId, connected: true);
-            RememberPeer(runtime, address);
-            PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, address, connected: true));
+            // Only an address we dialled can be dialled again: an inbound peer's source port is
+            // ephemeral, and neither the handshake nor peer-id carries its listening port.
+            if (pc.Address is { } dialable) RememberPeer(runtime, dialable.ToString());
+            PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, address, connected: true) { Source = source, Outbound = pc.Address is not null });
         };
     }
 
     private void OnConnectionClosed(CabalRuntime runtime, PeerConnection pc)
     {
+        runtime.Sessions.TryRemove(pc, out _);
         if (!runtime.Peers.TryRemove(pc, out var peerId)) return;
         if (!runtime.Peers.Values.Contains(peerId)) runtime.Core.ReportPeer(peerId, connected: false);
-        PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, pc.RemoteEndPoint.ToString(), connected: false));
+        PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, pc.RemoteEndPoint.ToString(), connected: false) { Source = SourceOf(runtime, pc), Outbound = pc.Address is not null });
     }
 
     /// <summary>
@@ -159,7 +165,7 @@ public sealed partial class CabalNode
     /// <summary>Peers currently connected to the cabal (by their user key).</summary>
     public int ConnectedPeerCount(CabalCore cabal) => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r.Peers.Values.Distinct().Count() : 0;
 
-    /// <summary>Addresses of peers this data directory has exchanged data with, most recent first.</summary>
+    /// <summary>Dialable addresses of peers this data directory has exchanged data with, most recent first.</summary>
     public IReadOnlyList<string> KnownPeers(CabalCore cabal)
     {
         var file = Paths.PeersFile(cabal.KeyHex);
@@ -262,6 +268,9 @@ public sealed partial class CabalNode
         public ConnectionManager? Manager { get; set; }
         public LanDiscovery? Lan { get; set; }
         public ConcurrentDictionary<PeerConnection, string> Peers { get; } = new();
+        public ConcurrentDictionary<PeerConnection, Cabal.Multifeed.Sets.MultifeedSession> Sessions { get; } = new();
+        /// <summary>Why each dialled address is dialled (see <see cref="PeerSources"/>).</summary>
+        public ConcurrentDictionary<string, string> Sources { get; } = new(StringComparer.Ordinal);
         public ConcurrentDictionary<string, string> DialFailures { get; } = new(StringComparer.Ordinal);
         public Lock PeersFileLock { get; } = new();
     }

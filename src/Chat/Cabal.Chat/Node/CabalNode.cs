@@ -77,17 +77,19 @@ public sealed partial class CabalNode : IAsyncDisposable
     public SyncStatus SyncStatus(CabalCore cabal)
     {
         ulong held = 0, known = 0;
-        var feeds = 0;
+        int feeds = 0, synced = 0;
         foreach (var f in FeedsOf(cabal))
         {
             feeds++;
             var have = f.DownloadedCount();
             held += have;
             var remote = Replicator.Hub(f).RemoteLength;
-            known += Math.Max(Math.Max(have, f.Length), remote);
+            var want = Math.Max(Math.Max(have, f.Length), remote);
+            known += want;
+            if (have >= want) synced++;
         }
         // Indexed in total, not since this open: after a restart the views still hold everything.
-        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.IndexedEntries);
+        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.IndexedEntries) { FeedsSynced = synced };
     }
 
     public async ValueTask DisposeAsync()

@@ -45,6 +45,12 @@ public sealed record NetworkOptions
     /// <summary>Peers dialled for every cabal, redialled with backoff while the node runs. Default none.</summary>
     public IReadOnlyList<PeerAddress> Peers { get; init; } = [];
 
+    /// <summary>
+    /// Dial again, at start, the addresses each cabal exchanged data with before (its peers file): one
+    /// round with backoff each, not forever. Default false.
+    /// </summary>
+    public bool RedialKnownPeers { get; init; }
+
     /// <summary>Announce every cabal and look for its peers on the local network (multicast). Default false.</summary>
     public bool Lan { get; init; }
 

@@ -8,7 +8,15 @@ public sealed class PeerChangedEventArgs(string cabalKey, string peerKey, string
     public string PeerKey { get; } = peerKey;
     public string Address { get; } = address;
     public bool Connected { get; } = connected;
+    /// <summary>How the connection came about (<see cref="PeerSources"/>).</summary>
+    public string Source { get; init; } = PeerSources.Inbound;
+    /// <summary>Whether we dialled it.</summary>
+    public bool Outbound { get; init; }
 }
 
 /// <summary>How far a cabal has synced: blocks held against the longest lengths peers announced.</summary>
-public sealed record SyncStatus(int Peers, int Feeds, ulong Blocks, ulong KnownBlocks, long Indexed);
+public sealed record SyncStatus(int Peers, int Feeds, ulong Blocks, ulong KnownBlocks, long Indexed)
+{
+    /// <summary>Feeds that hold every block a peer announced (of <see cref="Feeds"/>).</summary>
+    public int FeedsSynced { get; init; }
+}

@@ -223,9 +223,9 @@ public sealed partial class CabalSession : IAsyncDisposable
         WakeStatus();
     }
 
-    public void AddNote(string text, ChannelRef? channel = null)
+    public void AddNote(string text, ChannelRef? channel = null, string? subject = null)
     {
-        NotesOf(channel ?? Current).Add(ChatLine.Note(text));
+        NotesOf(channel ?? Current).Add(ChatLine.Note(text, subject));
         Changed();
     }
 

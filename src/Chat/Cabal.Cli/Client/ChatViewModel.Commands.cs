@@ -79,8 +79,11 @@ public sealed partial class ChatViewModel
                 if (!CabalUrl.TryParse(arg.Trim(), out var url) || url is null) s.AddNote("usage: /add cabal://key (or a 64-hex key)");
                 else OpenCabal(s, url);
                 break;
-            case "new": OpenCabal(s, CabalUrl.Generate()); break;
-            case "share": s.AddNote(new CabalUrl(s.Core.KeyHex, [s.Core.LocalKey]).ToString()); break;
+            case "new": NewCabal(s); break;
+            case "peers": Peers(s); break;
+            case "connect": Connect(s, arg); break;
+            case "cabals": Cabals(s); break;
+            case "share": Share(s); break;
         }
     }
 
@@ -204,6 +207,37 @@ public sealed partial class ChatViewModel
             var core = await Host.OpenCabalAsync(url, CancellationToken.None).ConfigureAwait(false);
             Host.RememberCabal(core);
             Ui.Post(() => AddSession(core));
+        });
+    }
+
+    /// <summary>The invite, with the URL alone on its row so it copies whole; then the one that also makes you their admin.</summary>
+    private static void Share(CabalSession s)
+    {
+        s.AddNote("to invite someone, give them this URL (they open it with: cabal URL, or /add URL):");
+        s.AddNote(new CabalUrl(s.Core.KeyHex).ToString());
+        s.AddNote("the same invite, also making you their admin: " + new CabalUrl(s.Core.KeyHex, [s.Core.LocalKey]));
+    }
+
+    // The old cabal stays open beside the new one: say where each is and how to get back.
+    private void NewCabal(CabalSession s)
+    {
+        var old = s.Core.KeyHex;
+        s.Command(async () =>
+        {
+            var core = await Host.OpenCabalAsync(CabalUrl.Generate(), CancellationToken.None).ConfigureAwait(false);
+            Host.RememberCabal(core);
+            Ui.Post(() =>
+            {
+                var created = AddSession(core);
+                var status = ChannelRef.Status;
+                SwitchTo(status);
+                created.AddNote("you created a new cabal. its URL:", status);
+                created.AddNote(new CabalUrl(core.KeyHex).ToString(), status);
+                created.AddNote("your previous cabal is still open: Alt-Left / Alt-Right switch; /cabals lists them all; it was:", status);
+                created.AddNote(new CabalUrl(old).ToString(), status);
+                created.AddNote("next start opens this new cabal; `cabal cabal://" + old[..8] + "…` (the full URL above) opens the old one", status);
+                s.AddNote("created cabal://" + core.KeyHex + " and switched to it (Alt-Right / Alt-Left to come back)", ChannelRef.Status);
+            });
         });
     }
 

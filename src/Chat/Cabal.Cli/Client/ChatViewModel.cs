@@ -21,7 +21,8 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
     public CabalSession? Session => _current >= 0 ? _sessions[_current] : null;
     public InputHistory History { get; } = new();
     public TabCompleter Completer { get; } = new();
-    public bool ShowNicks { get; private set; } = true;
+    /// <summary>F2 was pressed an odd number of times: the nick list shows where it would hide, and hides where it would show.</summary>
+    public bool NicksToggled { get; private set; }
 
     /// <summary>How many wrapped rows the message pane is scrolled up from the newest.</summary>
     public int Scroll { get; private set; }
@@ -39,6 +40,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
     {
         var existing = _sessions.FindIndex(s => s.Core.KeyHex == core.KeyHex);
         if (existing >= 0) { FocusCabal(existing); return _sessions[existing]; }
+        HookPeers();
         var session = new CabalSession(core, Host, Ui);
         _sessions.Add(session);
         session.Start(channel);
@@ -113,7 +115,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         return JumpToUnread();
     }
 
-    public void ToggleNicks() { ShowNicks = !ShowNicks; Changed(); }
+    public void ToggleNicks() { NicksToggled = !NicksToggled; Changed(); }
 
     /// <summary>Scrolls the message pane by <paramref name="rows"/> (positive: back in time), given how many rows it holds.</summary>
     public void ScrollBy(int rows, int totalRows, int visibleRows)
@@ -166,7 +168,9 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
             .ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         var nick = l.Kind == LineKind.Notice ? "" : TerminalText.Sanitize(Nick(s, l.Author, ids));
         var mention = l.Kind != LineKind.Notice && l.Author != s.Core.LocalKey && s.MentionsMe(l.Text);
-        return new DisplayLine(time, nick, TerminalText.Sanitize(l.Text), l.Kind, mention, l.Author);
+        // A note about a user names them as known now: a peer's nick often arrives after it joined.
+        var text = l.Kind == LineKind.Notice && l.Author.Length > 0 ? Nick(s, l.Author, ids) + l.Text : l.Text;
+        return new DisplayLine(time, nick, TerminalText.Sanitize(text), l.Kind, mention, l.Author);
     }
 
     public string TopicBar()
@@ -181,29 +185,18 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
     }
 
     /// <summary>The nick pane: the channel's members (every user in !status), online first, named before unnamed.</summary>
-    public IReadOnlyList<(string Name, bool Online)> NickList()
+    public IReadOnlyList<(string Name, bool Online, bool Me)> NickList()
     {
         if (Session is not { } s) return [];
         IEnumerable<string> keys = s.Current.Kind == ChannelKind.Status ? s.Names.Keys : s.Members;
         return keys.Distinct()
             .Select(k => (Key: k, Name: TerminalText.Sanitize(Nick(s, k, ShowIds)), Named: !string.IsNullOrEmpty(s.Names.GetValueOrDefault(k)), Online: s.Online.Contains(k) || k == s.Core.LocalKey))
             .OrderByDescending(u => u.Online).ThenByDescending(u => u.Named).ThenBy(u => u.Name, StringComparer.OrdinalIgnoreCase)
-            .Select(u => (u.Name, u.Online)).ToList();
+            .Select(u => (u.Name, u.Online, u.Key == s.Core.LocalKey)).ToList();
     }
 
-    /// <summary>Peers, sync progress (feeds, blocks, indexed messages) and the delivery of my last message.</summary>
-    public string StatusLine()
-    {
-        if (Session is not { } s) return "opening…";
-        var parts = new List<string>();
-        var sync = s.Sync;
-        parts.Add($"peers {sync?.Peers ?? 0}");
-        if (sync is not null) parts.Add($"feeds {sync.Feeds} · blocks {sync.Blocks}/{Math.Max(sync.Blocks, sync.KnownBlocks)}");
-        if (s.IndexProgress is var (indexed, available)) parts.Add($"indexed {indexed}/{available}");
-        if (s.LastSent is { } r) parts.Add("last message: " + r);
-        if (Scroll > 0) parts.Add(s.LoadingOlder ? "loading older…" : s.ReachedStart ? "start of channel · more below" : "more below");
-        return string.Join(" │ ", parts);
-    }
+    /// <summary>Connection state, sync progress and the delivery of my last message (<see cref="StatusSegments"/>).</summary>
+    public string StatusLine() => string.Join(" │ ", StatusSegments());
 
     public string Prompt()
     {
@@ -223,6 +216,10 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         }));
     }
 
+    /// <summary>The other open cabals for the channel pane: first 8 hex of each key, * when it has unread messages.</summary>
+    public IReadOnlyList<string> OtherCabals() =>
+        _sessions.Where((_, i) => i != _current).Select(s => s.Core.KeyHex[..8] + (s.Unread.Count > 0 ? "*" : "")).ToList();
+
     // ---- input ----
 
     public (string Text, int Cursor)? Complete(string text, int cursor)
@@ -235,6 +232,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
 
     public async ValueTask DisposeAsync()
     {
+        UnhookPeers();
         foreach (var s in _sessions) await s.DisposeAsync().ConfigureAwait(false);
         _sessions.Clear();
     }

@@ -53,8 +53,11 @@ public static class CommandCatalog
         new("unarchive", ["restore"], "moderation", "/unarchive channel [reason] [--reason R]", "restore an archived channel"),
         new("archives", ["archived"], "moderation", "/archives", "list archived channels and the ones you restored"),
         new("add", ["cabal"], "sharing", "/add key-or-url", "open another cabal in this session"),
-        new("new", [], "sharing", "/new", "create and open a new cabal"),
-        new("share", [], "sharing", "/share", "print this cabal's URL (with you as admin)"),
+        new("new", [], "sharing", "/new", "create and open a new cabal (the current one stays open)"),
+        new("cabals", [], "sharing", "/cabals", "list the cabals in this data directory"),
+        new("peers", [], "sharing", "/peers", "list connections: nick, address, direction, source, feeds synced"),
+        new("connect", [], "sharing", "/connect HOST:PORT", "dial a peer now (and keep redialling it)"),
+        new("share", [], "sharing", "/share", "print this cabal's invite URL (and the one that makes you admin)"),
         new("whisper", [], "sharing", "/whisper [name]", "not supported in this client (needs the hyperswarm DHT)"),
     ];
 

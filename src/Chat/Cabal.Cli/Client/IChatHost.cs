@@ -29,4 +29,37 @@ public interface IChatHost
     string? LastChannel(CabalCore cabal);
 
     void RememberChannel(CabalCore cabal, string channel);
+
+    /// <summary>Raised from any thread when a peer connects to or leaves a cabal.</summary>
+    event Action<PeerChangedEventArgs>? PeerChanged;
+
+    /// <summary>Where we listen, LAN, and any further network segments (the DHT's state): what !status and /peers show.</summary>
+    NetworkState GetNetworkState();
+
+    /// <summary>The cabal's connections. May touch sessions' state: call it off the UI thread.</summary>
+    IReadOnlyList<PeerInfo> GetPeers(CabalCore cabal);
+
+    /// <summary>Dials HOST:PORT for the cabal while running. Null on success, else a sentence saying why not.</summary>
+    string? Connect(CabalCore cabal, string hostPort);
+
+    /// <summary>Every cabal this data directory holds, as URLs. May touch storage: off the UI thread.</summary>
+    IReadOnlyList<string> KnownCabals();
+}
+
+/// <summary>
+/// The node's network as the client shows it. <paramref name="Segments"/> are further words for
+/// !status and /peers (e.g. "DHT: 12 nodes"), so a new kind of discovery adds a segment, not a field.
+/// </summary>
+public sealed record NetworkState(bool Started, int? ListenPort, bool Lan, IReadOnlyList<string> Segments)
+{
+    public static NetworkState Offline { get; } = new(false, null, false, []);
+
+    /// <summary>"listening on port 4000 · LAN discovery off" and the extra segments.</summary>
+    public IEnumerable<string> Describe()
+    {
+        if (!Started) { yield return "network not started"; yield break; }
+        yield return ListenPort is { } port ? $"listening on port {port} (TCP, all interfaces)" : "not listening (--no-listen): peers cannot dial you";
+        yield return Lan ? "LAN discovery on" : "LAN discovery off";
+        foreach (var s in Segments) yield return s;
+    }
 }

@@ -5,7 +5,8 @@ public static class LineWrapper
 {
     /// <summary>
     /// Splits <paramref name="text"/> into rows of at most <paramref name="width"/> columns; rows after
-    /// the first start with <paramref name="indent"/> spaces. Breaks at spaces when it can, else mid-word.
+    /// the first start with <paramref name="indent"/> spaces. Breaks at spaces when it can; a word too long
+    /// for an indented row but not for the width gets an unindented row; longer words break mid-word.
     /// </summary>
     public static IReadOnlyList<string> Wrap(string text, int width, int indent)
     {
@@ -22,7 +23,21 @@ public static class LineWrapper
             if (fit >= rest.Length) { rows.Add((first ? "" : pad) + rest); break; }
             // Break at the last space that fits (a space right after the fitting part counts too).
             var cut = rest[fit] == ' ' ? fit : rest.LastIndexOf(' ', Math.Max(0, fit - 1), fit);
-            if (cut <= 0) cut = Math.Max(1, fit);
+            if (cut <= 0)
+            {
+                // A word longer than an indented row: a URL or key that fits the full width gets a row
+                // of its own, unindented, so it is never split and copies whole.
+                var space = rest.IndexOf(' ');
+                var word = space > 0 ? rest[..space] : rest;
+                if (!first && Columns(word) <= width)
+                {
+                    rows.Add(word);
+                    rest = rest[word.Length..].TrimStart(' ');
+                    if (rest.Length == 0) break;
+                    continue;
+                }
+                cut = Math.Max(1, fit);
+            }
             rows.Add((first ? "" : pad) + rest[..cut].TrimEnd());
             rest = rest[cut..].TrimStart(' ');
             first = false;

@@ -22,10 +22,11 @@ public sealed record ChatLine(MessagePosition Position, double Timestamp, string
 
     public static ChatLine From(PrivateMessage m) => new(m.Position, m.Timestamp, m.Author, m.Seq, KindOf(m.Type), m.Text);
 
-    public static ChatLine Note(string text)
+    /// <summary>A local note; with <paramref name="subject"/> (a user key) it reads "nick text", the nick as known when drawn.</summary>
+    public static ChatLine Note(string text, string? subject = null)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        return new ChatLine(new MessagePosition(now), now, "", 0, LineKind.Notice, text);
+        return new ChatLine(new MessagePosition(now), now, subject ?? "", 0, LineKind.Notice, text);
     }
 
     private static LineKind KindOf(string type) => type switch

@@ -1,6 +1,7 @@
 using Cabal.Chat;
 using Cabal.Chat.Keys;
 using Cabal.Chat.Node;
+using Cabal.Net.Transport;
 
 namespace Cabal.Cli.Client;
 
@@ -18,6 +19,27 @@ public sealed class NodeChatHost : IChatHost, IDisposable
     }
 
     public event Action<string>? NetworkChanged;
+
+    public event Action<PeerChangedEventArgs>? PeerChanged;
+
+    /// <summary>Further network segments for !status (a hook for discovery layers such as the DHT).</summary>
+    public Func<IReadOnlyList<string>>? ExtraSegments { get; init; }
+
+    /// <summary>Lists the data directory's cabals (the same list as `cabal list`).</summary>
+    public Func<IReadOnlyList<string>>? ListCabals { get; init; }
+
+    public NetworkState GetNetworkState() => new(_node.NetworkStarted, _node.ListenPort, _node.LanEnabled, ExtraSegments?.Invoke() ?? []);
+
+    public IReadOnlyList<PeerInfo> GetPeers(CabalCore cabal) => _node.PeersOf(cabal);
+
+    public string? Connect(CabalCore cabal, string hostPort)
+    {
+        if (!PeerAddress.TryParse(hostPort, out var address, out var error)) return $"{hostPort} is not HOST:PORT ({error}).";
+        try { return _node.AddPeer(cabal, address) ? null : $"{address} is already being dialled."; }
+        catch (InvalidOperationException e) { return e.Message; }
+    }
+
+    public IReadOnlyList<string> KnownCabals() => ListCabals?.Invoke() ?? [];
 
     public async Task<CabalCore> OpenCabalAsync(CabalUrl url, CancellationToken cancellationToken)
     {
@@ -63,7 +85,11 @@ public sealed class NodeChatHost : IChatHost, IDisposable
 
     private string ChannelFile(CabalCore cabal) => _node.Paths.LastChannelFile(cabal.KeyHex);
 
-    private void OnPeerChanged(object? sender, PeerChangedEventArgs e) => NetworkChanged?.Invoke(e.CabalKey);
+    private void OnPeerChanged(object? sender, PeerChangedEventArgs e)
+    {
+        NetworkChanged?.Invoke(e.CabalKey);
+        PeerChanged?.Invoke(e);
+    }
 
     public void Dispose() => _node.PeerChanged -= OnPeerChanged;
 }

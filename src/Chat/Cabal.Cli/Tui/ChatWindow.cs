@@ -6,50 +6,89 @@ using Terminal.Gui.Views;
 namespace Cabal.Cli.Tui;
 
 /// <summary>
-/// cabal-cli's layout: topic bar on top; channel list left; messages in the middle; nick list right
-/// (toggleable); status line; prompt and input line at the bottom. It only draws what the
-/// view-model says — no state of its own beyond the input line's text.
+/// cabal-cli's layout: topic bar on top; channel list left (a one-line bar on narrow terminals);
+/// messages in the middle; nick list right (on wide terminals, F2 toggles); status line; prompt and
+/// input line at the bottom. It only draws what the view-model says — no state of its own beyond the
+/// input line's text — in the colours of its <see cref="Theme"/>.
 /// </summary>
 public sealed class ChatWindow : Runnable
 {
-    public const int ChannelWidth = 18;
-    public const int NickWidth = 16;
+    public const int ChannelWidth = PaneLayout.ChannelWidth;
+    public const int NickWidth = PaneLayout.NickWidth;
 
     private readonly ChatViewModel _vm;
-    private readonly LinesView _topic = new() { X = 0, Y = 0, Width = Dim.Fill(), Height = 1 };
+    private readonly LinesView _topic = new() { X = 0, Y = 0, Width = Dim.Fill(), Height = 1, Fill = Ink.Bar };
     private readonly LinesView _channels = new() { X = 0, Y = 1, Width = ChannelWidth, Height = Dim.Fill(2) };
     private readonly LinesView _nicks = new() { X = Pos.AnchorEnd(NickWidth), Y = 1, Width = NickWidth, Height = Dim.Fill(2) };
-    private readonly LinesView _status = new() { X = 0, Y = Pos.AnchorEnd(2), Width = Dim.Fill(), Height = 1 };
+    private readonly LinesView _status = new() { X = 0, Y = Pos.AnchorEnd(2), Width = Dim.Fill(), Height = 1, Fill = Ink.Bar };
     private readonly LinesView _prompt = new() { X = 0, Y = Pos.AnchorEnd(1), Width = 1, Height = 1 };
+    private PaneLayout? _layout;
 
-    public ChatWindow(ChatViewModel vm)
+    public ChatWindow(ChatViewModel vm, Theme? theme = null)
     {
         _vm = vm;
+        Theme = theme ?? Theme.Dark;
         Width = Dim.Fill();
         Height = Dim.Fill();
         Messages = new MessagePane(vm) { X = ChannelWidth + 1, Y = 1, Width = Dim.Fill(NickWidth + 1), Height = Dim.Fill(2) };
         Input = new TextField { X = 1, Y = Pos.AnchorEnd(1), Width = Dim.Fill(), Height = 1 };
+        foreach (var v in new LinesView[] { _topic, _channels, _nicks, _status, _prompt, Messages }) v.Theme = Theme;
+        // The whole window, the input line included, in the terminal's own colours.
+        var scheme = Theme.Scheme();
+        SetScheme(scheme);
+        Input.SetScheme(scheme);
         Add(_topic, _channels, Messages, _nicks, _status, _prompt, Input);
         Input.SetFocus();
+        ViewportChanged += (_, _) => { if (PaneLayout.For(Viewport.Width, _vm.NicksToggled) != _layout) Refresh(); };
     }
 
+    public Theme Theme { get; }
     public MessagePane Messages { get; }
     public TextField Input { get; }
+
+    /// <summary>The layout of the last refresh (for tests).</summary>
+    public PaneLayout CurrentLayout => _layout ?? PaneLayout.For(Viewport.Width, _vm.NicksToggled);
 
     /// <summary>Copies the view-model's state into the panes (UI thread, after a batch of changes).</summary>
     public void Refresh()
     {
-        _topic.Rows = [new StyledRow(" " + _vm.TopicBar(), ColorName16.White, TextStyle.Bold, reverse: true)];
-        _channels.Rows = _vm.ChannelEntries().Select((e, i) => ChannelRow(e, i)).ToList();
+        var width = Viewport.Width > 0 ? Viewport.Width : 120;
+        var layout = PaneLayout.For(width, _vm.NicksToggled);
+        _layout = layout;
+        _topic.Rows = [new StyledRow(" " + _vm.TopicBar(), Ink.Bar, TextStyle.Bold)];
+        var entries = _vm.ChannelEntries();
+        if (layout.ChannelBar)
+        {
+            _channels.Y = 1;
+            _channels.Width = Dim.Fill();
+            _channels.Height = 1;
+            _channels.Rows = [new StyledRow(entries.Select((e, i) => BarEntry(e, i)).SelectMany(s => s).ToList())];
+        }
+        else
+        {
+            _channels.Width = ChannelWidth;
+            _channels.Height = Dim.Fill(2);
+            var rows = entries.Select((e, i) => ChannelRow(e, i)).ToList();
+            var others = _vm.OtherCabals();
+            if (others.Count > 0)
+            {
+                rows.Add(new StyledRow(""));
+                rows.Add(new StyledRow(" cabals (alt-←/→)", Ink.Dim));
+                rows.AddRange(others.Select(o => new StyledRow(TextFit.Exactly("  " + o, ChannelWidth), o.EndsWith('*') ? Ink.Unread : Ink.Normal)));
+            }
+            _channels.Rows = rows;
+        }
+        Messages.X = layout.MessageX;
+        Messages.Y = layout.MessageY;
+        Messages.Width = layout.MessageWidth;
         Messages.SetLines(_vm.DisplayLines());
-        _nicks.Visible = _vm.ShowNicks;
-        Messages.Width = Dim.Fill(_vm.ShowNicks ? NickWidth + 1 : 0);
-        _nicks.Rows = _vm.NickList().Select(n => new StyledRow(" " + n.Name, n.Online ? ColorName16.White : ColorName16.Gray, n.Online ? TextStyle.Bold : TextStyle.None)).ToList();
+        _nicks.Visible = layout.ShowNicks;
+        _nicks.Rows = _vm.NickList().Select(n => new StyledRow(" " + n.Name, n.Me ? Ink.Strong : n.Online ? Ink.Normal : Ink.Dim)).ToList();
         var cabals = _vm.CabalsRow();
-        _status.Rows = [new StyledRow(" " + (cabals is null ? "" : cabals + " │ ") + _vm.StatusLine(), ColorName16.Black, TextStyle.None, reverse: true)];
+        _status.Rows = [new StyledRow(" " + (cabals is null ? "" : cabals + " │ ") + _vm.StatusLine(), Ink.Bar)];
         var prompt = _vm.Prompt() + " ";
         _prompt.Width = LineWrapper.Columns(prompt);
-        _prompt.Rows = [new StyledRow(prompt, ColorName16.BrightCyan)];
+        _prompt.Rows = [new StyledRow(prompt, Ink.Prompt)];
         Input.X = LineWrapper.Columns(prompt);
         SetNeedsDraw();
     }
@@ -60,7 +99,17 @@ public sealed class ChatWindow : Runnable
         var count = e.Unread > 0 ? $" {e.Unread}" : "";
         var text = $"{(e.Current ? ">" : " ")}{index + 1,2}.{mark}{e.Label}";
         var width = ChannelWidth - LineWrapper.Columns(count);
-        var fg = e.Mention ? ColorName16.BrightMagenta : e.Unread > 0 ? ColorName16.BrightGreen : e.Ref.Kind == ChannelKind.Private ? ColorName16.Cyan : (ColorName16?)null;
-        return new StyledRow([new Segment(TextFit.Exactly(text, Math.Max(1, width)) + count, fg, e.Current ? TextStyle.Bold : TextStyle.None, e.Current)]);
+        return new StyledRow([new Segment(TextFit.Exactly(text, Math.Max(1, width)) + count, EntryInk(e), e.Current ? TextStyle.Bold | TextStyle.Underline : TextStyle.None)]);
     }
+
+    // The narrow form: "1.!status 2.default* …" on one line, the current entry bold and underlined.
+    private static IEnumerable<Segment> BarEntry(ChannelEntry e, int index)
+    {
+        var mark = e.Mention ? "@" : e.Unread > 0 ? "*" : "";
+        yield return new Segment($"{index + 1}.{e.Label}{mark}", EntryInk(e), e.Current ? TextStyle.Bold | TextStyle.Underline : TextStyle.None);
+        yield return new Segment(" ");
+    }
+
+    private static Ink EntryInk(ChannelEntry e) =>
+        e.Mention ? Ink.Mention : e.Unread > 0 ? Ink.Unread : e.Ref.Kind == ChannelKind.Private ? Ink.Private : Ink.Normal;
 }

@@ -1,7 +1,6 @@
 using Cabal.Cli.Client;
 using Terminal.Gui.Drawing;
 using Terminal.Gui.ViewBase;
-using Attribute = Terminal.Gui.Drawing.Attribute;
 
 namespace Cabal.Cli.Tui;
 
@@ -15,6 +14,12 @@ public class LinesView : View
 
     public LinesView() => CanFocus = false;
 
+    /// <summary>The colours rows are drawn with; a bar view fills its empty space with <see cref="Fill"/>.</summary>
+    public Theme Theme { get; set; } = Theme.Dark;
+
+    /// <summary>What the space after the last segment of a row is drawn as (a bar fills the whole row).</summary>
+    public Ink Fill { get; set; } = Ink.Normal;
+
     public IReadOnlyList<StyledRow> Rows
     {
         get => _rows;
@@ -27,7 +32,7 @@ public class LinesView : View
     protected override bool OnDrawingContent(DrawContext? context)
     {
         var (width, height) = (Viewport.Width, Viewport.Height);
-        var normal = GetAttributeForRole(VisualRole.Normal);
+        var fill = Theme.Of(Fill);
         var rows = VisibleRows(width, height);
         for (var y = 0; y < height; y++)
         {
@@ -39,20 +44,14 @@ public class LinesView : View
                 {
                     if (x >= width) break;
                     var text = TextFit.Exactly(seg.Text, Math.Min(LineWrapper.Columns(seg.Text), width - x));
-                    SetAttribute(Style(normal, seg));
+                    SetAttribute(Theme.Of(seg.Ink, seg.Nick, seg.Style));
                     AddStr(x, y, text);
                     x += LineWrapper.Columns(text);
                 }
             }
-            SetAttribute(normal);
+            SetAttribute(fill);
             if (x < width) AddStr(x, y, new string(' ', width - x));
         }
         return true;
-    }
-
-    private static Attribute Style(Attribute normal, Segment s)
-    {
-        var fg = s.Foreground is { } c ? new Color(c) : normal.Foreground;
-        return s.Reverse ? new Attribute(normal.Background, fg, s.Style) : new Attribute(fg, normal.Background, s.Style);
     }
 }

@@ -9,12 +9,6 @@ namespace Cabal.Cli.Tui;
 /// </summary>
 public sealed class MessagePane(ChatViewModel vm) : LinesView
 {
-    private static readonly ColorName16[] NickColors =
-    [
-        ColorName16.BrightRed, ColorName16.BrightGreen, ColorName16.BrightYellow, ColorName16.BrightBlue, ColorName16.BrightMagenta,
-        ColorName16.BrightCyan, ColorName16.Green, ColorName16.Yellow, ColorName16.Blue, ColorName16.Magenta, ColorName16.Cyan,
-    ];
-
     private IReadOnlyList<DisplayLine> _lines = [];
     private (IReadOnlyList<DisplayLine> Lines, int Width, List<StyledRow> Rows)? _wrapped;
 
@@ -43,23 +37,26 @@ public sealed class MessagePane(ChatViewModel vm) : LinesView
         return visible;
     }
 
-    private static IEnumerable<StyledRow> Wrap(DisplayLine line, int width)
+    private IEnumerable<StyledRow> Wrap(DisplayLine line, int width)
     {
         var rows = LineWrapper.Wrap(line.Plain, width, line.Indent);
         var tag = Math.Min(rows[0].Length, Math.Max(0, line.Indent - line.Time.Length));
         var first = rows[0];
-        var nickColor = line.Kind switch
+        var (nickInk, nick) = line switch
         {
-            LineKind.Notice => ColorName16.DarkGray,
-            _ => NickColors[line.AuthorKey.Sum(c => Uri.IsHexDigit(c) ? Convert.ToInt32(c.ToString(), 16) : 0) % NickColors.Length],
+            { Kind: LineKind.Notice } => (Ink.Dim, 0),
+            { Mention: true } => (Ink.Mention, 0),
+            _ when line.AuthorKey == vm.Session?.Core.LocalKey => (Ink.Strong, 0),
+            _ => (Ink.Nick, Theme.NickIndex(line.AuthorKey)),
         };
+        var textInk = line.Kind is LineKind.Emote or LineKind.Topic ? Ink.Emote : Ink.Normal;
         var timeLen = Math.Min(first.Length, line.Time.Length);
         yield return new StyledRow(
         [
-            new Segment(first[..timeLen], ColorName16.DarkGray),
-            new Segment(first.Substring(timeLen, Math.Min(tag, first.Length - timeLen)), line.Mention ? ColorName16.BrightRed : nickColor, TextStyle.Bold, line.Mention),
-            new Segment(first[Math.Min(first.Length, timeLen + tag)..], line.Kind is LineKind.Emote or LineKind.Topic ? ColorName16.Magenta : null),
+            new Segment(first[..timeLen], Ink.Dim),
+            new Segment(first.Substring(timeLen, Math.Min(tag, first.Length - timeLen)), nickInk, TextStyle.Bold, nick),
+            new Segment(first[Math.Min(first.Length, timeLen + tag)..], textInk),
         ]);
-        foreach (var r in rows.Skip(1)) yield return new StyledRow(r, line.Kind is LineKind.Emote or LineKind.Topic ? ColorName16.Magenta : null);
+        foreach (var r in rows.Skip(1)) yield return new StyledRow(r, textInk);
     }
 }

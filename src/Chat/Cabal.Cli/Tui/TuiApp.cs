@@ -10,7 +10,7 @@ public static class TuiApp
     /// Shows <paramref name="vm"/> full-screen. The UI loop blocks its own thread (Terminal.Gui's
     /// model), so the caller awaits it without tying up a thread-pool thread.
     /// </summary>
-    public static Task RunAsync(ChatViewModel vm, CancellationToken cancellationToken)
+    public static Task RunAsync(ChatViewModel vm, Theme theme, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Replication and indexing allocate heavily while a big peer syncs; background gen2 collections
@@ -25,7 +25,10 @@ public static class TuiApp
             {
                 using var app = Application.Create();
                 app.Init();
-                using var controller = new TuiController(app, vm);
+                // The 16 ANSI colours as codes (the terminal's own palette), not as Terminal.Gui's RGB
+                // guesses of them: a theme built on palette roles must let the terminal pick the shades.
+                app.Driver!.Force16Colors = true;
+                using var controller = new TuiController(app, vm, theme);
                 using var stop = cancellationToken.Register(() => app.Invoke(() => app.RequestStop()));
                 app.Run(controller.Window);
                 controller.Window.Dispose();

@@ -15,11 +15,11 @@ public sealed class TuiController : IDisposable
     private readonly IApplication _app;
     private object? _timer;
 
-    public TuiController(IApplication app, ChatViewModel vm)
+    public TuiController(IApplication app, ChatViewModel vm, Theme? theme = null)
     {
         _app = app;
         Vm = vm;
-        Window = new ChatWindow(vm);
+        Window = new ChatWindow(vm, theme);
         vm.QuitRequested += () => _app.RequestStop();
         _app.Keyboard.KeyDown += OnKeyDown;
         _timer = _app.AddTimeout(PumpInterval, () => { Pump(); return true; });
