@@ -51,7 +51,7 @@ fail() {
 }
 
 # DisableRealDriverIO (set by headless test runs) would make the program think it has no terminal.
-tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' --data '$data' --no-lan" || fail "tmux could not start"
+tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' --data '$data' --no-lan --no-dht" || fail "tmux could not start"
 wait_for ":default]" 60 || fail "no prompt for #default"
 tmux send-keys -t "$session" -l "hello $token"
 tmux send-keys -t "$session" Enter
@@ -60,7 +60,7 @@ wait_for "last message: pending" 5 || fail "no delivery state on the status line
 # `cabal send` beside the running client: the client holds the data directory, so the command is
 # handed to it over the directory's socket and published by the client's own node (never a fork).
 url="$(cat "$data/last-cabal")"
-out="$(dotnet "$dll" send "${url#cabal://}" --data "$data" --no-lan --text "beside $token" 2>&1)" || fail "cabal send beside the client failed: $out"
+out="$(dotnet "$dll" send "${url#cabal://}" --data "$data" --no-lan --no-dht --text "beside $token" 2>&1)" || fail "cabal send beside the client failed: $out"
 echo "$out" | grep -q "published" || fail "cabal send beside the client said: $out"
 wait_for "> beside $token" 15 || fail "the message sent beside the client did not appear in it"
 tmux send-keys -t "$session" -l "/quit"
@@ -87,7 +87,7 @@ for _ in $(seq 1 100); do grep -q '"event":"listening"' "$events" 2>/dev/null &&
 port=$(grep -o '"event":"listening"[^}]*"port":[0-9]*' "$events" | grep -o '[0-9]*$')
 key=$(grep '"event":"ready"' "$events" | grep -o '"key":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
 [ -n "$port" ] && [ -n "$key" ] || fail "the JS cabal-peer did not start: $(cat "$data/js.err")"
-tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' '$key' --data '$data/js-client' --peer 127.0.0.1:$port --no-lan" || fail "tmux could not start"
+tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' '$key' --data '$data/js-client' --peer 127.0.0.1:$port --no-lan --no-dht" || fail "tmux could not start"
 wait_for "hello from js $token" 60 || fail "the JS peer's message did not appear"
 wait_for "jsalice" 10 || fail "the JS peer's nick did not appear"
 tmux send-keys -t "$session" -l "hi js $token"
