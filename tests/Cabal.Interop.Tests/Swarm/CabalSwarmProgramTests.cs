@@ -77,5 +77,14 @@ public class CabalSwarmProgramTests(SwarmTestnetFixture testnet) : JsInteropTest
         Assert.Contains("dht-announced", names);
         var connected = events.First(e => e.GetProperty("event").GetString() == "peer-connected");
         Assert.Equal("dht", connected.GetProperty("source").GetString());
+
+        // `cabal info` beside the bot is answered by the bot's node: its live DHT state.
+        var info = await CabalProgram.RunAsync(Bound, "info", key, "--data", data, "--json");
+        info.AssertExit(0);
+        var dht = Assert.Single(info.Json()).GetProperty("dht");
+        Assert.Equal("online", dht.GetProperty("state").GetString());
+        Assert.True(dht.GetProperty("bootstrapped").GetBoolean());
+        Assert.Equal(1, dht.GetProperty("peersConnected").GetProperty("dht").GetInt32());
+        Assert.Contains(dht.GetProperty("announcedTopics").EnumerateArray(), t => t.GetString()!.Length == 64);
     }
 }
