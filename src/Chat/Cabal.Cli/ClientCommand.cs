@@ -16,8 +16,9 @@ internal static class ClientCommand
         var noListen = new Option<bool>("--no-listen") { Description = "Accept no incoming peers (you can still dial out with --peer or /connect)" };
         var theme = new Option<string?>("--theme") { Description = "Colours: dark, light or mono (default: mono when NO_COLOR is set, else from COLORFGBG, else dark)" };
         theme.AcceptOnlyFromAmong([.. Tui.Theme.Names]);
+        var (bootstrap, noDht) = (CommonOptions.Bootstrap(), CommonOptions.NoDht());
         root.Arguments.Add(key);
-        foreach (var o in new Option[] { data, listen, noListen, peer, noLan, theme }) root.Options.Add(o);
+        foreach (var o in new Option[] { data, listen, noListen, peer, noLan, bootstrap, noDht, theme }) root.Options.Add(o);
         root.SetAction((parse, ct) => CliApp.Guard(async () =>
         {
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
@@ -26,7 +27,7 @@ internal static class ClientCommand
             var colours = Tui.Theme.Choose(parse.GetValue(theme), Environment.GetEnvironmentVariable("NO_COLOR"), Environment.GetEnvironmentVariable("COLORFGBG"));
             if (parse.GetValue(noListen) && parse.GetValue(listen) is not null) throw new CliUsageException("--listen and --no-listen contradict each other: pass one of them.");
             return await TerminalClientLauncher.RunAsync(paths, url, parse.GetValue(listen), parse.GetValue(noListen),
-                (logging, port) => CommonOptions.Network(port, parse.GetValue(peer)!, !parse.GetValue(noLan), logging), colours, ct);
+                (logging, port) => CommonOptions.Network(port, parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht)), colours, ct);
         }));
     }
 }

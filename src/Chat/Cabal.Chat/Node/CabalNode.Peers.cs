@@ -17,6 +17,8 @@ public static class PeerSources
     public const string Lan = "lan";
     /// <summary>The peer dialled us.</summary>
     public const string Inbound = "inbound";
+    /// <summary>Found through the DHT swarm (either side may have dialled).</summary>
+    public const string Dht = "dht";
 }
 
 /// <summary>One connection of a cabal: the peer's user key (or connection identity), address, direction, source and sync progress.</summary>
