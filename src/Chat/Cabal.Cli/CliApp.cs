@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(DhtNodeCommand.Create());
         return root;
     }
 
