@@ -27,7 +27,7 @@ internal static class SwarmScenario
 
     internal sealed record Pair(string Reader, string Seeder, double[] Ms, int Failed, string? Error)
     {
-        public double? Median => SwarmMath.Median(Ms);
+        public double? Median => DhtScenario.Stats(Ms).Median;
     }
 
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
@@ -234,7 +234,7 @@ internal static class SwarmScenario
         var js = pairs.Where(p => p.Reader == "JS").Select(p => p.Median).OfType<double>().ToList();
         var cs = pairs.Where(p => p.Reader == "C#").Select(p => p.Median).OfType<double>().ToList();
         if (js.Count > 0 && cs.Count > 0)
-            sb.AppendLine(inv, $"C# reader vs JS reader (medians over seeders): {SwarmMath.Median(js)! / SwarmMath.Median(cs)!:0.0}× faster (goal: at least 3×).");
+            sb.AppendLine(inv, $"C# reader vs JS reader (medians over seeders): {DhtScenario.Stats(js).Median!.Value / DhtScenario.Stats(cs).Median!.Value:0.0}× faster (goal: at least 3×).");
         else if (csNote is not null)
             sb.AppendLine("C# not measured: " + csNote + ".");
         sb.AppendLine();
@@ -270,15 +270,5 @@ internal static class SwarmScenario
         {
             try { Directory.Delete(_root, recursive: true); } catch (DirectoryNotFoundException) { }
         }
-    }
-}
-
-internal static class SwarmMath
-{
-    public static double? Median(IEnumerable<double> xs)
-    {
-        var v = xs.Order().ToList();
-        if (v.Count == 0) return null;
-        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
     }
 }

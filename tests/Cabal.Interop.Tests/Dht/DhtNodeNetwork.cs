@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cabal.Interop.Tests.Program;
 using Cabal.Tests;
 
@@ -49,13 +48,9 @@ public sealed class DhtNodeNetwork : IAsyncDisposable
 }
 
 /// <summary>One `cabal dht-node --json` process: its events, read as they come.</summary>
-public sealed class DhtNodeProcess : IAsyncDisposable
+public sealed class DhtNodeProcess : ProgramEvents
 {
-    private readonly List<JsonElement> _events = [];
-
-    private DhtNodeProcess(ChildProcess process) => Process = process;
-
-    public ChildProcess Process { get; }
+    private DhtNodeProcess(ChildProcess process) : base(process, "dht-node") { }
 
     public string Host { get; private set; } = "";
 
@@ -78,31 +73,4 @@ public sealed class DhtNodeProcess : IAsyncDisposable
         }
         return node;
     }
-
-    public IReadOnlyList<JsonElement> Events { get { lock (_events) return [.. _events]; } }
-
-    /// <summary>Reads events until one named <paramref name="name"/> (and matching <paramref name="match"/>) arrives.</summary>
-    public async Task<JsonElement> WaitForEventAsync(string name, TimeSpan timeout, Func<JsonElement, bool>? match = null)
-    {
-        lock (_events)
-            foreach (var e in _events)
-                if (Is(e, name) && (match is null || match(e))) return e;
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) throw new TimeoutException($"dht-node sent no '{name}' event within {timeout}. Last: {Last()}\nstderr:\n{Process.StandardError}");
-            var line = await Process.ReadLineAsync(left)
-                ?? throw new InvalidOperationException($"dht-node exited before '{name}'. Last: {Last()}\nstderr:\n{Process.StandardError}");
-            var e = JsonDocument.Parse(line).RootElement.Clone(); // --json prints nothing but events on stdout
-            lock (_events) _events.Add(e);
-            if (Is(e, name) && (match is null || match(e))) return e;
-        }
-    }
-
-    private string Last() => string.Join(" | ", Events.TakeLast(3).Select(e => e.GetRawText()));
-
-    private static bool Is(JsonElement e, string name) => e.TryGetProperty("event", out var v) && v.GetString() == name;
-
-    public ValueTask DisposeAsync() => Process.DisposeAsync();
 }
