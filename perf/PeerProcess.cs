@@ -67,11 +67,15 @@ internal sealed class PeerProcess : IAsyncDisposable
         return Start(psi, args, "C#");
     }
 
-    /// <summary>Another .NET program's dll (e.g. the `cabal` program, cabal.dll), run with `dotnet exec`.</summary>
+    /// <summary>
+    /// The `cabal` program (cabal.dll) or another .NET program's dll, run with `dotnet exec`. CABAL_NO_DHT=1:
+    /// a `cabal` child reaches the DHT only through the loopback --bootstrap it is given, never the public nodes.
+    /// </summary>
     public static PeerProcess StartDotnet(string dll, IEnumerable<string> args, string label = "C#")
     {
         var psi = new ProcessStartInfo("dotnet");
         foreach (var a in new[] { "exec", dll }) psi.ArgumentList.Add(a);
+        psi.Environment["CABAL_NO_DHT"] = "1";
         return Start(psi, args, label);
     }
 

@@ -192,10 +192,13 @@ internal static class SwarmScenario
     /// <summary>`cabal ARGS…` to completion; its stdout.</summary>
     private static async Task<string> RunCabalAsync(Setup setup, CancellationToken ct, params string[] args)
     {
-        var r = await ProcessRunner.RunAsync("dotnet", ["exec", setup.CabalDll, .. args], TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        var r = await ProcessRunner.RunAsync("dotnet", ["exec", setup.CabalDll, .. args], TimeSpan.FromSeconds(60), ct, env: NoDht).ConfigureAwait(false);
         if (!r.Succeeded) throw new InvalidOperationException($"cabal {string.Join(' ', args)}: {r.Describe()}: {r.StderrTail}");
         return string.Join('\n', r.Stdout);
     }
+
+    // Commands that would otherwise join the public DHT by default stay off it (see PeerProcess.StartDotnet).
+    private static readonly Dictionary<string, string> NoDht = new() { ["CABAL_NO_DHT"] = "1" };
 
     private static string Ms(double? v) => v is { } x ? x.ToString("0", CultureInfo.InvariantCulture) : "—";
 
