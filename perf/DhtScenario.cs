@@ -155,7 +155,7 @@ internal static class DhtScenario
         }
     }
 
-    private static (double? Median, double? P95) Stats(IEnumerable<double> xs)
+    internal static (double? Median, double? P95) Stats(IEnumerable<double> xs)
     {
         var v = xs.Order().ToList();
         if (v.Count == 0) return (null, null);

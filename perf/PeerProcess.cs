@@ -67,6 +67,18 @@ internal sealed class PeerProcess : IAsyncDisposable
         return Start(psi, args, "C#");
     }
 
+    /// <summary>
+    /// The `cabal` program (cabal.dll) or another .NET program's dll, run with `dotnet exec`. CABAL_NO_DHT=1:
+    /// a `cabal` child reaches the DHT only through the loopback --bootstrap it is given, never the public nodes.
+    /// </summary>
+    public static PeerProcess StartDotnet(string dll, IEnumerable<string> args, string label = "C#")
+    {
+        var psi = new ProcessStartInfo("dotnet");
+        foreach (var a in new[] { "exec", dll }) psi.ArgumentList.Add(a);
+        psi.Environment["CABAL_NO_DHT"] = "1";
+        return Start(psi, args, label);
+    }
+
     private static PeerProcess Start(ProcessStartInfo psi, IEnumerable<string> args, string label)
     {
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -128,10 +140,13 @@ internal sealed class PeerProcess : IAsyncDisposable
         await _process.StandardInput.FlushAsync().ConfigureAwait(false);
     }
 
-    public async Task<JsonElement> WaitForAsync(string name, TimeSpan timeout, CancellationToken ct)
+    public Task<JsonElement> WaitForAsync(string name, TimeSpan timeout, CancellationToken ct) => WaitForAsync(e => Is(e, name), $"'{name}'", timeout, ct);
+
+    /// <summary>Waits for the first JSON line that <paramref name="match"/> accepts (event or not); <paramref name="what"/> names it in errors.</summary>
+    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, string what, TimeSpan timeout, CancellationToken ct)
     {
         foreach (var e in _seen)
-            if (Is(e, name)) return e;
+            if (match(e)) return e;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         try
@@ -141,15 +156,15 @@ internal sealed class PeerProcess : IAsyncDisposable
                 while (_events.Reader.TryRead(out var e))
                 {
                     _seen.Add(e);
-                    if (Is(e, name)) return e;
+                    if (match(e)) return e;
                 }
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"{Label} peer sent no '{name}' within {timeout.TotalSeconds:0} s. stderr: {Stderr}");
+            throw new TimeoutException($"{Label} peer sent no {what} within {timeout.TotalSeconds:0} s. stderr: {Stderr}");
         }
-        throw new InvalidOperationException($"{Label} peer exited before '{name}'. stderr: {Stderr}");
+        throw new InvalidOperationException($"{Label} peer exited before {what}. stderr: {Stderr}");
     }
 
     public bool TryGet(string name, out JsonElement e)

@@ -19,7 +19,7 @@ internal static class ProcessRunner
 
     public static async Task<ProcessOutcome> RunAsync(
         string fileName, IEnumerable<string> args, TimeSpan timeout, CancellationToken ct,
-        string? workingDirectory = null, Action<string>? onStdoutLine = null)
+        string? workingDirectory = null, Action<string>? onStdoutLine = null, IDictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -30,6 +30,7 @@ internal static class ProcessRunner
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
 
         var stdout = new List<string>();
         var stderr = new Queue<string>();

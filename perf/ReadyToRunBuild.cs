@@ -28,9 +28,9 @@ internal static class ReadyToRunBuild
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5));
+        timeout.CancelAfter(TimeSpan.FromMinutes(15)); // minutes on a quiet machine; a shared, busy one takes several times that
         try { await p.WaitForExitAsync(timeout.Token).ConfigureAwait(false); }
-        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); return (null, "the ReadyToRun publish took over 5 minutes"); }
+        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); return (null, "the ReadyToRun publish took over 15 minutes"); }
         if (p.ExitCode != 0 || !File.Exists(dll)) return (null, $"the ReadyToRun publish failed: {(await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false)).Trim()}");
         await File.WriteAllTextAsync(stampFile, stamp, ct).ConfigureAwait(false);
         return (dll, null);

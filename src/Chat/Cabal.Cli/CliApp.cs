@@ -37,6 +37,7 @@ public static class CliApp
         root.Subcommands.Add(FeedsCommand.Create());
         root.Subcommands.Add(ForgetCommand.Create());
         root.Subcommands.Add(CompactCommand.Create());
+        root.Subcommands.Add(DhtNodeCommand.Create());
         foreach (var command in root.Subcommands) CommonOptions.AddGlobal(command);
         return root;
     }

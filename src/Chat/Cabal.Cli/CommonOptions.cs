@@ -59,7 +59,7 @@ internal static class CommonOptions
     /// The options every command accepts, so a script can pass the same flags to each: --data, --listen,
     /// --peer, --no-lan. A command that has no use for one still accepts it (its help says so).
     /// </summary>
-    public static IReadOnlyList<Func<Option>> Global { get; } = [Data, Listen, Peer, NoLan];
+    public static IReadOnlyList<Func<Option>> Global { get; } = [Data, Listen, Peer, NoLan, Bootstrap, NoDht];
 
     /// <summary>Adds to <paramref name="command"/> each global option it does not declare itself.</summary>
     public static void AddGlobal(Command command)

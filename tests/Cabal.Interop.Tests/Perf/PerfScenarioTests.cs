@@ -106,4 +106,18 @@ public sealed class PerfScenarioTests
         Assert.Equal(2, floods.Count);
         Assert.All(floods, f => Assert.True(f.GetProperty("Error").ValueKind == JsonValueKind.Null, f.GetProperty("Error").ToString()));
     }
+
+    [Fact]
+    public async Task SwarmRunsAtATinySizeOnDhtNodeProcesses()
+    {
+        var report = await RunAsync("swarm-latest.json", "swarm", "--runs", "1", "--testnet", "dht-node", "--ready-to-run", "false");
+        var csMissing = report.GetProperty("csNote").ValueKind == JsonValueKind.String;
+        var pairs = report.GetProperty("pairs").EnumerateArray().ToList();
+        Assert.Contains(pairs, p => p.GetProperty("Reader").GetString() == "JS" && p.GetProperty("Seeder").GetString() == "JS");
+        foreach (var p in pairs.Where(p => !csMissing || p.GetProperty("Reader").GetString() == "JS"))
+        {
+            Assert.Equal(0, p.GetProperty("Failed").GetInt32());
+            Assert.Single(p.GetProperty("Ms").EnumerateArray());
+        }
+    }
 }

@@ -92,13 +92,9 @@ public sealed record RunResult(int ExitCode, IReadOnlyList<string> Stdout, strin
 }
 
 /// <summary>`cabal seed … --json` in a child process: its JSON events, read as they come.</summary>
-public sealed class SeedBot : IAsyncDisposable
+public sealed class SeedBot : ProgramEvents
 {
-    private readonly List<JsonElement> _events = [];
-
-    private SeedBot(ChildProcess process) => Process = process;
-
-    public ChildProcess Process { get; }
+    private SeedBot(ChildProcess process) : base(process, "bot") { }
 
     public int Port { get; private set; }
 
@@ -118,45 +114,6 @@ public sealed class SeedBot : IAsyncDisposable
         return bot;
     }
 
-    public IReadOnlyList<JsonElement> Events { get { lock (_events) return [.. _events]; } }
-
-    /// <summary>Reads events until one named <paramref name="name"/> (and matching <paramref name="match"/>) arrives.</summary>
-    public async Task<JsonElement> WaitForEventAsync(string name, TimeSpan timeout, Func<JsonElement, bool>? match = null)
-    {
-        lock (_events)
-            foreach (var e in _events)
-                if (Is(e, name) && (match is null || match(e))) return e;
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) throw new TimeoutException($"The bot sent no '{name}' event within {timeout}. Last: {Last()}\nstderr:\n{Process.StandardError}");
-            var line = await Process.ReadLineAsync(left)
-                ?? throw new InvalidOperationException($"The bot exited before '{name}'. Last: {Last()}\nstderr:\n{Process.StandardError}");
-            var e = JsonDocument.Parse(line).RootElement.Clone(); // seed --json prints nothing but events on stdout
-            lock (_events) _events.Add(e);
-            if (Is(e, name) && (match is null || match(e))) return e;
-        }
-    }
-
-    /// <summary>Reads the rest of stdout (after the process has exited or is exiting).</summary>
-    public async Task DrainAsync(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var line = await Process.ReadLineAsync(deadline - DateTime.UtcNow);
-            if (line is null) return;
-            lock (_events) _events.Add(JsonDocument.Parse(line).RootElement.Clone());
-        }
-    }
-
     /// <summary>The status events seen so far.</summary>
     public IReadOnlyList<JsonElement> Statuses => Events.Where(e => Is(e, "status")).ToList();
-
-    private string Last() => string.Join(" | ", Events.TakeLast(3).Select(e => e.GetRawText()));
-
-    private static bool Is(JsonElement e, string name) => e.TryGetProperty("event", out var v) && v.GetString() == name;
-
-    public ValueTask DisposeAsync() => Process.DisposeAsync();
 }
