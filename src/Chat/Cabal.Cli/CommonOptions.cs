@@ -57,7 +57,7 @@ internal static class CommonOptions
 
     /// <summary>
     /// The options every command accepts, so a script can pass the same flags to each: --data, --listen,
-    /// --peer, --no-lan. A command that has no use for one still accepts it (its help says so).
+    /// --peer, --no-lan, --bootstrap, --no-dht. A command that has no use for one still accepts it (its help says so).
     /// </summary>
     public static IReadOnlyList<Func<Option>> Global { get; } = [Data, Listen, Peer, NoLan, Bootstrap, NoDht];
 
