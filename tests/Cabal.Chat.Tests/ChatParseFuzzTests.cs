@@ -13,8 +13,14 @@ namespace Cabal.Chat.Tests;
 /// Nothing is thrown; every block is an entry or a counted skip; what a kept entry holds stays within
 /// ChatLimits; the heap does not grow.
 /// </summary>
+[Collection(nameof(ChatParseFuzzTests))]
 public sealed class ChatParseFuzzTests(ITestOutputHelper output)
 {
+    // Alone, after the parallel tests: a million inputs keep a core busy for seconds, which the
+    // timing-sensitive tests of this assembly should not have to share.
+    [CollectionDefinition(nameof(ChatParseFuzzTests), DisableParallelization = true)]
+    public sealed class Serial;
+
     private const int Inputs = 1_000_000;
     private static readonly ChatLimits Limits = new() { MaxTextLength = 2_000, MaxChannelLength = 200 };
 

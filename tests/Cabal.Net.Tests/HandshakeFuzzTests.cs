@@ -16,8 +16,14 @@ namespace Cabal.Net.Tests;
 /// deep). Each either completes, waits for more bytes, or fails with NoiseHandshakeException; nothing
 /// else escapes and the heap does not grow.
 /// </summary>
+[Collection(nameof(HandshakeFuzzTests))]
 public sealed class HandshakeFuzzTests(ITestOutputHelper output)
 {
+    // Alone, after the parallel tests: a million inputs keep a core busy for seconds, which the
+    // timing-sensitive tests of this assembly should not have to share.
+    [CollectionDefinition(nameof(HandshakeFuzzTests), DisableParallelization = true)]
+    public sealed class Serial;
+
     private const int Inputs = 1_000_000;
 
     private static readonly NoiseKeyPair InitiatorStatic = NoiseKeyPair.FromSeed(Enumerable.Repeat((byte)1, 32).ToArray());

@@ -14,8 +14,14 @@ namespace Cabal.Multifeed.Tests.Sets;
 /// messages, splices, deep nesting). Each either parses within its caps or throws
 /// MultifeedProtocolException; nothing else escapes, and what parsing keeps is bounded by the caps.
 /// </summary>
+[Collection(nameof(MultifeedWireFuzzTests))]
 public sealed class MultifeedWireFuzzTests(ITestOutputHelper output)
 {
+    // Alone, after the parallel tests: a million inputs keep a core busy for seconds, which the
+    // timing-sensitive tests of this assembly should not have to share.
+    [CollectionDefinition(nameof(MultifeedWireFuzzTests), DisableParallelization = true)]
+    public sealed class Serial;
+
     private const int Inputs = 1_000_000;
     private const int MaxKeys = 64;
 
