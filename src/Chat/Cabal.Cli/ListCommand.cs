@@ -49,7 +49,8 @@ internal static class ListCommand
         return cmd;
     }
 
-    private static IEnumerable<string> ViewDirectories(DataPaths paths)
+    /// <summary>Cabal keys that have a views directory (named by the 64-hex key).</summary>
+    internal static IEnumerable<string> ViewDirectories(DataPaths paths)
     {
         var dir = Path.GetDirectoryName(paths.Views(new string('0', 64)))!;
         return Directory.Exists(dir)
