@@ -36,8 +36,7 @@ internal static class CompactCommand
                 await node.Store.WaitForPurgesAsync(ct);
             var logger = logging.CreateLogger(typeof(CompactCommand));
             var dirs = new List<string> { paths.Store };
-            var views = Path.GetDirectoryName(paths.Views(new string('0', 64)))!;
-            if (Directory.Exists(views)) dirs.AddRange(Directory.EnumerateDirectories(views).Where(d => Path.GetFileName(d) is { Length: 64 } n && n.All(char.IsAsciiHexDigitLower)).Order(StringComparer.Ordinal));
+            dirs.AddRange(ListCommand.ViewDirectories(paths).Order(StringComparer.Ordinal).Select(paths.Views));
             long before = 0, after = 0;
             foreach (var dir in dirs)
             {

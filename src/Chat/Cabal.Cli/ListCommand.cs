@@ -53,7 +53,8 @@ internal static class ListCommand
         node.Store.Feeds.Where(f => f.Group.Length == 32).Select(f => Convert.ToHexStringLower(f.Group.Span))
             .Concat(ViewDirectories(node.Paths)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
-    private static IEnumerable<string> ViewDirectories(DataPaths paths)
+    /// <summary>Cabal keys that have a views directory (named by the 64-hex key).</summary>
+    internal static IEnumerable<string> ViewDirectories(DataPaths paths)
     {
         var dir = Path.GetDirectoryName(paths.Views(new string('0', 64)))!;
         return Directory.Exists(dir)

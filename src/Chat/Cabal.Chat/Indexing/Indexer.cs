@@ -59,6 +59,8 @@ internal sealed class Indexer : IAsyncDisposable
         _onDamaged = onDamaged;
         _store = store;
         _group = localWriter.Group;
+        // From construction, not Start: a feed deleted while the cabal opens still has its cursor dropped.
+        _store.FeedRemoved += OnFeedRemoved;
         _localWriter = localWriter.KeyHex;
         _views = views;
         _applier = applier;
@@ -81,7 +83,6 @@ internal sealed class Indexer : IAsyncDisposable
             var total = tx.Read(_views.Meta, "malformed"u8);
             _malformedTotal = total is { Length: 8 } ? (long)BinaryPrimitives.ReadUInt64BigEndian(total) : 0;
             _store.FeedAdded += OnFeedAdded;
-            _store.FeedRemoved += OnFeedRemoved;
             // One store-wide subscription each, not two per feed (see FeedStore.FeedAppended).
             _store.FeedAppended += OnFeedGrew;
             _store.FeedDownloaded += OnFeedGrew;
@@ -105,7 +106,9 @@ internal sealed class Indexer : IAsyncDisposable
     // What was indexed of it stays (hidden when its author is blocked) until the views are rebuilt.
     private void OnFeedRemoved(Feed feed)
     {
-        if (!_feeds.TryRemove(feed.KeyHex, out _)) return;
+        // The event is store-wide. Not tracked yet is possible (deleted while the cabal opens): the cursor goes all the same.
+        if (!feed.Group.Span.SequenceEqual(_group.Span)) return;
+        _feeds.TryRemove(feed.KeyHex, out _);
         _ = Task.Run(() =>
         {
             try
