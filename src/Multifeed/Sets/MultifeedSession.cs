@@ -13,6 +13,7 @@
 //   MultifeedSession.PeerId.cs      cabal-core's peer-id extension
 //   MultifeedSession.Sync.cs        how far the session is from "in sync", from protocol facts
 //   MultifeedSession.Limits.cs      handshake deadline, unknown-feed Opens (hostile peers)
+//   MultifeedSession.Admission.cs   new feeds: the remote's allowance, probing, storing once they show data
 using System.Threading.Channels;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;
@@ -22,7 +23,7 @@ namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSession : IAsyncDisposable
 {
-    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, RetryCreate }
+    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, Refill, Promote }
 
     private readonly record struct Work(WorkKind Kind, ReadOnlyMemory<byte> Payload = default, Feed? Feed = null, byte[]? DiscoveryKey = null, List<string>? Keys = null);
 
@@ -158,12 +159,13 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             case WorkKind.Handshake: OnHandshake(work.Payload.Span); break;
             case WorkKind.Manifest: OnManifest(work.Payload.Span); break;
             case WorkKind.RequestFeeds: OnRequestFeeds(work.Payload.Span); break;
-            case WorkKind.ReplicateFeeds: return new ValueTask(OnReplicateFeedsAsync(work.Payload));
+            case WorkKind.ReplicateFeeds: OnReplicateFeeds(work.Payload.Span); break;
             case WorkKind.Sync: OnSync(work.Payload.Span); break;
             case WorkKind.RemoteOpen: OnRemoteOpen(work.DiscoveryKey!); break;
             case WorkKind.FeedAdded: OnFeedAddedWork(work.Feed!); break;
             case WorkKind.FeedGrew: Wake(work.Feed!); break;
-            case WorkKind.RetryCreate: return new ValueTask(AddAndReplicateAsync(work.Keys!));
+            case WorkKind.Refill: OnRefill(); break;
+            case WorkKind.Promote: return new ValueTask(PromoteAsync(work.Keys![0]));
         }
         return ValueTask.CompletedTask;
     }
