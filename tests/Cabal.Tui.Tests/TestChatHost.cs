@@ -49,7 +49,16 @@ internal sealed class TestChatHost : IChatHost, IAsyncDisposable
         return (host, core);
     }
 
-    public SyncStatus GetSyncStatus(CabalCore cabal) => new(Peers, Store.List(cabal.Url.Key).Count(), 0, 0, cabal.Statistics.EntriesIndexed);
+    public SyncStatus GetSyncStatus(CabalCore cabal) => new(Peers, Store.List(cabal.Url.Key).Count(), 0, 0, cabal.Statistics.EntriesIndexed) { Lockdown = Lockdown };
+
+    public bool Lockdown { get; private set; }
+
+    public bool SetLockdown(CabalCore cabal, bool on)
+    {
+        Lockdown = on;
+        NetworkChanged?.Invoke(cabal.KeyHex);
+        return true;
+    }
 
     public int AckCount(CabalCore cabal, ulong seq) => _acks.GetValueOrDefault((cabal.KeyHex, seq));
 

@@ -13,12 +13,14 @@ internal static class ClientCommand
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
         root.Arguments.Add(key);
         foreach (var o in new Option[] { data, listen, peer, noLan }) root.Options.Add(o);
+        var limits = new FeedLimitOptions();
+        limits.AddTo(root, lockdown: false); // the client turns lockdown on with /lockdown
         root.SetAction((parse, ct) => CliApp.Guard(async () =>
         {
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
             var text = parse.GetValue(key) ?? paths.ReadLastCabal();
             var url = text is null ? null : CabalUrl.Parse(text);
-            return await TerminalClientLauncher.RunAsync(paths, url, logging => CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging), ct);
+            return await TerminalClientLauncher.RunAsync(paths, url, logging => CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging), ct, limits.Read(parse));
         }));
     }
 }

@@ -22,6 +22,8 @@ internal static class SeedCommand
         var interval = new Option<double>("--status-interval") { Description = "Seconds between status reports (default 5)", DefaultValueFactory = _ => 5 };
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
         var cmd = new Command("seed", "Run a headless seeding bot for one or more cabals") { keys, data, json, interval, listen, peer, noLan };
+        var limits = new FeedLimitOptions();
+        limits.AddTo(cmd, lockdown: true);
         cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var urls = parse.GetValue(keys)!.Select(CabalUrl.Parse).ToList();
@@ -31,7 +33,7 @@ internal static class SeedCommand
             CliApp.CheckListenPort(network.ListenPort);
             var report = new StatusReporter(asJson);
 
-            await using var lease = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
+            await using var lease = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct, limits: limits.Read(parse));
             var node = lease.Node;
             var cabals = new List<CabalCore>();
             foreach (var url in urls) cabals.Add(await node.OpenCabalAsync(url, ct));
@@ -78,8 +80,8 @@ internal static class SeedCommand
             foreach (var c in cabals)
             {
                 var s = node.SyncStatus(c);
-                Emit(new { @event = "status", cabal = c.KeyHex, peers = s.Peers, feeds = s.Feeds, blocks = s.Blocks, knownBlocks = s.KnownBlocks, indexed = s.Indexed },
-                    $"{c.KeyHex[..8]} peers={s.Peers} feeds={s.Feeds} blocks={s.Blocks}/{s.KnownBlocks} indexed={s.Indexed}");
+                Emit(new { @event = "status", cabal = c.KeyHex, peers = s.Peers, feeds = s.Feeds, blocks = s.Blocks, knownBlocks = s.KnownBlocks, indexed = s.Indexed, lockdown = s.Lockdown },
+                    $"{c.KeyHex[..8]} peers={s.Peers} feeds={s.Feeds} blocks={s.Blocks}/{s.KnownBlocks} indexed={s.Indexed}{(s.Lockdown ? " lockdown" : "")}");
             }
         }
 

@@ -17,14 +17,14 @@ namespace Cabal.Cli;
 internal static class TerminalClientLauncher
 {
     /// <param name="network">Builds the network options (and validates --peer) with the logging chosen here.</param>
-    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, Func<ILoggerFactory, NetworkOptions> network, CancellationToken ct)
+    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, Func<ILoggerFactory, NetworkOptions> network, CancellationToken ct, FeedLimits? limits = null)
     {
         var interactive = Terminal.Gui.Drivers.Driver.IsAttachedToTerminal(out _, out _);
         // Log lines on stderr would scribble over the full-screen UI; CABAL_LOG still enables them.
         using var logging = interactive && !ProgramEnvironment.LogLevelSet ? NullLoggerFactory.Instance : ProgramEnvironment.Logging();
         var settings = network(logging);
         if (interactive) CliApp.CheckListenPort(settings.ListenPort);
-        await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
+        await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct, limits: limits);
         var node = lease.Node;
         using var host = new NodeChatHost(node);
         var cabal = await host.OpenCabalAsync(url ?? CabalUrl.Generate(), ct);

@@ -87,7 +87,8 @@ public sealed partial class CabalNode : IAsyncDisposable
             known += Math.Max(Math.Max(have, f.Length), remote);
         }
         // Indexed in total, not since this open: after a restart the views still hold everything.
-        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.IndexedEntries);
+        var lockdown = _runtimes.TryGetValue(cabal.KeyHex, out var r) && r.Set.Lockdown;
+        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.IndexedEntries) { Lockdown = lockdown };
     }
 
     public async ValueTask DisposeAsync()

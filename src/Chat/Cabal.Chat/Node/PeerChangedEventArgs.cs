@@ -11,4 +11,8 @@ public sealed class PeerChangedEventArgs(string cabalKey, string peerKey, string
 }
 
 /// <summary>How far a cabal has synced: blocks held against the longest lengths peers announced.</summary>
-public sealed record SyncStatus(int Peers, int Feeds, ulong Blocks, ulong KnownBlocks, long Indexed);
+public sealed record SyncStatus(int Peers, int Feeds, ulong Blocks, ulong KnownBlocks, long Indexed)
+{
+    /// <summary>The cabal takes new feeds only from users an admin or moderator vouches for.</summary>
+    public bool Lockdown { get; init; }
+}

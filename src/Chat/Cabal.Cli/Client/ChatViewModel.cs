@@ -199,6 +199,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         var sync = s.Sync;
         parts.Add($"peers {sync?.Peers ?? 0}");
         if (sync is not null) parts.Add($"feeds {sync.Feeds} · blocks {sync.Blocks}/{Math.Max(sync.Blocks, sync.KnownBlocks)}");
+        if (sync is { Lockdown: true }) parts.Add("lockdown");
         if (s.IndexProgress is var (indexed, available)) parts.Add($"indexed {indexed}/{available}");
         if (s.LastSent is { } r) parts.Add("last message: " + r);
         if (Scroll > 0) parts.Add(s.LoadingOlder ? "loading older…" : s.ReachedStart ? "start of channel · more below" : "more below");

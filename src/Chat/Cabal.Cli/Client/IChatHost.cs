@@ -29,4 +29,7 @@ public interface IChatHost
     string? LastChannel(CabalCore cabal);
 
     void RememberChannel(CabalCore cabal, string channel);
+
+    /// <summary>Turns the cabal's lockdown on or off (new feeds only from vouched-for users); false if this host cannot.</summary>
+    bool SetLockdown(CabalCore cabal, bool on) => false;
 }
