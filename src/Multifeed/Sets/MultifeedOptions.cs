@@ -38,6 +38,13 @@ public sealed record MultifeedOptions
     public int NewFeedBurst { get; init; } = 2_000;
 
     /// <summary>
+    /// Store every agreed feed at once, empty or not, as multifeed 6 does (then empty feeds count
+    /// against <see cref="MaxFeeds"/>). Off, a new feed is probed and stored only once a peer shows it
+    /// holds data. For comparison (perf) and for callers that want multifeed's behaviour. Default false.
+    /// </summary>
+    public bool StoreEmptyFeeds { get; init; }
+
+    /// <summary>
     /// Start in lockdown (<c>cabal seed --lockdown</c>): a feed the cabal does not hold yet is taken only
     /// if <see cref="MultifeedSet.Standing"/> vouches for its user. Changed later through
     /// <see cref="MultifeedSet.Lockdown"/>. Default false.

@@ -106,13 +106,25 @@ public sealed partial class MultifeedSession
     }
 
     /// <summary>Agreed feeds the set does not hold are probed; the held ones replicate at once.</summary>
-    private void ReplicateOrProbe(IEnumerable<string> keys)
+    private async Task ReplicateOrProbeAsync(IEnumerable<string> keys)
     {
         var held = new List<Feed>();
+        var fresh = new List<string>();
         foreach (var k in keys)
         {
             if (_set.TryGet(k) is { } feed) held.Add(feed);
+            else if (_set.Options.StoreEmptyFeeds) fresh.Add(k);
             else Replication.Probe(Convert.FromHexString(k), OnProbeData);
+        }
+        if (fresh.Count > 0)
+        {
+            // multifeed 6's way: every agreed feed stored at once (the creations share group commits).
+            var stored = await Task.WhenAll(fresh.Select(k => _set.StoreWithDataAsync(k, _stop.Token))).ConfigureAwait(false);
+            foreach (var (feed, refused, _) in stored)
+            {
+                if (feed is not null) held.Add(feed);
+                else if (refused is not null) MultifeedLog.FeedRefused(_logger, PeerLabel, "(agreed feed)", refused);
+            }
         }
         StartReplicating(held);
     }

@@ -82,14 +82,15 @@ public sealed partial class MultifeedSession
         StartReplicating(feeds);
     }
 
-    private void OnReplicateFeeds(ReadOnlySpan<byte> body)
+    private async Task OnReplicateFeedsAsync(ReadOnlyMemory<byte> payload)
     {
+        var body = payload.Span;
         var keys = MultifeedWire.ReadKeyArray(body, _set.Options.MaxKeysPerMessage, "replicate");
         var accepted = new List<string>(keys.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var k in keys) if (_requested.Contains(k) && seen.Add(k)) accepted.Add(k);
         // Feeds the set holds replicate at once; new ones are probed and stored once they show data.
-        ReplicateOrProbe(accepted);
+        await ReplicateOrProbeAsync(accepted).ConfigureAwait(false);
         // Answered: its feeds have channels now. Never below zero, should a remote send one unasked.
         var n = Volatile.Read(ref _requestsOutstanding);
         while (n > 0 && Interlocked.CompareExchange(ref _requestsOutstanding, n - 1, n) != n) n = Volatile.Read(ref _requestsOutstanding);

@@ -159,7 +159,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             case WorkKind.Handshake: OnHandshake(work.Payload.Span); break;
             case WorkKind.Manifest: OnManifest(work.Payload.Span); break;
             case WorkKind.RequestFeeds: OnRequestFeeds(work.Payload.Span); break;
-            case WorkKind.ReplicateFeeds: OnReplicateFeeds(work.Payload.Span); break;
+            case WorkKind.ReplicateFeeds: return new ValueTask(OnReplicateFeedsAsync(work.Payload));
             case WorkKind.Sync: OnSync(work.Payload.Span); break;
             case WorkKind.RemoteOpen: OnRemoteOpen(work.DiscoveryKey!); break;
             case WorkKind.FeedAdded: OnFeedAddedWork(work.Feed!); break;
