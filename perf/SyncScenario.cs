@@ -128,7 +128,8 @@ internal static class SyncScenario
         }
     }
 
-    private static async Task<(MultifeedSession Dialler, MultifeedSession Listener)> ConnectAsync(MultifeedSet dialler, MultifeedSet listener, CancellationToken ct)
+    /// <summary>Connects two sets over TCP on 127.0.0.1; <paramref name="dialler"/> dials.</summary>
+    internal static async Task<(MultifeedSession Dialler, MultifeedSession Listener)> ConnectAsync(MultifeedSet dialler, MultifeedSet listener, CancellationToken ct)
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
@@ -146,7 +147,8 @@ internal static class SyncScenario
         finally { l.Stop(); }
     }
 
-    private static bool InSync(MultifeedSet src, MultifeedSet dst)
+    /// <summary>Every block of every non-empty feed of <paramref name="src"/> is stored in <paramref name="dst"/>.</summary>
+    internal static bool InSync(MultifeedSet src, MultifeedSet dst)
     {
         foreach (var f in src.Feeds)
             if (f.Length > 0 && (dst.TryGet(f.KeyHex) is not { } g || g.Contiguous != f.Length)) return false;
