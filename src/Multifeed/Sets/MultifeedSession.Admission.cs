@@ -143,9 +143,10 @@ public sealed partial class MultifeedSession
             return;
         }
         if (refused is not null && _refused.TryAdd(keyHex, refused)) MultifeedLog.FeedRefused(_logger, PeerLabel, keyHex, refused);
-        if (failed) Interlocked.Increment(ref _creationsFailed);
+        if (probe is null) return; // its channel has gone: nothing more will come of it here
         // Looked at again later: the cap may have room, lockdown may be lifted, the disk may have space.
-        if (probe is not null) _ = RearmLaterAsync(probe, failed ? TimeSpan.FromSeconds(1) : RefusedRetry, failed);
+        if (failed) Interlocked.Increment(ref _creationsFailed);
+        _ = RearmLaterAsync(probe, failed ? TimeSpan.FromSeconds(1) : RefusedRetry, failed);
     }
 
     private async Task RearmLaterAsync(FeedProbe probe, TimeSpan delay, bool failed)

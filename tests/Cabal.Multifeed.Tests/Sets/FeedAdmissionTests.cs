@@ -35,6 +35,17 @@ public sealed class FeedAdmissionTests : SetTestBase
 
     private static List<string> RandomKeys(int n) => [.. Enumerable.Range(0, n).Select(_ => Convert.ToHexStringLower(Ed25519.NewKeyPair().PublicKey))];
 
+    /// <summary>A member whose client asks for acknowledgements, as the cabal program does (delivery receipts).</summary>
+    private async Task<SetPeer> Member(string name)
+        => await Peer(name, new MultifeedOptions { Replication = new Cabal.Multifeed.Replication.ReplicationOptions { Ack = true } });
+
+    private static async Task JoinsAndIsAcked(SetPeer bot, SetPeer member)
+    {
+        await JoinsAndIsStored(bot, member);
+        var last = member.Set.LocalFeed.Length - 1;
+        await SetPeer.Eventually(() => member.Replicator.Hub(member.Set.LocalFeed).AckCount(last) >= 1, "the bot acknowledged the new member's message");
+    }
+
     private static async Task JoinsAndIsStored(SetPeer bot, SetPeer member)
     {
         await member.SayAsync("hello, I am new");
@@ -61,14 +72,14 @@ public sealed class FeedAdmissionTests : SetTestBase
             Assert.Equal(1, bot.Set.FeedsWithData);
             Assert.False(attacker.IsEnded);
 
-            await JoinsAndIsStored(bot, await Peer("member1"));
+            await JoinsAndIsAcked(bot, await Member("member1"));
             Assert.Equal(2, bot.Set.Count);
         }
         finally { await bot.DisposeAsync(); }
 
         var again = _cleanup.Track(await SetPeer.OpenAsync(_dir, "bot", _cabal));
         Assert.Equal(2, again.Set.Count);
-        await JoinsAndIsStored(again, await Peer("member2"));
+        await JoinsAndIsAcked(again, await Member("member2"));
         Assert.Equal(3, again.Set.Count);
     }
 
