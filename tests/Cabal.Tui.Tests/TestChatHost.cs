@@ -55,8 +55,8 @@ internal sealed class TestChatHost : IChatHost, IAsyncDisposable
     }
 
     public SyncStatus GetSyncStatus(CabalCore cabal) => FeedProgress is var (synced, feeds)
-        ? new(Peers, feeds, 0, 0, cabal.Statistics.EntriesIndexed) { FeedsSynced = synced }
-        : new(Peers, Store.List(cabal.Url.Key).Count(), 0, 0, cabal.Statistics.EntriesIndexed) { FeedsSynced = Store.List(cabal.Url.Key).Count() };
+        ? new(Peers, feeds, 0, 0, cabal.Statistics.EntriesIndexed) { FeedsSynced = synced, Lockdown = Lockdown }
+        : new(Peers, Store.List(cabal.Url.Key).Count(), 0, 0, cabal.Statistics.EntriesIndexed) { FeedsSynced = Store.List(cabal.Url.Key).Count(), Lockdown = Lockdown };
 
     /// <summary>Pretends this many of that many feeds are synced.</summary>
     public (int Synced, int Feeds)? FeedProgress { get; set; }
@@ -86,6 +86,15 @@ internal sealed class TestChatHost : IChatHost, IAsyncDisposable
     {
         PeerChanged?.Invoke(new PeerChangedEventArgs(cabal.KeyHex, peerKey, address, connected) { Source = source, Outbound = outbound });
         NetworkChanged?.Invoke(cabal.KeyHex);
+    }
+
+    public bool Lockdown { get; private set; }
+
+    public bool SetLockdown(CabalCore cabal, bool on)
+    {
+        Lockdown = on;
+        NetworkChanged?.Invoke(cabal.KeyHex);
+        return true;
     }
 
     public int AckCount(CabalCore cabal, ulong seq) => _acks.GetValueOrDefault((cabal.KeyHex, seq));

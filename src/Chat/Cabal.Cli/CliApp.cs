@@ -84,7 +84,7 @@ public static class CliApp
     /// <paramref name="exclusive"/> (import) also takes the node's own lock exclusively; it is refused
     /// (exit 75) in a process that hosts the directory's node, because that node has the feeds open.
     /// </remarks>
-    internal static async Task<NodeLease> OpenNodeAsync(DataPaths paths, ILoggerFactory logging, CancellationToken ct, bool exclusive = false, string exclusiveCommand = "import")
+    internal static async Task<NodeLease> OpenNodeAsync(DataPaths paths, ILoggerFactory logging, CancellationToken ct, bool exclusive = false, string exclusiveCommand = "import", FeedLimits? limits = null)
     {
         if (CommandServer.HostedNode(paths.Root) is { } hosted)
         {
@@ -96,7 +96,7 @@ public static class CliApp
         try
         {
             CabalNode node;
-            try { node = await CabalNode.OpenAsync(new NodeOptions { Paths = paths, LoggerFactory = logging, Exclusive = exclusive }, ct).ConfigureAwait(false); }
+            try { node = await CabalNode.OpenAsync(new NodeOptions { Paths = paths, LoggerFactory = logging, Exclusive = exclusive, FeedLimits = limits ?? new() }, ct).ConfigureAwait(false); }
             catch (LightningDB.LightningException e) when (e.StatusCode == 0) { throw CliErrors.DiagnoseOpen(paths.Root, paths.Store, e); }
             return NodeLease.Owned(node, dirLock, CommandServer.Start(paths.Root, node, logging));
         }

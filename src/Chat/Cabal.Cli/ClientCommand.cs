@@ -19,6 +19,8 @@ internal static class ClientCommand
         var (bootstrap, noDht) = (CommonOptions.Bootstrap(), CommonOptions.NoDht());
         root.Arguments.Add(key);
         foreach (var o in new Option[] { data, listen, noListen, peer, noLan, bootstrap, noDht, theme }) root.Options.Add(o);
+        var limits = new FeedLimitOptions();
+        limits.AddTo(root, lockdown: false); // the client turns lockdown on with /lockdown
         root.SetAction((parse, ct) => CliApp.Guard(async () =>
         {
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
@@ -27,7 +29,7 @@ internal static class ClientCommand
             var colours = Tui.Theme.Choose(parse.GetValue(theme), Environment.GetEnvironmentVariable("NO_COLOR"), Environment.GetEnvironmentVariable("COLORFGBG"));
             if (parse.GetValue(noListen) && parse.GetValue(listen) is not null) throw new CliUsageException("--listen and --no-listen contradict each other: pass one of them.");
             return await TerminalClientLauncher.RunAsync(paths, url, parse.GetValue(listen), parse.GetValue(noListen),
-                (logging, port) => CommonOptions.Network(port, parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht)), colours, ct);
+                (logging, port) => CommonOptions.Network(port, parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht)), colours, ct, limits.Read(parse));
         }));
     }
 }

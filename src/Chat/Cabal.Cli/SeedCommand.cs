@@ -34,6 +34,8 @@ internal static class SeedCommand
             },
         };
         var cmd = new Command("seed", "Run a headless seeding bot for one or more cabals") { keys, data, json, interval, listen, peer, noLan, bootstrap, noDht, dhtPort };
+        var limits = new FeedLimitOptions();
+        limits.AddTo(cmd, lockdown: true);
         cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var urls = parse.GetValue(keys)!.Select(CabalUrl.Parse).ToList();
@@ -43,7 +45,7 @@ internal static class SeedCommand
             CliApp.CheckListenPort(network.ListenPort);
             var report = new StatusReporter(asJson);
 
-            await using var lease = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
+            await using var lease = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct, limits: limits.Read(parse));
             var node = lease.Node;
             var cabals = new List<CabalCore>();
             foreach (var url in urls) cabals.Add(await node.OpenCabalAsync(url, ct));
@@ -115,8 +117,8 @@ internal static class SeedCommand
             {
                 var s = node.SyncStatus(c);
                 var dht = node.DhtState().State;
-                Emit(new { @event = "status", cabal = c.KeyHex, peers = s.Peers, feeds = s.Feeds, blocks = s.Blocks, knownBlocks = s.KnownBlocks, indexed = s.Indexed, dht },
-                    $"{c.KeyHex[..8]} peers={s.Peers} feeds={s.Feeds} blocks={s.Blocks}/{s.KnownBlocks} indexed={s.Indexed} dht={dht}");
+                Emit(new { @event = "status", cabal = c.KeyHex, peers = s.Peers, feeds = s.Feeds, blocks = s.Blocks, knownBlocks = s.KnownBlocks, indexed = s.Indexed, dht, lockdown = s.Lockdown },
+                    $"{c.KeyHex[..8]} peers={s.Peers} feeds={s.Feeds} blocks={s.Blocks}/{s.KnownBlocks} indexed={s.Indexed} dht={dht}{(s.Lockdown ? " lockdown" : "")}");
             }
         }
 

@@ -19,7 +19,7 @@ internal static class TerminalClientLauncher
     /// <param name="listen">--listen's port, if given.</param>
     /// <param name="noListen">--no-listen: accept no peers (otherwise the data directory's remembered port).</param>
     /// <param name="network">Builds the network options for a listen port (and validates --peer) with the logging chosen here.</param>
-    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, int? listen, bool noListen, Func<ILoggerFactory, int?, NetworkOptions> network, Theme theme, CancellationToken ct)
+    public static async Task<int> RunAsync(DataPaths paths, CabalUrl? url, int? listen, bool noListen, Func<ILoggerFactory, int?, NetworkOptions> network, Theme theme, CancellationToken ct, FeedLimits? limits = null)
     {
         var interactive = Terminal.Gui.Drivers.Driver.IsAttachedToTerminal(out _, out _);
         // Log lines on stderr would scribble over the full-screen UI; CABAL_LOG still enables them.
@@ -28,7 +28,7 @@ internal static class TerminalClientLauncher
         var port = interactive ? ListenPortMemory.Choose(paths, listen, noListen, out portNote) : listen;
         var settings = network(logging, port) with { RedialKnownPeers = true };
         if (interactive) CliApp.CheckListenPort(settings.ListenPort);
-        await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct);
+        await using var lease = await CliApp.OpenNodeAsync(paths, logging, ct, limits: limits);
         var node = lease.Node;
         using var host = new NodeChatHost(node) { ListCabals = () => ListCommand.CabalKeys(node).Select(k => new CabalUrl(k).ToString()).ToList() };
         var cabal = await host.OpenCabalAsync(url ?? CabalUrl.Generate(), ct);

@@ -37,6 +37,13 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSe
         channel.Attach(this);
     }
 
+    /// <summary>As <see cref="Bind"/>, for a channel a <see cref="FeedProbe"/> holds: the probe forwards its events.</summary>
+    public void BindThrough(FeedPeer peer, FeedProbe probe)
+    {
+        _peer = peer;
+        probe.Handover(this);
+    }
+
     void IChannelHandler.OnRemoteOpened()
     {
         session.OnRemoteOpened();

@@ -13,6 +13,7 @@ public sealed class ReplicationSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FeedPeer> _peers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FeedProbe> _probes = new(StringComparer.Ordinal);
     private bool _disposed;
     private int _remoteOpened;
 
@@ -42,20 +43,47 @@ public sealed class ReplicationSession : IAsyncDisposable
 
     public FeedPeer? PeerFor(Feed feed) { lock (_lock) return _peers.GetValueOrDefault(feed.KeyHex); }
 
+    /// <summary>The probes of feeds not stored yet (see <see cref="FeedProbe"/>), adopted ones excluded.</summary>
+    public IReadOnlyList<FeedProbe> Probes { get { lock (_lock) return [.. _probes.Values]; } }
+
+    /// <summary>
+    /// Opens a channel for a feed this store does not hold and watches it for data (see
+    /// <see cref="FeedProbe"/>); <paramref name="onData"/> fires on the connection's read loop when the
+    /// remote shows a block. A later <see cref="Replicate"/> of the feed adopts the channel. A second
+    /// call for the same key returns the first probe.
+    /// </summary>
+    public FeedProbe Probe(ReadOnlySpan<byte> key, Action<FeedProbe> onData)
+    {
+        var hex = Convert.ToHexStringLower(key);
+        FeedProbe probe;
+        lock (_lock)
+        {
+            if (_probes.TryGetValue(hex, out var existing)) return existing;
+            probe = new FeedProbe(Connection.OpenChannel(key), hex, onData);
+            _probes[hex] = probe;
+        }
+        probe.Channel.Attach(probe);
+        return probe;
+    }
+
     /// <summary>Opens a channel for <paramref name="feed"/> and replicates it; a second call for the same feed is a no-op.</summary>
     public FeedPeer Replicate(Feed feed)
     {
         FeedPeer peer;
         ProtocolFeedChannel adapter;
+        FeedProbe? probe;
         lock (_lock)
         {
             if (_peers.TryGetValue(feed.KeyHex, out var existing) && !existing.IsClosed) return existing;
-            adapter = new ProtocolFeedChannel(Connection.OpenChannel(feed.Key), this, _logger);
+            // A probed feed keeps its channel: reopening it would look like a second Open to the remote.
+            if (_probes.Remove(feed.KeyHex, out probe) && probe.IsClosed) probe = null;
+            adapter = new ProtocolFeedChannel(probe?.Channel ?? Connection.OpenChannel(feed.Key), this, _logger);
             peer = _replicator.Attach(feed, adapter, _options, Budget);
             _peers[feed.KeyHex] = peer;
         }
         // Outside the lock: if the remote has opened already, binding starts the peer right here.
-        adapter.Bind(peer);
+        if (probe is not null) adapter.BindThrough(peer, probe);
+        else adapter.Bind(peer);
         if (Volatile.Read(ref _disposed)) peer.OnClosed(); // raced with DisposeAsync: let go at once
         return peer;
     }
@@ -93,6 +121,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         {
             _disposed = true;
             peers = [.. _peers.Values];
+            _probes.Clear();
         }
         // The channels stay open (the connection is the caller's); the peers let go of them.
         foreach (var peer in peers) peer.OnClosed();

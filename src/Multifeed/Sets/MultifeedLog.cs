@@ -7,9 +7,6 @@ internal static partial class MultifeedLog
     [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "Ending multifeed session with {Peer}: {Reason}")]
     public static partial void SessionEnded(ILogger logger, string peer, string reason);
 
-    [LoggerMessage(EventId = 6202, Level = LogLevel.Warning, Message = "Feed limit of {Limit} reached in cabal {Cabal}: not requesting {Skipped} offered feed(s)")]
-    public static partial void FeedLimitReached(ILogger logger, int limit, string cabal, int skipped);
-
     [LoggerMessage(EventId = 6203, Level = LogLevel.Warning, Message = "Ignoring offered feed {Feed}: the store holds it for another cabal")]
     public static partial void ForeignFeed(ILogger logger, string feed);
 
@@ -39,4 +36,11 @@ internal static partial class MultifeedLog
 
     [LoggerMessage(EventId = 6242, Level = LogLevel.Debug, Message = "Declined the remote's Open of feed {Feed}: the replication policy refuses it")]
     public static partial void OpenRefused(ILogger logger, string feed);
+
+    // Feed admission (issue 20, defect 3): 6243–6259.
+    [LoggerMessage(EventId = 6243, Level = LogLevel.Information, Message = "Not storing feed {Feed} offered by {Peer}: {Reason}")]
+    public static partial void FeedRefused(ILogger logger, string peer, string feed, string reason);
+
+    [LoggerMessage(EventId = 6244, Level = LogLevel.Warning, Message = "Cabal {Cabal}: lockdown {On}")]
+    public static partial void LockdownChanged(ILogger logger, string cabal, bool on);
 }

@@ -8,11 +8,48 @@ namespace Cabal.Multifeed.Sets;
 public sealed record MultifeedOptions
 {
     /// <summary>
-    /// Most feeds one cabal may hold, the local writer included. Keys offered beyond it are not
-    /// requested (logged, the session carries on). multifeed 6 has no cap at all (spec §2.10).
-    /// Default 100,000.
+    /// Most feeds with data one cabal may store, the local writer included (<c>--max-feeds</c>).
+    /// Empty feeds are not stored (see <see cref="Replication.FeedProbe"/>) and do not count. At the
+    /// cap a new feed is stored only if <see cref="MultifeedSet.Standing"/> vouches for its user (a
+    /// moderator, or named by one); feeds already held keep growing. multifeed 6 has no cap at all
+    /// (spec §2.10). Default 100,000.
     /// </summary>
     public int MaxFeeds { get; init; } = 100_000;
+
+    /// <summary>
+    /// Bytes of feed data one cabal may store (<c>--max-store</c>). Once reached, a new feed is stored
+    /// only if <see cref="MultifeedSet.Standing"/> vouches for its user; feeds already held keep
+    /// growing (cutting a member's log mid-history would break what the chat shows). Default 8 GiB.
+    /// </summary>
+    public long MaxStoreBytes { get; init; } = 8L << 30;
+
+    /// <summary>
+    /// New feeds (keys the cabal does not hold) one peer may introduce per minute, after
+    /// <see cref="NewFeedBurst"/>: the rest of its offers wait, and are requested as the allowance
+    /// refills, while the session lasts. Default 60.
+    /// </summary>
+    public int NewFeedsPerMinute { get; init; } = 60;
+
+    /// <summary>
+    /// New feeds one peer may introduce at once on a session, before <see cref="NewFeedsPerMinute"/>
+    /// applies: enough for a first sync of a large cabal to run at full speed. Each costs a channel,
+    /// not storage, until the feed shows data. Default 2,000.
+    /// </summary>
+    public int NewFeedBurst { get; init; } = 2_000;
+
+    /// <summary>
+    /// Store every agreed feed at once, empty or not, as multifeed 6 does (then empty feeds count
+    /// against <see cref="MaxFeeds"/>). Off, a new feed is probed and stored only once a peer shows it
+    /// holds data. For comparison (perf) and for callers that want multifeed's behaviour. Default false.
+    /// </summary>
+    public bool StoreEmptyFeeds { get; init; }
+
+    /// <summary>
+    /// Start in lockdown (<c>cabal seed --lockdown</c>): a feed the cabal does not hold yet is taken only
+    /// if <see cref="MultifeedSet.Standing"/> vouches for its user. Changed later through
+    /// <see cref="MultifeedSet.Lockdown"/>. Default false.
+    /// </summary>
+    public bool Lockdown { get; init; }
 
     /// <summary>
     /// Most keys accepted in one MANIFEST, REQUEST_FEEDS or REPLICATE_FEEDS message (or lengths in one
@@ -87,5 +124,8 @@ public sealed record MultifeedOptions
         if (HandshakeTimeout <= TimeSpan.Zero && HandshakeTimeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentException("HandshakeTimeout must be positive or infinite.");
         if (MaxUnknownOpens < 0) throw new ArgumentException("MaxUnknownOpens must not be negative.");
+        if (MaxFeeds < 1) throw new ArgumentException("MaxFeeds must be at least 1 (the local writer).");
+        if (MaxStoreBytes < 0) throw new ArgumentException("MaxStoreBytes must not be negative.");
+        if (NewFeedsPerMinute < 0 || NewFeedBurst < 0) throw new ArgumentException("NewFeedsPerMinute and NewFeedBurst must not be negative.");
     }
 }

@@ -34,14 +34,15 @@ public sealed partial class MultifeedSession
         Volatile.Write(ref _remoteLengths, SyncWire.Read(body, _set.Options.MaxKeysPerMessage));
     }
 
-    private void StartReplicating(List<Feed> feeds)
+    /// <param name="adopt">The feeds were probed here and showed data: never dormant, their probe's channel is taken over.</param>
+    private void StartReplicating(List<Feed> feeds, bool adopt = false)
     {
         int opened = 0, dormant = 0;
         foreach (var feed in feeds)
         {
             if (!_set.Allowed(feed.KeyHex)) continue; // refused since it was agreed
             if (!_agreed.Add(feed.KeyHex)) continue; // multifeed: never fold a feed in twice
-            if (CanStayDormant(feed, out var length))
+            if (!adopt && CanStayDormant(feed, out var length))
             {
                 _dormant[feed.KeyHex] = feed;
                 // A growth or a remote Open between the check and the insert found nothing to wake: look again.

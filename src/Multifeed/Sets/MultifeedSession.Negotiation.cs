@@ -1,5 +1,5 @@
-// The four MULTIFEED_* messages (spec/cabal.md §2.5–§2.7, §2.9), with multifeed's accept-all
-// policy: every offered key is requested, every request for a key we offered is honoured.
+// The four MULTIFEED_* messages (spec/cabal.md §2.5–§2.7, §2.9). Every request for a key we offered
+// is honoured; offered keys are requested as admission allows (MultifeedSession.Admission.cs).
 using Cabal.Net;
 
 namespace Cabal.Multifeed.Sets;
@@ -44,14 +44,23 @@ public sealed partial class MultifeedSession
     private void OnManifest(ReadOnlySpan<byte> body)
     {
         var keys = MultifeedWire.ReadManifest(body, _set.Options.MaxKeysPerMessage);
+        var fresh = new List<string>(keys.Count);
         foreach (var k in keys)
-            if (_remoteOffer.Add(k) && _remoteOffer.Count > _set.Options.MaxKeysOfferedPerSession)
+        {
+            if (!_remoteOffer.Add(k)) continue;
+            if (_remoteOffer.Count > _set.Options.MaxKeysOfferedPerSession)
                 throw new MultifeedProtocolException($"the remote offered more than {_set.Options.MaxKeysOfferedPerSession} feeds on one session");
-        var request = _set.Admissible(keys);
-        _requested.UnionWith(request);
-        // multifeed answers every REQUEST_FEEDS with one REPLICATE_FEEDS, even an empty one.
-        Interlocked.Increment(ref _requestsOutstanding);
+            fresh.Add(k);
+        }
         Volatile.Write(ref _manifestReceived, 1);
+        // multifeed answers every REQUEST_FEEDS with one REPLICATE_FEEDS, even an empty one.
+        SendRequest(Admit(fresh));
+    }
+
+    private void SendRequest(List<string> request)
+    {
+        _requested.UnionWith(request);
+        Interlocked.Increment(ref _requestsOutstanding);
         NoteRequested(request); // before the REQUEST goes out: the remote's Opens for these may follow at once
         _requestExt.Send(MultifeedWire.WriteKeyArray(request));
     }
@@ -73,36 +82,18 @@ public sealed partial class MultifeedSession
         StartReplicating(feeds);
     }
 
-    private async Task OnReplicateFeedsAsync(ReadOnlyMemory<byte> body)
+    private async Task OnReplicateFeedsAsync(ReadOnlyMemory<byte> payload)
     {
-        var keys = MultifeedWire.ReadKeyArray(body.Span, _set.Options.MaxKeysPerMessage, "replicate");
+        var body = payload.Span;
+        var keys = MultifeedWire.ReadKeyArray(body, _set.Options.MaxKeysPerMessage, "replicate");
         var accepted = new List<string>(keys.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var k in keys) if (_requested.Contains(k) && _set.Allowed(k) && seen.Add(k)) accepted.Add(k);
-        // Waiting here holds back this session's later messages until the feeds exist, which keeps
-        // their order; other sessions and the receive loop carry on.
-        await AddAndReplicateAsync(accepted).ConfigureAwait(false);
-        // Answered: its feeds have channels now (or could not be added). Never below zero, should a
-        // remote send one unasked.
+        // Feeds the set holds replicate at once; new ones are probed and stored once they show data.
+        await ReplicateOrProbeAsync(accepted).ConfigureAwait(false);
+        // Answered: its feeds have channels now. Never below zero, should a remote send one unasked.
         var n = Volatile.Read(ref _requestsOutstanding);
         while (n > 0 && Interlocked.CompareExchange(ref _requestsOutstanding, n - 1, n) != n) n = Volatile.Read(ref _requestsOutstanding);
-    }
-
-    // Feeds the store failed to create (a full disk) are tried again a second later, for as long as
-    // the session lasts: otherwise a feed offered while the disk was full would never be fetched.
-    private async Task AddAndReplicateAsync(IReadOnlyList<string> keys)
-    {
-        var (feeds, failed) = await _set.GetOrAddAsync(keys, _stop.Token).ConfigureAwait(false);
-        StartReplicating(feeds);
-        Volatile.Write(ref _creationsFailed, failed.Count);
-        if (failed.Count > 0) _ = RetryCreateLaterAsync(failed);
-    }
-
-    private async Task RetryCreateLaterAsync(List<string> keys)
-    {
-        try { await Task.Delay(TimeSpan.FromSeconds(1), _set.Options.TimeProvider, _stop.Token).ConfigureAwait(false); }
-        catch (OperationCanceledException) { return; }
-        Post(new Work(WorkKind.RetryCreate, Keys: keys));
     }
 
     /// <summary>A feed joined the set (any thread): offer it here unless this session already knows it (§2.9).</summary>
@@ -110,6 +101,9 @@ public sealed partial class MultifeedSession
 
     private void OnFeedAddedWork(Feed feed)
     {
+        // Stored meanwhile (data shown on another session): this session's probe hands its channel over.
+        if (_requested.Contains(feed.KeyHex) && !_agreed.Contains(feed.KeyHex)
+            && Replication.Probes.Any(p => p.KeyHex == feed.KeyHex)) StartReplicating([feed], adopt: true);
         // Before the remote is ready the initial manifest, built from the set then, will carry it.
         if (!_remoteReady || _remoteOffer.Contains(feed.KeyHex) || !_set.Allowed(feed.KeyHex) || !_localOffer.Add(feed.KeyHex)) return;
         _announce.Add(feed.KeyHex);

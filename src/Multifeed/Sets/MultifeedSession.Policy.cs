@@ -1,6 +1,6 @@
 // The replication policy on one session. Every point where a feed could move consults
 // MultifeedSet.Allowed: the HANDSHAKE's manifest and live announcements (offer), the answer to a
-// MANIFEST (request, in MultifeedSet.Admissible), a REQUEST_FEEDS (grant), a REPLICATE_FEEDS
+// MANIFEST (request, in MultifeedSet.Classify), a REQUEST_FEEDS (grant), a REPLICATE_FEEDS
 // (accept), StartReplicating (open) and the remote's Opens (declined here, not counted as unknown).
 // When answers change, Stop closes a refused feed's channel at once from the caller's thread, and
 // the worker then forgets it from the offers and agreements, so that allowing it again later runs

@@ -12,11 +12,20 @@ public sealed partial class MultifeedSession
     /// <summary>A snapshot of this session's progress (any thread).</summary>
     public PeerSyncReport SyncReport()
     {
-        int awaitingLength = 0, missing = 0, closed = 0;
+        int awaitingLength = 0, missing = 0, closed = 0, empty = 0, probing = 0;
+        foreach (var probe in Replication.Probes)
+        {
+            if (probe.IsClosed || probe.IsAdopted) continue;
+            probing++;
+            if (probe.KnownEmpty) empty++;
+            else if (!probe.LengthKnown) awaitingLength++;
+            else if (!_refused.ContainsKey(probe.KeyHex)) missing++; // shown data, being stored
+        }
+        var deferred = DeferredFeedCount;
         PeerSyncStage stage;
         if (!(Ready.IsCompletedSuccessfully && Ready.Result)) stage = PeerSyncStage.Handshaking;
         else if (Volatile.Read(ref _manifestReceived) == 0) stage = PeerSyncStage.AwaitingManifest;
-        else if (Volatile.Read(ref _requestsOutstanding) > 0 || Volatile.Read(ref _creationsFailed) > 0) stage = PeerSyncStage.AwaitingFeeds;
+        else if (Volatile.Read(ref _requestsOutstanding) > 0 || Volatile.Read(ref _creationsFailed) > 0 || deferred > 0) stage = PeerSyncStage.AwaitingFeeds;
         else
         {
             foreach (var peer in Replication.Peers)
@@ -31,7 +40,13 @@ public sealed partial class MultifeedSession
                 : missing > 0 ? PeerSyncStage.Downloading
                 : PeerSyncStage.InSync;
         }
-        return new PeerSyncReport(PeerLabel, RemotePeerId, stage, ActiveFeedCount + DormantFeedCount, awaitingLength, missing, closed);
+        return new PeerSyncReport(PeerLabel, RemotePeerId, stage, ActiveFeedCount + DormantFeedCount, awaitingLength, missing, closed)
+        {
+            FeedsEmptyNotStored = empty,
+            FeedsProbing = probing,
+            FeedsDeferred = deferred,
+            FeedsRefused = RefusedFeedCount,
+        };
     }
 }
 
@@ -42,7 +57,7 @@ public enum PeerSyncStage
     Handshaking,
     /// <summary>Handshaken; the remote's MANIFEST (its list of feeds) has not arrived.</summary>
     AwaitingManifest,
-    /// <summary>We asked for the remote's feeds; its REPLICATE_FEEDS answer has not arrived.</summary>
+    /// <summary>We asked for the remote's feeds and its REPLICATE_FEEDS answer has not arrived, or new feeds it offered wait for its allowance.</summary>
     AwaitingFeeds,
     /// <summary>Some agreed feed's channel is not open both ways, or the remote has not said how much of it it holds.</summary>
     AwaitingLengths,
@@ -64,10 +79,23 @@ public sealed record PeerSyncReport(string Peer, string? PeerId, PeerSyncStage S
 {
     public bool InSync => Stage == PeerSyncStage.InSync;
 
+    /// <summary>New feeds the remote offered that it holds empty: watched on their channels, not stored.</summary>
+    public int FeedsEmptyNotStored { get; init; }
+
+    /// <summary>New feeds watched on their channels, not stored (empty, length not known yet, or refused).</summary>
+    public int FeedsProbing { get; init; }
+
+    /// <summary>New feeds the remote offered beyond its allowance (MultifeedOptions.NewFeedsPerMinute), not requested yet.</summary>
+    public int FeedsDeferred { get; init; }
+
+    /// <summary>New feeds with data that admission did not store (a cap, or lockdown).</summary>
+    public int FeedsRefused { get; init; }
+
     public override string ToString() => Stage switch
     {
         PeerSyncStage.Handshaking => $"{Peer}: connected, multifeed handshake not received",
         PeerSyncStage.AwaitingManifest => $"{Peer}: handshake done, its feed list (manifest) not received",
+        PeerSyncStage.AwaitingFeeds when FeedsDeferred > 0 => $"{Peer}: {FeedsDeferred} offered feeds wait for its new-feed allowance",
         PeerSyncStage.AwaitingFeeds => $"{Peer}: feed list received, waiting for it to confirm the feeds to replicate",
         PeerSyncStage.AwaitingLengths => $"{Peer}: {FeedsAwaitingLength} of {FeedsAgreed} feeds without a known remote length",
         PeerSyncStage.Downloading => $"{Peer}: {FeedsMissingBlocks} of {FeedsAgreed} feeds still downloading",

@@ -14,6 +14,7 @@
 //   MultifeedSession.Sync.cs        how far the session is from "in sync", from protocol facts
 //   MultifeedSession.Limits.cs      handshake deadline, unknown-feed Opens (hostile peers)
 //   MultifeedSession.Policy.cs      the replication policy: refused feeds stopped, allowed ones offered again
+//   MultifeedSession.Admission.cs   new feeds: the remote's allowance, probing, storing once they show data
 using System.Threading.Channels;
 using Cabal.Multifeed.Replication;
 using Cabal.Net;
@@ -23,7 +24,7 @@ namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSession : IAsyncDisposable
 {
-    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, RetryCreate, Reconsider }
+    private enum WorkKind { RootOpened, Handshake, Manifest, RequestFeeds, ReplicateFeeds, Sync, RemoteOpen, FeedAdded, FeedGrew, Reconsider, Refill, Promote }
 
     private readonly record struct Work(WorkKind Kind, ReadOnlyMemory<byte> Payload = default, Feed? Feed = null, byte[]? DiscoveryKey = null, List<string>? Keys = null);
 
@@ -165,8 +166,9 @@ public sealed partial class MultifeedSession : IAsyncDisposable
             case WorkKind.RemoteOpen: OnRemoteOpen(work.DiscoveryKey!); break;
             case WorkKind.FeedAdded: OnFeedAddedWork(work.Feed!); break;
             case WorkKind.FeedGrew: Wake(work.Feed!); break;
-            case WorkKind.RetryCreate: return new ValueTask(AddAndReplicateAsync(work.Keys!));
             case WorkKind.Reconsider: OnReconsider(work.Keys!); break;
+            case WorkKind.Refill: OnRefill(); break;
+            case WorkKind.Promote: return new ValueTask(PromoteAsync(work.Keys![0]));
         }
         return ValueTask.CompletedTask;
     }

@@ -36,7 +36,12 @@ public sealed partial class MultifeedSet
     private void OnStoreFeedRemoved(Feed feed)
     {
         if (!_byKey.TryRemove(new KeyValuePair<string, Feed>(feed.KeyHex, feed))) return;
-        lock (_lock) _ordered.Remove(feed);
+        lock (_lock)
+        {
+            _ordered.Remove(feed);
+            _withData.Remove(feed.KeyHex); // no longer counted against MaxFeeds and MaxStoreBytes
+            _bytesHeld = -1;
+        }
         var sessions = SessionSnapshot();
         var stopped = 0;
         foreach (var s in sessions) if (s.Stop(feed)) stopped++;

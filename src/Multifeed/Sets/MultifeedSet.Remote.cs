@@ -1,86 +1,48 @@
-// Feeds offered by peers join the set through here, under the feed cap. Creation is pipelined: all
-// headers of one REPLICATE_FEEDS are queued at once and share the store's group commits, so 10,000
-// new feeds cost a handful of commits, not 10,000.
-using Microsoft.Extensions.Logging;
-
+// Feeds offered by peers join the set through here (the admission rules: MultifeedSet.Admission.cs).
+// Creation is pipelined: all feeds of one batch are queued at once and share the store's group
+// commits, so 10,000 new feeds cost a handful of commits, not 10,000.
 namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSet
 {
     private int _reserved; // feeds being created, counted against the cap before they exist
 
-    /// <summary>
-    /// Of <paramref name="keys"/> (lowercase hex, validated), the ones this set may take: those it
-    /// holds already, then as many new ones as the cap allows. Keys the store holds for another cabal
-    /// are refused. Nothing is reserved: the cap is enforced again at creation.
-    /// </summary>
-    internal List<string> Admissible(IReadOnlyList<string> keys)
-    {
-        var result = new List<string>(keys.Count);
-        var room = Options.MaxFeeds - Count - Volatile.Read(ref _reserved);
-        var skipped = 0;
-        var refused = 0;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var k in keys)
-        {
-            if (!seen.Add(k)) continue;
-            if (!Allowed(k)) { refused++; continue; } // blocked or removed: not asked for again
+    /// <summary>What the set makes of one offered key (lowercase hex, validated).</summary>
+    internal enum Offer { Held, New, Foreign, LockedOut, Refused }
 
-            if (_byKey.ContainsKey(k)) { result.Add(k); continue; }
-            if (Store.TryGet(Convert.FromHexString(k)) is not null) { MultifeedLog.ForeignFeed(_logger, k); continue; }
-            if (room > 0) { room--; result.Add(k); }
-            else skipped++;
-        }
-        if (skipped > 0) MultifeedLog.FeedLimitReached(_logger, Options.MaxFeeds, CabalKeyHex, skipped);
-        if (refused > 0) MultifeedLog.FeedsRefused(_logger, CabalKeyHex, refused);
-        return result;
+    internal Offer Classify(string keyHex)
+    {
+        // Blocked or removed feeds are never asked for (the replication policy, MultifeedSet.Policy.cs).
+        if (!Allowed(keyHex)) return Offer.Refused;
+        if (_byKey.ContainsKey(keyHex)) return Offer.Held;
+        if (Store.TryGet(Convert.FromHexString(keyHex)) is not null) { MultifeedLog.ForeignFeed(_logger, keyHex); return Offer.Foreign; }
+        return LockedOut(keyHex) ? Offer.LockedOut : Offer.New;
     }
 
     /// <summary>
-    /// The feeds for <paramref name="keys"/>, adding the missing ones to the store (empty, read-only,
-    /// grouped under the cabal key) while the cap allows. Keys that could not be added are left out;
-    /// those that failed to be stored (a full disk) are returned as Failed, to be tried again.
+    /// Stores the new feed <paramref name="keyHex"/>, which a peer showed holds data, if admission
+    /// allows (lockdown, the caps with priority). Returns the feed (also when the set already held it),
+    /// or null with the reason it was refused or failed (a full disk: the caller tries again later).
     /// </summary>
-    internal async Task<(List<Feed> Feeds, List<string> Failed)> GetOrAddAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    internal async Task<(Feed? Feed, string? Refused, bool Failed)> StoreWithDataAsync(string keyHex, CancellationToken ct)
     {
-        var feeds = new List<Feed>(keys.Count);
-        var missing = new List<string>();
-        var failed = new List<string>();
-        foreach (var k in keys)
-        {
-            if (!Allowed(k)) continue; // refused since it was requested
-            if (_byKey.TryGetValue(k, out var f)) feeds.Add(f);
-            else missing.Add(k);
-        }
-        if (missing.Count == 0) return (feeds, failed);
-
-        int granted;
-        lock (_lock)
-        {
-            granted = Math.Clamp(Options.MaxFeeds - Count - _reserved, 0, missing.Count);
-            _reserved += granted;
-        }
-        if (granted < missing.Count) MultifeedLog.FeedLimitReached(_logger, Options.MaxFeeds, CabalKeyHex, missing.Count - granted);
+        if (!Allowed(keyHex)) return (null, "the replication policy refuses it (blocked or removed)", false);
+        if (_byKey.TryGetValue(keyHex, out var held)) return (held, null, false);
+        if (ReserveForStore(keyHex) is { } refused) return (null, refused, false);
         try
         {
-            var pending = missing.Take(granted).Select(k => Store.GetOrAddRemoteAsync(Convert.FromHexString(k), CabalKey, ct)).ToList();
-            try { await Task.WhenAll(pending).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OperationCanceledException) { MultifeedLog.CreateFailed(_logger, CabalKeyHex, e); }
-            for (var i = 0; i < pending.Count; i++)
-            {
-                var t = pending[i];
-                if (t.IsFaulted) failed.Add(missing[i]); // a storage failure: the caller tries again later
-                if (!t.IsCompletedSuccessfully) continue;
-                var feed = t.Result;
-                // The store may have held it for another cabal after all (added meanwhile).
-                if (feed.Group.Span.SequenceEqual(CabalKey)) { Add(feed, raise: true); feeds.Add(feed); }
-                else MultifeedLog.ForeignFeed(_logger, feed.KeyHex);
-            }
+            var feed = await Store.GetOrAddRemoteAsync(Convert.FromHexString(keyHex), CabalKey, ct).ConfigureAwait(false);
+            // The store may have held it for another cabal after all (added meanwhile).
+            if (!feed.Group.Span.SequenceEqual(CabalKey)) { MultifeedLog.ForeignFeed(_logger, feed.KeyHex); return (null, "the store holds it for another cabal", false); }
+            lock (_lock) { CountWithDataLocked(); _withData.Add(feed.KeyHex); } // counted now: its blocks follow
+            Add(feed, raise: true);
+            return (feed, null, false);
         }
-        finally
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            lock (_lock) _reserved -= granted;
+            MultifeedLog.CreateFailed(_logger, CabalKeyHex, e);
+            return (null, null, true);
         }
-        return (feeds, failed);
+        finally { ReleaseReservation(); }
     }
 }

@@ -19,7 +19,11 @@ public sealed partial class MultifeedSet
                 if (s.Replication.PeerFor(feed) is { } p) remote = Math.Max(remote, p.RemoteLength);
             known += Math.Max(Math.Max(have, feed.Length), remote);
         }
-        return new MultifeedSyncReport(peers, Count, held, known);
+        var empty = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in SessionSnapshot())
+            foreach (var p in s.Replication.Probes)
+                if (p.KnownEmpty && !p.IsAdopted && !_byKey.ContainsKey(p.KeyHex)) empty.Add(p.KeyHex);
+        return new MultifeedSyncReport(peers, Count, held, known) { EmptyFeedsNotStored = empty.Count };
     }
 
     private bool PeersInSync()
@@ -59,6 +63,9 @@ public sealed partial class MultifeedSet
 /// <param name="BlocksKnown">Blocks known to exist: per feed the most of its length, what is held, and what any peer announced.</param>
 public sealed record MultifeedSyncReport(IReadOnlyList<PeerSyncReport> Peers, int FeedCount, ulong BlocksHeld, ulong BlocksKnown)
 {
+    /// <summary>Feeds peers offered that they hold empty: watched, not stored, not counted by the caps (distinct keys).</summary>
+    public int EmptyFeedsNotStored { get; init; }
+
     /// <summary>At least one peer is connected, and every connected peer is in sync.</summary>
     public bool InSync => Peers.Count > 0 && Peers.All(p => p.InSync);
 
@@ -68,8 +75,9 @@ public sealed record MultifeedSyncReport(IReadOnlyList<PeerSyncReport> Peers, in
     /// <summary>One line for a user: what was reached.</summary>
     public override string ToString()
     {
-        if (NoPeers) return $"no peer connected; {BlocksHeld} of {BlocksKnown} known blocks held in {FeedCount} feeds";
+        var empty = EmptyFeedsNotStored > 0 ? $" ({EmptyFeedsNotStored} empty, not stored)" : "";
+        if (NoPeers) return $"no peer connected; {BlocksHeld} of {BlocksKnown} known blocks held in {FeedCount} feeds{empty}";
         var state = InSync ? "in sync" : "not in sync";
-        return $"{state} with {Peers.Count} peer(s), {BlocksHeld} of {BlocksKnown} known blocks held in {FeedCount} feeds: " + string.Join("; ", Peers);
+        return $"{state} with {Peers.Count} peer(s), {BlocksHeld} of {BlocksKnown} known blocks held in {FeedCount} feeds{empty}: " + string.Join("; ", Peers);
     }
 }

@@ -5,7 +5,8 @@
 //
 // Structure (partial class by concern):
 //   MultifeedSet.cs          opening, membership, the local writer
-//   MultifeedSet.Remote.cs   adding offered feeds under the feed cap
+//   MultifeedSet.Remote.cs   adding offered feeds once they show data
+//   MultifeedSet.Admission.cs which new feeds are taken: lockdown, caps with priority (issue 20)
 //   MultifeedSet.Sessions.cs one MultifeedSession per connection, fan-out of feed events
 //   MultifeedSet.Sync.cs     the sync report over every session, and waiting for "in sync"
 //   MultifeedSet.Policy.cs   the replication policy (blocked feeds) and feeds removed from the store
@@ -51,6 +52,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         if (cabalKey.Length != 32) throw new ArgumentException("A cabal key is 32 bytes.", nameof(cabalKey));
         options?.Validate();
         var set = new MultifeedSet(store, replicator, cabalKey.ToArray(), options ?? new MultifeedOptions());
+        set._lockdown = set.Options.Lockdown;
         // Subscribe before listing, so a feed added meanwhile is seen by one or the other (Add dedupes).
         store.FeedAdded += set.OnStoreFeedAdded;
         store.FeedAppended += set.OnFeedAppended; // one store-wide subscription, not one per feed
@@ -122,6 +124,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
     {
         if (!_byKey.TryAdd(feed.KeyHex, feed)) return;
         lock (_lock) _ordered.Add(feed);
+        NoteData(feed);
         if (!raise) return;
         try { FeedAdded?.Invoke(feed); }
         catch (Exception e) { MultifeedLog.SessionFailed(_logger, "(FeedAdded handler)", e); }
@@ -131,6 +134,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
     private void OnFeedAppended(object? sender, FeedAppendedEventArgs e)
     {
         if (sender is not Feed feed || !_byKey.ContainsKey(feed.KeyHex)) return;
+        NoteData(feed);
         foreach (var s in SessionSnapshot()) s.OnFeedGrew(feed);
     }
 

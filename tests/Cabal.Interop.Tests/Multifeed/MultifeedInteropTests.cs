@@ -90,6 +90,28 @@ public sealed class MultifeedInteropTests : JsInteropTest
     }
 
     [Fact]
+    public async Task AJsPeersEmptyFeed_IsWatchedNotStored_AndReplicatesOnceItHasData()
+    {
+        // Issue 20: an empty feed is not stored; its channel stays open, so the JS writer's first append
+        // (hypercore 9 sends a Have to a peer that sent a Want) still reaches us on the same connection.
+        var a = Js("--listen", "0", "--stdin");
+        var (key, aLocal) = await ReadyAsync(a);
+        var port = await a.ListeningPortAsync(Long);
+        var set = await OpenSet(key, "c0");
+        var session = Track(set.Replicate(await Loopback.DialAsync(port)));
+        await MessageAsync(a, set.LocalFeed.KeyHex, 0);
+        await Loopback.Eventually(() => session.SyncReport() is { InSync: true, FeedsEmptyNotStored: 1 }, "the JS feed known empty", Long);
+        Assert.Null(set.TryGet(aLocal));
+        Assert.Null(_store.TryGet(Convert.FromHexString(aLocal)));
+
+        await Cabal.Interop.Tests.Chat.CabalPeerJs.PublishAsync(a, 0, """{"type":"chat/text","content":{"channel":"default","text":"first words"}}""");
+        await HoldsAsync(set, new() { [aLocal] = 1, [set.LocalFeed.KeyHex] = 1 });
+        Assert.Equal("first words", Text(set.TryGet(aLocal)!, 0));
+        await Loopback.Eventually(() => session.SyncReport() is { InSync: true, FeedsEmptyNotStored: 0 }, "in sync, nothing left empty", Long);
+        Assert.Null(session.EndReason);
+    }
+
+    [Fact]
     public async Task AJsPeerHoldingSeveralFeedsDialsUs()
     {
         // Build a JS cabal of two writers on disk, then restart its first peer so it dials us.

@@ -74,6 +74,9 @@ public sealed class MultifeedReconnectCostTests(ITestOutputHelper output) : IAsy
         var b = await Peer("b");
         var writers = await Task.WhenAll(Enumerable.Range(0, Feeds).Select(i => a.Store.CreateWritableAsync(name: "w" + i, group: _cabal)));
         await Task.WhenAll(writers.Select((w, i) => w.AppendAsync(Encoding.UTF8.GetBytes("first " + i))));
+        // Both users have written: an empty local feed would be watched, not stored (issue 20).
+        await a.LocalFeed.AppendAsync("a"u8.ToArray());
+        await b.LocalFeed.AppendAsync("b"u8.ToArray());
 
         var (sa, sb) = await ConnectAsync(a, b);
         await Loopback.Eventually(() => b.Count == Feeds + 2 && InSync(a, b), "first full sync", Long);
@@ -111,6 +114,6 @@ public sealed class MultifeedReconnectCostTests(ITestOutputHelper output) : IAsy
         await Loopback.Eventually(() => sa.DormantFeedCount == Feeds + 2, "all dormant", Long);
         await writers[^1].AppendAsync("live"u8.ToArray());
         await b.LocalFeed.AppendAsync("b live"u8.ToArray());
-        await Loopback.Eventually(() => InSync(a, b) && b.TryGet(writers[^1].KeyHex)!.Length == 2 && a.TryGet(b.LocalFeed.KeyHex)!.Length == 1, "live changes", Long);
+        await Loopback.Eventually(() => InSync(a, b) && b.TryGet(writers[^1].KeyHex)!.Length == 2 && a.TryGet(b.LocalFeed.KeyHex)!.Length == 2, "live changes", Long);
     }
 }

@@ -67,6 +67,7 @@ public sealed class HostileSessionTests : IAsyncLifetime
     public async Task OpensForUnknownFeeds_AreDeclined_AndOneTooManyClosesThePeer_KeepingItsFeeds()
     {
         var bot = await Peer("bot", new MultifeedOptions { MaxUnknownOpens = 16 });
+        await bot.SayAsync("welcome");
         var member = await Peer("member");
         await member.SayAsync("hello", "world");
         var (sb, sm) = SetPeer.Connect(bot, member);
@@ -106,15 +107,16 @@ public sealed class HostileSessionTests : IAsyncLifetime
     [Fact]
     public async Task AfterTheHandshake_ALargeManifestIsAccepted()
     {
-        var bot = await Peer("bot");
+        var bot = await Peer("bot", new MultifeedOptions { NewFeedBurst = 10_000 });
         var member = await Peer("member");
         // 3,000 feeds: a MANIFEST of about 200 KiB, over the small-frame cap.
         for (var i = 0; i < 3000; i++) await member.Store.CreateWritableAsync(Ed25519.NewKeyPair(), "f" + i, _cabal);
         await SetPeer.Eventually(() => member.Set.Count == 3001, "the member's feeds");
         var (sb, sm) = SetPeer.Connect(bot, member);
-        // Every feed of the member's, and the bot's own writer.
-        await SetPeer.Eventually(() => bot.Set.Count == 3002 || sb.Connection.IsEnded, "the bot took every offered feed");
-        Assert.True(bot.Set.Count == 3002, $"the bot has {bot.Set.Count} feeds; connection error: {sb.Connection.Error?.Message}");
+        // Every feed of the member's was taken up, and found empty: watched, not stored.
+        await SetPeer.Eventually(() => sb.SyncReport().FeedsEmptyNotStored == 3001 || sb.Connection.IsEnded, "the bot probed every offered feed");
+        Assert.True(sb.SyncReport().InSync, $"{sb.SyncReport()}; connection error: {sb.Connection.Error?.Message}");
+        Assert.Equal(1, bot.Set.Count);
         Assert.False(sb.Connection.SmallFramesOnly);
         Assert.Null(sb.Connection.Error);
     }

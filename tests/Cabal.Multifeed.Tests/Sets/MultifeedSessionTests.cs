@@ -52,6 +52,7 @@ public sealed class MultifeedSessionTests : SetTestBase
         var b = await Peer("b");
         var c = await Peer("c");
         await a.SayAsync("from a");
+        await b.SayAsync("from b"); // an empty feed would not be stored (issue 20)
         await c.SayAsync("from c");
         SetPeer.Connect(a, b);
         await SetPeer.Eventually(() => SetPeer.InSync(a, b) && b.Set.Count == 2, "a-b");
@@ -66,6 +67,7 @@ public sealed class MultifeedSessionTests : SetTestBase
         var a = await Peer("a");
         for (var i = 0; i < 5; i++) await (await a.Store.CreateWritableAsync(name: "w" + i, group: _cabal)).AppendAsync("x"u8.ToArray());
         var b = await Peer("b", new MultifeedOptions { MaxFeeds = 3 });
+        await b.SayAsync("b"); // an empty feed would not be stored (issue 20)
         var (sa, sb) = SetPeer.Connect(a, b);
         await SetPeer.Eventually(() => b.Set.Count == 3 && b.Set.Feeds.All(f => f.Writable || f.Length == a.Set.TryGet(f.KeyHex)!.Length), "b fills up to its cap");
         await Task.Delay(200);
@@ -148,6 +150,8 @@ public sealed class MultifeedSessionTests : SetTestBase
         const int Feeds = 300;
         var a = await Peer("a");
         var b = await Peer("b");
+        await a.SayAsync("a");
+        await b.SayAsync("b");
         var writers = new List<Feed>();
         for (var i = 0; i < Feeds; i++)
         {

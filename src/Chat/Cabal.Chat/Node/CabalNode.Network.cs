@@ -32,6 +32,12 @@ public sealed partial class CabalNode
     /// <summary>The multifeed set of an open cabal.</summary>
     public MultifeedSet SetOf(CabalCore cabal) => Runtime(cabal).Set;
 
+    /// <summary>
+    /// Turns lockdown on or off for an open cabal: while on, a feed the cabal does not hold is taken
+    /// only if an admin or moderator vouches for its user (<see cref="CabalCore.StandingOf"/>).
+    /// </summary>
+    public void SetLockdown(CabalCore cabal, bool on) => Runtime(cabal).Set.Lockdown = on;
+
     private CabalRuntime Runtime(CabalCore cabal)
         => _runtimes.TryGetValue(cabal.KeyHex, out var r) ? r : throw new InvalidOperationException($"Cabal {cabal.KeyHex} is not open in this node.");
 
@@ -45,8 +51,13 @@ public sealed partial class CabalNode
             // Users blocked cabal-wide are neither served nor fetched (issue 20).
             Policy = core.NetworkPolicy,
             LoggerFactory = Options.LoggerFactory,
+            MaxFeeds = Options.FeedLimits.MaxFeeds,
+            MaxStoreBytes = Options.FeedLimits.MaxStoreBytes,
+            Lockdown = Options.FeedLimits.Lockdown,
         }, cancellationToken: ct).ConfigureAwait(false);
         core.NetworkBlocksChanged += set.ReconsiderFeeds;
+        // The chat layer says whose feeds keep priority at a cap and pass lockdown; multifeed knows no moderators.
+        set.Standing = core.StandingOf;
         var runtime = new CabalRuntime(core, set, _runtimes.Count);
         if (!_runtimes.TryAdd(core.KeyHex, runtime)) { await set.DisposeAsync().ConfigureAwait(false); return; }
         if (_network is not null) await StartCabalNetworkAsync(runtime, _network).ConfigureAwait(false);

@@ -90,7 +90,8 @@ public sealed partial class CabalNode : IAsyncDisposable
             if (have >= want) synced++;
         }
         // Indexed in total, not since this open: after a restart the views still hold everything.
-        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.IndexedEntries) { FeedsSynced = synced };
+        var lockdown = _runtimes.TryGetValue(cabal.KeyHex, out var r) && r.Set.Lockdown;
+        return new SyncStatus(ConnectedPeerCount(cabal), feeds, held, known, cabal.IndexedEntries) { FeedsSynced = synced, Lockdown = lockdown };
     }
 
     public async ValueTask DisposeAsync()

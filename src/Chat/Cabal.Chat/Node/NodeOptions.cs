@@ -31,6 +31,27 @@ public sealed record NodeOptions
     /// (<see cref="CabalOptions.DeleteBlockedFeeds"/>). Default false.
     /// </summary>
     public bool DeleteBlockedFeeds { get; init; }
+
+    /// <summary>Which feeds each cabal takes from peers: caps and lockdown (issue 20). Default: <see cref="Node.FeedLimits"/>'s defaults.</summary>
+    public FeedLimits FeedLimits { get; init; } = new();
+}
+
+/// <summary>
+/// Per-cabal feed admission (<c>--max-feeds</c>, <c>--max-store</c>, <c>--lockdown</c>), applied to the
+/// multifeed set of every cabal the node opens. At a cap, and in lockdown, a new feed is taken only
+/// if an admin or moderator vouches for its user (<see cref="CabalCore.StandingOf"/>); feeds already
+/// held keep replicating, and empty feeds are never stored.
+/// </summary>
+public sealed record FeedLimits
+{
+    /// <summary>Most feeds with data per cabal. Default 100,000 (<see cref="Multifeed.Sets.MultifeedOptions.MaxFeeds"/>).</summary>
+    public int MaxFeeds { get; init; } = new Multifeed.Sets.MultifeedOptions().MaxFeeds;
+
+    /// <summary>Bytes of feed data per cabal past which only vouched-for users' new feeds are taken. Default 8 GiB.</summary>
+    public long MaxStoreBytes { get; init; } = new Multifeed.Sets.MultifeedOptions().MaxStoreBytes;
+
+    /// <summary>Open every cabal in lockdown (changed later with <see cref="CabalNode.SetLockdown"/>). Default false.</summary>
+    public bool Lockdown { get; init; }
 }
 
 /// <summary>How <see cref="CabalNode.StartNetworkAsync"/> reaches peers.</summary>

@@ -19,4 +19,6 @@ public sealed record SyncStatus(int Peers, int Feeds, ulong Blocks, ulong KnownB
 {
     /// <summary>Feeds that hold every block a peer announced (of <see cref="Feeds"/>).</summary>
     public int FeedsSynced { get; init; }
+    /// <summary>The cabal takes new feeds only from users an admin or moderator vouches for.</summary>
+    public bool Lockdown { get; init; }
 }

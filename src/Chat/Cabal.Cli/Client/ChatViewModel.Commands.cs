@@ -68,6 +68,7 @@ public sealed partial class ChatViewModel
             case "flag": Flag(s, input); break;
             case "flags": ListFlags(s); break;
             case "moderation": Moderation(s); break;
+            case "lockdown": Lockdown(s, arg); break;
             case "ids": ToggleIds(); break;
             case "whoiskey": WhoIsKey(s, arg); break;
             case "read": Read(s, input); break;

@@ -115,6 +115,7 @@ public sealed partial class ChatViewModel
         var peers = sync?.Peers ?? 0;
         segments.Add(peers == 0 ? "offline: no peers" : $"{peers} peer{(peers == 1 ? "" : "s")}");
         if (s.Dht is { } dht) segments.Add(dht);
+        if (sync is { Lockdown: true }) segments.Add("lockdown");
         if (sync is not null && peers > 0 && sync.FeedsSynced < sync.Feeds)
             segments.Add($"syncing {Number(sync.FeedsSynced)}/{Number(sync.Feeds)} feeds");
         if (s.IndexProgress is var (indexed, available)) segments.Add($"indexed {Number(indexed)}/{Number(available)}");

@@ -131,4 +131,23 @@ public sealed partial class ChatViewModel
     private static void Whisper(CabalSession s) =>
         s.AddNote("not supported in this client: /whisper announces the cabal key under a whisper:// name on the hyperswarm DHT (paperslip), " +
                   "which this client does not join, and LAN discovery only carries discovery keys. use /share and pass the cabal:// link on");
+
+    /// <summary>
+    /// /lockdown on|off: new feeds only from users an admin or mod vouches for (issue 20); bare, the
+    /// state. Setting it flips a flag on the cabal's multifeed set: cheap enough for the UI thread.
+    /// </summary>
+    private void Lockdown(CabalSession s, string arg)
+    {
+        var word = arg.Trim().ToLowerInvariant();
+        if (word.Length == 0)
+        {
+            s.AddNote(s.Sync is { Lockdown: true } ? "lockdown is on: new feeds only from users an admin or mod vouches for" : "lockdown is off");
+            return;
+        }
+        if (word is not ("on" or "off")) { s.AddNote("usage: /lockdown [on|off]"); return; }
+        var on = word == "on";
+        if (!Host.SetLockdown(s.Core, on)) { s.AddNote("lockdown is not available here"); return; }
+        s.AddNote(on ? "lockdown on: new feeds are taken only from users an admin or mod vouches for; known users carry on"
+            : "lockdown off: new members' feeds are taken again"); // the status line follows with the next status
+    }
 }

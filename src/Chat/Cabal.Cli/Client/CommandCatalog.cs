@@ -49,6 +49,7 @@ public static class CommandCatalog
         new("flags", [], "moderation", "/flags", "every moderation row as JSON"),
         new("ids", [], "moderation", "/ids", "toggle key prefixes after nicks (Alt-L)"),
         new("moderation", [], "moderation", "/moderation", "explain the moderation commands"),
+        new("lockdown", [], "moderation", "/lockdown [on|off]", "take new feeds only from users an admin or mod vouches for (or show the state)"),
         new("archive", [], "moderation", "/archive channel [reason] [--reason R]", "archive a channel"),
         new("unarchive", ["restore"], "moderation", "/unarchive channel [reason] [--reason R]", "restore an archived channel"),
         new("archives", ["archived"], "moderation", "/archives", "list archived channels and the ones you restored"),

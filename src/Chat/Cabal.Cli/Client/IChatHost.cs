@@ -47,6 +47,9 @@ public interface IChatHost
 
     /// <summary>Every cabal this data directory holds, as URLs. May touch storage: off the UI thread.</summary>
     IReadOnlyList<string> KnownCabals();
+
+    /// <summary>Turns the cabal's lockdown on or off (new feeds only from vouched-for users); false if this host cannot.</summary>
+    bool SetLockdown(CabalCore cabal, bool on) => false;
 }
 
 /// <summary>

@@ -61,6 +61,13 @@ public sealed class NodeChatHost : IChatHost, IDisposable
 
     public int AckCount(CabalCore cabal, ulong seq) => _node.Replicator.Hub(cabal.LocalFeed).AckCount(seq);
 
+    public bool SetLockdown(CabalCore cabal, bool on)
+    {
+        _node.SetLockdown(cabal, on);
+        NetworkChanged?.Invoke(cabal.KeyHex); // the status line shows it
+        return true;
+    }
+
     public void RememberCabal(CabalCore cabal) => _node.Paths.WriteLastCabal(cabal.Url.ToString());
 
     public string? LastChannel(CabalCore cabal)
