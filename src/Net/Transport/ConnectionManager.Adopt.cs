@@ -13,9 +13,13 @@ public sealed partial class ConnectionManager
     /// Runs hypercore-protocol over <paramref name="transport"/> (we are the Noise initiator iff
     /// <paramref name="isInitiator"/>), through the application callback, the handshake (bounded by
     /// HandshakeTimeout) and the duplicate check. <paramref name="owner"/>, if given, is disposed when the
-    /// protocol connection ends. False (nothing taken, the caller disposes) when at capacity or shutting down.
+    /// protocol connection ends; <paramref name="closeWith"/>, if given, is called instead with the
+    /// protocol's error (null when it ended cleanly), so a transport that penalizes abusers (a HyperDHT
+    /// connection's CloseAsync) learns why. False (nothing taken, the caller disposes) when at capacity or
+    /// shutting down.
     /// </summary>
-    public bool Adopt(IDuplexPipe transport, bool isInitiator, IPEndPoint remoteEndPoint, string transportName, IAsyncDisposable? owner = null)
+    public bool Adopt(IDuplexPipe transport, bool isInitiator, IPEndPoint remoteEndPoint, string transportName, IAsyncDisposable? owner = null,
+        Func<Exception?, ValueTask>? closeWith = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
@@ -27,7 +31,9 @@ public sealed partial class ConnectionManager
             return false;
         }
         var peer = new PeerConnection(new ProtocolConnection(transport, isInitiator, _connectionOptions), remoteEndPoint, null) { Transport = transportName };
-        if (owner is not null)
+        if (closeWith is not null)
+            _ = peer.Connection.Completion.ContinueWith(_ => closeWith(peer.Connection.Error).AsTask(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+        else if (owner is not null)
             _ = peer.Connection.Completion.ContinueWith(_ => owner.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         _ = Track(RunAdoptedAsync(peer, _cts.Token));
         return true;

@@ -8,6 +8,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Cabal.Multifeed.Replication;
 using Cabal.Multifeed.Sets;
+using Cabal.Net.Admission;
 using Cabal.Net.Crypto;
 using Cabal.Net.Discovery;
 using Cabal.Net.Transport;
@@ -22,6 +23,12 @@ public sealed partial class CabalNode
     private NoiseKeyPair? _networkKey;
     private SharedPeerListener? _listener;
     private readonly SemaphoreSlim _networkLock = new(1, 1);
+    private AdmissionControl? _admission;
+
+    // One admission control for the whole node (issue 20): the TCP listener, every cabal's connection
+    // manager and the HyperDHT server count a source's pending and established connections together,
+    // so an address cannot take 16 slots on TCP and 16 more on the DHT. Created with the network.
+    private AdmissionControl Admission() => LazyInitializer.EnsureInitialized(ref _admission, () => new AdmissionControl(new AdmissionOptions { LoggerFactory = Options.LoggerFactory }));
 
     /// <summary>Raised when a peer connects to or leaves one of the node's cabals (from a network thread).</summary>
     public event EventHandler<PeerChangedEventArgs>? PeerChanged;
@@ -83,6 +90,7 @@ public sealed partial class CabalNode
                 {
                     StaticKeyPair = NetworkKey(),
                     EndPoint = new IPEndPoint(IPAddress.Any, settings.ListenPort ?? 0),
+                    SharedAdmission = Admission(),
                     LoggerFactory = Options.LoggerFactory,
                 });
             }
@@ -102,6 +110,7 @@ public sealed partial class CabalNode
             StaticKeyPair = NetworkKey(),
             ListenEndPoint = null,
             SharedListener = _listener,
+            SharedAdmission = Admission(),
             RouteKey = _listener is null ? default : runtime.Core.Url.Key,
             BaseDelay = TimeSpan.FromMilliseconds(250),
             MaxDelay = TimeSpan.FromSeconds(8),

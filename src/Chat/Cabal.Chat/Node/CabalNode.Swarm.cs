@@ -56,6 +56,8 @@ public sealed partial class CabalNode
             // becomes a persistent DHT node and stores records for others, as hyperdht does.
             Ephemeral = null,
             KeyPair = HyperDhtKeys.KeyPair(DhtSeed()),
+            // One admission control for TCP and DHT: a source's connections count on both together.
+            SharedAdmission = Admission(),
             LoggerFactory = Options.LoggerFactory,
         };
         HyperDhtNode? dht = null;
@@ -125,7 +127,7 @@ public sealed partial class CabalNode
     private void OnSwarmConnection(CabalRuntime runtime, HyperDhtConnection conn)
     {
         var remote = conn.RemoteEndPoint ?? new IPEndPoint(IPAddress.Any, 0);
-        if (runtime.Manager is { } manager && manager.Adopt(conn, conn.IsInitiator, remote, SwarmTransport, conn)) return;
+        if (runtime.Manager is { } manager && manager.Adopt(conn, conn.IsInitiator, remote, SwarmTransport, closeWith: conn.CloseAsync)) return;
         NodeLog.SwarmConnectionRefused(_logger, runtime.Core.KeyHex, conn.ToString());
         _ = conn.DisposeAsync().AsTask();
     }
