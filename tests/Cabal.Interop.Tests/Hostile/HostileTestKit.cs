@@ -62,8 +62,11 @@ internal static class HostileTestKit
         }
     }
 
-    public static bool InSync(MultifeedSet a, MultifeedSet b)
-        => a.Count == b.Count && a.Feeds.All(f => b.TryGet(f.KeyHex) is { } g && g.Length == f.Length && g.Contiguous == f.Length && f.Contiguous == f.Length);
+    /// <summary>Each side holds every block of every feed with data the other holds (empty feeds are not stored: issue 20).</summary>
+    public static bool InSync(MultifeedSet a, MultifeedSet b) => Holds(a, b) && Holds(b, a);
+
+    private static bool Holds(MultifeedSet from, MultifeedSet to)
+        => from.Feeds.Where(f => f.Length > 0).All(f => to.TryGet(f.KeyHex) is { } g && g.Length == f.Length && g.Contiguous == f.Length && f.Contiguous == f.Length);
 }
 
 /// <summary>What each hostile-peer test holds: a temp dir, a cabal key, and what it started (disposed in reverse).</summary>
