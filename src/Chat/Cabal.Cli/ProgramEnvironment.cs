@@ -83,11 +83,12 @@ internal static class ProgramEnvironment
         var fromCommandLine = Bootstrap(bootstrapOption, "--bootstrap");
         if (noDht && fromCommandLine.Count > 0) throw new CliUsageException("--no-dht and --bootstrap contradict each other: give one.");
         if (noDht) return DhtSettings.Off;
-        if (fromCommandLine.Count > 0) return new DhtSettings { Bootstrap = fromCommandLine, Port = port };
-        if (Environment.GetEnvironmentVariable("CABAL_NO_DHT") is { Length: > 0 } off && off is not ("0" or "false" or "no")) return DhtSettings.Off;
+        // Checked even when unused (--bootstrap given, or CABAL_NO_DHT=1): a typo there is caught at once.
         var fromEnvironment = Bootstrap(
             (Environment.GetEnvironmentVariable("CABAL_BOOTSTRAP") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             "CABAL_BOOTSTRAP");
+        if (fromCommandLine.Count > 0) return new DhtSettings { Bootstrap = fromCommandLine, Port = port };
+        if (Environment.GetEnvironmentVariable("CABAL_NO_DHT") is { Length: > 0 } off && off is not ("0" or "false" or "no")) return DhtSettings.Off;
         return fromEnvironment.Count > 0 ? new DhtSettings { Bootstrap = fromEnvironment, Port = port } : new DhtSettings { Port = port };
     }
 

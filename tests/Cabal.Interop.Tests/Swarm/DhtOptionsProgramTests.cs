@@ -60,4 +60,18 @@ public class DhtOptionsProgramTests
         Assert.DoesNotContain("DHT off", on.Stderr);
         Assert.Contains("not in sync", on.Stderr);
     }
+
+    [Fact]
+    public async Task A_pinned_dht_port_in_use_fails_the_bot_with_69_instead_of_moving_to_another_port()
+    {
+        using var dir = new TempDir();
+        var data = dir.Sub("bot");
+        var key = await CabalProgram.NewCabalAsync(data);
+        using var holder = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)holder.Client.LocalEndPoint!).Port;
+        var r = await CabalProgram.RunAsync(Bound, "seed", key, "--data", data, "--no-lan", "--json",
+            "--bootstrap", "127.0.0.1:" + LoopbackTcp.ClosedPort(), "--dht-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        r.AssertExit(69);
+        Assert.Contains("port-in-use", string.Join('\n', r.Stdout));
+    }
 }

@@ -65,6 +65,12 @@ public sealed partial class CabalNode
         {
             dht = new HyperDhtNode(options);
             await dht.StartAsync().ConfigureAwait(false);
+            // dht-rpc moves on to the next free port; a pinned (forwarded) port must be this one or nothing.
+            if (settings.Port is > 0 and var pinned && dht.Node.ServerAddress.Port != pinned)
+            {
+                await dht.DisposeAsync().ConfigureAwait(false);
+                throw new DhtPortUnavailableException(pinned);
+            }
         }
         catch (Exception e) when (e is SocketException or InvalidOperationException)
         {
@@ -72,7 +78,7 @@ public sealed partial class CabalNode
             _dhtError = e.Message;
             NodeLog.DhtUnavailable(_logger, e.Message);
             if (dht is not null) await dht.DisposeAsync().ConfigureAwait(false);
-            if (settings.Port is > 0) throw new ArgumentException($"The DHT could not bind UDP port {settings.Port}: {e.Message}", nameof(settings), e);
+            if (settings.Port is > 0 and var pinned) throw new DhtPortUnavailableException(pinned, e);
             return;
         }
         _dht = dht;
@@ -226,6 +232,13 @@ public sealed partial class CabalNode
         }
         try { await leaving.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch (Exception) { }
     }
+}
+
+/// <summary>The DHT's pinned UDP port (DhtSettings.Port, `seed --dht-port`) could not be bound.</summary>
+public sealed class DhtPortUnavailableException(int port, Exception? inner = null)
+    : IOException($"Cannot bind the DHT's UDP port {port}: it is in use or not permitted.", inner)
+{
+    public int Port { get; } = port;
 }
 
 /// <summary>Where a peer connection came from.</summary>
