@@ -237,7 +237,12 @@ internal static class SwarmScenario
         var js = pairs.Where(p => p.Reader == "JS").Select(p => p.Median).OfType<double>().ToList();
         var cs = pairs.Where(p => p.Reader == "C#").Select(p => p.Median).OfType<double>().ToList();
         if (js.Count > 0 && cs.Count > 0)
-            sb.AppendLine(inv, $"C# reader vs JS reader (medians over seeders): {DhtScenario.Stats(js).Median!.Value / DhtScenario.Stats(cs).Median!.Value:0.0}× faster (goal: at least 3×).");
+        {
+            var ratio = DhtScenario.Stats(js).Median!.Value / DhtScenario.Stats(cs).Median!.Value;
+            sb.AppendLine(inv, ratio >= 1
+                ? $"The C# reader is {ratio:0.0}× faster than the JS reader (medians over seeders; goal: at least 3×)."
+                : $"The C# reader is {1 / ratio:0.0}× slower than the JS reader (medians over seeders; goal: 3× faster).");
+        }
         else if (csNote is not null)
             sb.AppendLine("C# not measured: " + csNote + ".");
         sb.AppendLine();
