@@ -28,7 +28,9 @@ public sealed class NodeChatHost : IChatHost, IDisposable
     /// <summary>Lists the data directory's cabals (the same list as `cabal list`).</summary>
     public Func<IReadOnlyList<string>>? ListCabals { get; init; }
 
-    public NetworkState GetNetworkState() => new(_node.NetworkStarted, _node.ListenPort, _node.LanEnabled, ExtraSegments?.Invoke() ?? []);
+    // The DHT's state is the first further segment: !status and /peers say whether the swarm is reachable.
+    public NetworkState GetNetworkState() => new(_node.NetworkStarted, _node.ListenPort, _node.LanEnabled,
+        [_node.DhtState().Summary, .. ExtraSegments?.Invoke() ?? []]);
 
     public IReadOnlyList<PeerInfo> GetPeers(CabalCore cabal) => _node.PeersOf(cabal);
 
