@@ -18,6 +18,9 @@ done
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 export CABAL_SHARED="${CABAL_SHARED:-$(cd "$repo/.." && pwd)/shared}"
+# Loopback only: a `cabal` run that a test forgets to give --no-dht or a loopback --bootstrap must not
+# reach the public DHT bootstrap nodes (--bootstrap on the command line still turns the DHT on).
+export CABAL_NO_DHT=1
 
 if ! command -v gcc >/dev/null 2>&1; then
   echo "[test] installing gcc (LMDB is compiled from LightningDB's own C source)" >&2

@@ -30,6 +30,11 @@ internal sealed class TestChatHost : IChatHost, IAsyncDisposable
     public CabalClient Client { get; }
     public int Peers { get; set; }
 
+    /// <summary>What the status line shows for the DHT (IChatHost.DhtSummary); null shows nothing.</summary>
+    public string? Dht { get; set; }
+
+    public string? DhtSummary() => Dht;
+
     public event Action<string>? NetworkChanged;
 
     public Task<CabalCore> OpenCabalAsync(CabalUrl url, CancellationToken cancellationToken) => Client.OpenAsync(url, cancellationToken);

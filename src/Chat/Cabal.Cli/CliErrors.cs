@@ -40,6 +40,7 @@ internal static class CliErrors
             ListenFailure.AddressNotAvailable => "address-not-available",
             _ => "listen-failed",
         }, l.Message),
+        Chat.Node.DhtPortUnavailableException => (ExitCodes.Unavailable, "port-in-use", e.Message),
         // The library reports arguments it cannot use (an empty channel, a nick too long) this way.
         ArgumentException => (ExitCodes.Usage, "usage", FirstLine(e.Message)),
         TimeoutException => (ExitCodes.Timeout, "timeout", e.Message),

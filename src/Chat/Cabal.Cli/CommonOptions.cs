@@ -37,6 +37,15 @@ internal static class CommonOptions
         DefaultValueFactory = _ => [],
     };
 
+    public static Option<string[]> Bootstrap() => new("--bootstrap")
+    {
+        Description = "HyperDHT bootstrap node HOST:PORT (repeatable; replaces the default list and turns the DHT on even with CABAL_NO_DHT=1)",
+        Arity = ArgumentArity.ZeroOrMore,
+        DefaultValueFactory = _ => [],
+    };
+
+    public static Option<bool> NoDht() => new("--no-dht") { Description = "Do not find peers through the HyperDHT (CABAL_NO_DHT=1 does the same)" };
+
     public static Option<bool> NoLan() => new("--no-lan") { Description = "Do not announce or look for peers on the local network" };
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per line" };
@@ -50,13 +59,15 @@ internal static class CommonOptions
     public static Argument<string> Key() => new("key-or-url") { Description = "A cabal key (64 hex digits) or cabal:// URL" };
 
     /// <summary>
-    /// The node's network options from --listen, --peer and --no-lan (a --peer that does not parse is a
-    /// usage error), with the LAN settings the environment pins.
+    /// The node's network options from --listen, --peer, --no-lan, --bootstrap and --no-dht (a --peer or
+    /// --bootstrap that does not parse is a usage error), with the LAN and DHT settings the environment pins.
     /// </summary>
-    public static NetworkOptions Network(int? listenPort, IReadOnlyList<string> peers, bool lan, ILoggerFactory logging)
+    public static NetworkOptions Network(int? listenPort, IReadOnlyList<string> peers, bool lan, ILoggerFactory logging,
+        IReadOnlyList<string> bootstrap, bool noDht, int? dhtPort = null)
     {
         var addresses = peers.Select(p => PeerAddress.TryParse(p, out var a, out var error) ? a! : throw new CliUsageException($"--peer {p}: {error}")).ToList();
-        var network = new NetworkOptions { ListenPort = listenPort, Peers = addresses, Lan = lan };
+        var dht = ProgramEnvironment.Dht(bootstrap, noDht, dhtPort);
+        var network = new NetworkOptions { ListenPort = listenPort, Peers = addresses, Lan = lan, Dht = dht };
         return ProgramEnvironment.WithLanSettings(network, logging.CreateLogger(typeof(ProgramEnvironment)));
     }
 }

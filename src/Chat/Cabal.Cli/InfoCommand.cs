@@ -29,9 +29,26 @@ internal static class InfoCommand
             var channels = cabal.GetChannels().Select(c => new { name = c, topic = cabal.GetTopic(c), members = cabal.GetMembers(c).Count }).ToList();
             var peers = node.KnownPeers(cabal);
             var hidden = cabal.ListHidden().Select(h => h.Id).ToList();
+            // Live when the command is forwarded to the client or bot that holds the data directory; a
+            // command that opened the directory itself runs no network and says "off".
+            var state = node.DhtState();
+            var dht = new
+            {
+                state = state.State,
+                bootstrapped = state.Bootstrapped,
+                nodes = state.Nodes,
+                firewalled = state.Firewalled,
+                persistent = state.Persistent,
+                publicAddress = state.PublicAddress,
+                localAddress = state.LocalAddress,
+                announcedTopics = state.AnnouncedTopics,
+                peersFound = node.FoundPeersBySource(cabal),
+                peersConnected = node.ConnectedPeersBySource(cabal),
+                error = state.Error,
+            };
             if (parse.GetValue(json))
             {
-                CliIo.Out.WriteLine(JsonSerializer.Serialize(new { cabal = cabal.Url.ToString(), localKey = cabal.LocalKey, canReadPrivateMessages = cabal.CanReadPrivateMessages, privateConversations = cabal.ListPrivateConversations(), hidden, feeds, channels, peers }));
+                CliIo.Out.WriteLine(JsonSerializer.Serialize(new { cabal = cabal.Url.ToString(), localKey = cabal.LocalKey, canReadPrivateMessages = cabal.CanReadPrivateMessages, privateConversations = cabal.ListPrivateConversations(), hidden, feeds, channels, peers, dht }));
                 return ExitCodes.Ok;
             }
             CliIo.Out.WriteLine($"cabal      {cabal.Url}");
@@ -41,6 +58,7 @@ internal static class InfoCommand
             CliIo.Out.WriteLine($"channels   {channels.Count}");
             foreach (var c in channels) CliIo.Out.WriteLine($"  #{TerminalText.Sanitize(c.name)}  {c.members} members{(c.topic is null ? "" : "  — " + TerminalText.Sanitize(c.topic))}");
             if (hidden.Count > 0) CliIo.Out.WriteLine($"hidden     {string.Join(' ', hidden)}");
+            CliIo.Out.WriteLine($"dht        {state.Summary}{(state.PublicAddress is null ? "" : ", public address " + state.PublicAddress)}; connected dht {dht.peersConnected[Chat.Node.PeerSource.Dht]}, lan {dht.peersConnected[Chat.Node.PeerSource.Lan]}, direct {dht.peersConnected[Chat.Node.PeerSource.Direct]}");
             CliIo.Out.WriteLine($"peers      {peers.Count}");
             foreach (var p in peers) CliIo.Out.WriteLine($"  {TerminalText.Sanitize(p)}");
             return ExitCodes.Ok;

@@ -5,6 +5,8 @@
 //   CABAL_LAN_INTERFACE  the IPv4 interface LAN discovery joins and sends on (a loopback address
 //                        keeps discovery on this host)
 //   CABAL_LAN_PORT       the UDP port of the LAN discovery group
+//   CABAL_BOOTSTRAP      HyperDHT bootstrap nodes, HOST:PORT,… (replaces cabal-core's default list)
+//   CABAL_NO_DHT         1: no HyperDHT (--bootstrap on the command line turns it back on)
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -69,5 +71,37 @@ internal static class ProgramEnvironment
                 CliLog.LanSettingIgnored(logger, "CABAL_LAN_PORT", portText, "is not a UDP port");
         }
         return network;
+    }
+
+    /// <summary>
+    /// The DHT settings from --bootstrap/--no-dht and CABAL_BOOTSTRAP/CABAL_NO_DHT; the command line wins
+    /// over the environment. A bootstrap entry that does not parse (either place) is a usage error: going
+    /// to the default public list instead of the one meant would be worse than stopping.
+    /// </summary>
+    public static DhtSettings Dht(IReadOnlyList<string> bootstrapOption, bool noDht, int? port)
+    {
+        var fromCommandLine = Bootstrap(bootstrapOption, "--bootstrap");
+        if (noDht && fromCommandLine.Count > 0) throw new CliUsageException("--no-dht and --bootstrap contradict each other: give one.");
+        if (noDht) return DhtSettings.Off;
+        // Checked even when unused (--bootstrap given, or CABAL_NO_DHT=1): a typo there is caught at once.
+        var fromEnvironment = Bootstrap(
+            (Environment.GetEnvironmentVariable("CABAL_BOOTSTRAP") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            "CABAL_BOOTSTRAP");
+        if (fromCommandLine.Count > 0) return new DhtSettings { Bootstrap = fromCommandLine, Port = port };
+        if (Environment.GetEnvironmentVariable("CABAL_NO_DHT") is { Length: > 0 } off && off is not ("0" or "false" or "no")) return DhtSettings.Off;
+        return fromEnvironment.Count > 0 ? new DhtSettings { Bootstrap = fromEnvironment, Port = port } : new DhtSettings { Port = port };
+    }
+
+    private static List<string> Bootstrap(IEnumerable<string> entries, string where)
+    {
+        var list = new List<string>();
+        foreach (var raw in entries)
+        {
+            var entry = raw.Trim();
+            try { _ = Cabal.Net.Dht.BootstrapNode.Parse(entry); }
+            catch (FormatException e) { throw new CliUsageException($"{where} {entry}: {e.Message} Expected HOST:PORT."); }
+            if (!list.Contains(entry)) list.Add(entry);
+        }
+        return list;
     }
 }

@@ -27,7 +27,8 @@ internal static class PublishCommands
         var data = CommonOptions.Data();
         var timeout = CommonOptions.Timeout(5);
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
-        var cmd = new Command(name, description) { data, timeout, listen, peer, noLan };
+        var (bootstrap, noDht) = (CommonOptions.Bootstrap(), CommonOptions.NoDht());
+        var cmd = new Command(name, description) { data, timeout, listen, peer, noLan, bootstrap, noDht };
         foreach (var s in symbols)
         {
             if (s is Argument a) cmd.Arguments.Add(a);
@@ -38,8 +39,8 @@ internal static class PublishCommands
         {
             var url = CabalUrl.Parse(parse.GetValue(key)!);
             using var logging = ProgramEnvironment.Logging();
-            var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging);
-            var networked = network.Peers.Count > 0 || network.Lan;
+            var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht));
+            var networked = network.Peers.Count > 0 || network.Lan || network.Dht.Enabled;
             if (networked) CliApp.CheckListenPort(network.ListenPort);
             await using var lease = await CliApp.OpenNodeAsync(ProgramEnvironment.DataPaths(parse.GetValue(data)), logging, ct);
             var node = lease.Node;

@@ -27,7 +27,8 @@ internal static class ReadCommand
         var offline = new Option<bool>("--offline") { Description = "Print what this data directory holds, without the network" };
         var join = CommonOptions.Join();
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
-        var cmd = new Command("read", "Sync with peers, then print a channel's messages") { key, data, channel, privateWith, limit, json, timeout, offline, join, listen, peer, noLan };
+        var (bootstrap, noDht) = (CommonOptions.Bootstrap(), CommonOptions.NoDht());
+        var cmd = new Command("read", "Sync with peers, then print a channel's messages") { key, data, channel, privateWith, limit, json, timeout, offline, join, listen, peer, noLan, bootstrap, noDht };
         cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var url = CabalUrl.Parse(parse.GetValue(key)!);
@@ -36,7 +37,7 @@ internal static class ReadCommand
             var peerKey = parse.GetValue(privateWith) is { } pk ? CabalKeys.ParseHex(pk, "--private user key") : null;
             var isOffline = parse.GetValue(offline);
             using var logging = ProgramEnvironment.Logging();
-            var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging);
+            var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht));
             if (!isOffline) CliApp.CheckListenPort(network.ListenPort);
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
             CliApp.CheckKnownBeforeOpen(paths, url, parse.GetValue(join));
@@ -47,9 +48,9 @@ internal static class ReadCommand
             var code = ExitCodes.Ok;
             if (!isOffline)
             {
-                if (network.Peers.Count == 0 && !network.Lan && network.ListenPort is null)
+                if (network.Peers.Count == 0 && !network.Lan && network.ListenPort is null && !network.Dht.Enabled)
                 {
-                    CliIo.Err.WriteLine("cabal: no peer to reach (no --peer, LAN off, no --listen); printing what is here. --offline reads local data only.");
+                    CliIo.Err.WriteLine("cabal: no peer to reach (no --peer, LAN off, DHT off, no --listen); printing what is here. --offline reads local data only.");
                     code = ExitCodes.Timeout;
                 }
                 else

@@ -21,13 +21,25 @@ internal static class SeedCommand
         var json = CommonOptions.Json();
         var interval = new Option<double>("--status-interval") { Description = "Seconds between status reports (default 5)", DefaultValueFactory = _ => 5 };
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
-        var cmd = new Command("seed", "Run a headless seeding bot for one or more cabals") { keys, data, json, interval, listen, peer, noLan };
+        var (bootstrap, noDht) = (CommonOptions.Bootstrap(), CommonOptions.NoDht());
+        var dhtPort = new Option<int?>("--dht-port")
+        {
+            Description = "UDP port of the bot's DHT node (a forwarded port; default 49737 or the next free one)",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535) return port;
+                result.AddError($"--dht-port {text}: not a UDP port (0-65535).");
+                return null;
+            },
+        };
+        var cmd = new Command("seed", "Run a headless seeding bot for one or more cabals") { keys, data, json, interval, listen, peer, noLan, bootstrap, noDht, dhtPort };
         cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var urls = parse.GetValue(keys)!.Select(CabalUrl.Parse).ToList();
             var asJson = parse.GetValue(json);
             using var logging = ProgramEnvironment.Logging();
-            var network = CommonOptions.Network(parse.GetValue(listen) ?? 0, parse.GetValue(peer)!, !parse.GetValue(noLan), logging);
+            var network = CommonOptions.Network(parse.GetValue(listen) ?? 0, parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht), parse.GetValue(dhtPort));
             CliApp.CheckListenPort(network.ListenPort);
             var report = new StatusReporter(asJson);
 
@@ -36,6 +48,7 @@ internal static class SeedCommand
             var cabals = new List<CabalCore>();
             foreach (var url in urls) cabals.Add(await node.OpenCabalAsync(url, ct));
             node.PeerChanged += report.Peer;
+            node.DhtEvent += report.Dht;
             await CliApp.StartNetworkAsync(node, network, cabals, ct);
             report.Started(node, cabals);
             try
@@ -70,16 +83,40 @@ internal static class SeedCommand
         }
 
         public void Peer(object? sender, PeerChangedEventArgs e)
-            => Emit(new { @event = e.Connected ? "peer-connected" : "peer-disconnected", cabal = e.CabalKey, peer = e.PeerKey, address = e.Address },
-                $"{(e.Connected ? "+" : "-")} peer {e.PeerKey[..8]} ({e.Address})");
+        {
+            Emit(new { @event = e.Connected ? "peer-connected" : "peer-disconnected", cabal = e.CabalKey, peer = e.PeerKey, address = e.Address, source = e.Source },
+                $"{(e.Connected ? "+" : "-")} peer {e.PeerKey[..8]} ({e.Address}, {e.Source})");
+            if (e.Source == PeerSource.Dht && json)
+                Emit(new { @event = e.Connected ? "dht-peer-connected" : "dht-peer-dropped", cabal = e.CabalKey, peer = e.PeerKey }, "");
+        }
+
+        public void Dht(object? sender, DhtEventArgs e)
+        {
+            var node = (CabalNode)sender!;
+            switch (e.Kind)
+            {
+                case DhtEventKind.Bootstrapped or DhtEventKind.NoBootstrap:
+                    var state = node.DhtState();
+                    Emit(new { @event = e.Kind == DhtEventKind.Bootstrapped ? "dht-bootstrapped" : "dht-no-bootstrap", nodes = state.Nodes, firewalled = state.Firewalled, address = state.LocalAddress },
+                        e.Kind == DhtEventKind.Bootstrapped ? $"DHT bootstrapped ({state.Nodes} nodes, {(state.Firewalled ? "firewalled" : "open")})" : "DHT: no bootstrap node answers");
+                    break;
+                case DhtEventKind.Announced:
+                    Emit(new { @event = "dht-announced", cabal = e.CabalKey }, $"announced {e.CabalKey?[..8]} on the DHT");
+                    break;
+                case DhtEventKind.PeerFound:
+                    Emit(new { @event = "dht-peer-found", cabal = e.CabalKey, peer = e.PeerKey }, $"found peer {e.PeerKey?[..8]} for {e.CabalKey?[..8]} on the DHT");
+                    break;
+            }
+        }
 
         public void Status(CabalNode node, IReadOnlyList<CabalCore> cabals)
         {
             foreach (var c in cabals)
             {
                 var s = node.SyncStatus(c);
-                Emit(new { @event = "status", cabal = c.KeyHex, peers = s.Peers, feeds = s.Feeds, blocks = s.Blocks, knownBlocks = s.KnownBlocks, indexed = s.Indexed },
-                    $"{c.KeyHex[..8]} peers={s.Peers} feeds={s.Feeds} blocks={s.Blocks}/{s.KnownBlocks} indexed={s.Indexed}");
+                var dht = node.DhtState().State;
+                Emit(new { @event = "status", cabal = c.KeyHex, peers = s.Peers, feeds = s.Feeds, blocks = s.Blocks, knownBlocks = s.KnownBlocks, indexed = s.Indexed, dht },
+                    $"{c.KeyHex[..8]} peers={s.Peers} feeds={s.Feeds} blocks={s.Blocks}/{s.KnownBlocks} indexed={s.Indexed} dht={dht}");
             }
         }
 

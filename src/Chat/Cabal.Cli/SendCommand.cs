@@ -25,7 +25,8 @@ internal static class SendCommand
         var timeout = CommonOptions.Timeout(30);
         var json = CommonOptions.Json();
         var (listen, peer, noLan) = (CommonOptions.Listen(), CommonOptions.Peer(), CommonOptions.NoLan());
-        var cmd = new Command("send", "Publish a message and optionally wait for delivery receipts") { key, data, channel, text, stdin, emote, waitAck, timeout, json, listen, peer, noLan };
+        var (bootstrap, noDht) = (CommonOptions.Bootstrap(), CommonOptions.NoDht());
+        var cmd = new Command("send", "Publish a message and optionally wait for delivery receipts") { key, data, channel, text, stdin, emote, waitAck, timeout, json, listen, peer, noLan, bootstrap, noDht };
         cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {
             var url = CabalUrl.Parse(parse.GetValue(key)!);
@@ -35,7 +36,7 @@ internal static class SendCommand
             if (fromStdin == parse.GetValue(text) is not null) throw new CliUsageException("Give either --text or --stdin.");
             if (fromStdin && CommandServer.HostedNode(null) is not null) throw new CliUsageException("--stdin cannot be forwarded to the process holding the data directory.");
             using var logging = ProgramEnvironment.Logging();
-            var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging);
+            var network = CommonOptions.Network(parse.GetValue(listen), parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht));
             if (want > 0) CliApp.CheckListenPort(network.ListenPort);
             var seconds = parse.GetValue(timeout);
 

@@ -50,6 +50,12 @@ public sealed class HyperSwarm : IAsyncDisposable
     /// <summary>Each surviving connection, once. Handlers run on the swarm's tasks; keep them short.</summary>
     public event Action<HyperDhtConnection>? Connection;
 
+    /// <summary>A topic was announced (each refresh). Runs on the swarm's tasks; keep it short.</summary>
+    public event Action<Key32>? Announced;
+
+    /// <summary>A lookup returned a peer not known before (topic, peer key). Runs on the swarm's tasks; keep it short.</summary>
+    public event Action<Key32, Key32>? PeerFound;
+
     /// <summary>Joins <paramref name="topic"/> (32 bytes): server announces us on it, client dials the peers found.</summary>
     public void Join(ReadOnlySpan<byte> topic, bool server = true, bool client = true)
     {
@@ -128,6 +134,8 @@ public sealed class HyperSwarm : IAsyncDisposable
                     // An announce is a lookup too: the peers on the topic come back with it.
                     var relays = _server?.RelayAddresses ?? [];
                     await _dht.AnnounceAsync(a.Topic.ToArray(), _keyPair, relays, token).ConfigureAwait(false);
+                    SwarmLog.Announced(_log, a.Topic);
+                    Raise(() => Announced?.Invoke(a.Topic));
                     await LookupAsync(a.Topic, token).ConfigureAwait(false);
                 });
                 break;
@@ -160,8 +168,17 @@ public sealed class HyperSwarm : IAsyncDisposable
         await foreach (var reply in _dht.Lookup(topic.ToArray(), token).ConfigureAwait(false))
             foreach (var peer in reply.Peers)
                 if (peer.PublicKey is { Length: 32 })
-                    _engine.PeerFound(topic, new Key32(peer.PublicKey), peer.RelayAddresses);
+                {
+                    var key = new Key32(peer.PublicKey);
+                    if (_engine.PeerFound(topic, key, peer.RelayAddresses)) Raise(() => PeerFound?.Invoke(topic, key));
+                }
         _wake.Release();
+    }
+
+    private void Raise(Action handler)
+    {
+        try { handler(); }
+        catch (Exception e) { SwarmLog.HandlerFailed(_log, e); }
     }
 
     private async Task QueryAsync(Key32 topic, Func<Task> query)

@@ -27,6 +27,14 @@ public sealed partial class SwarmEngine
     /// <summary>Connections counted against MaxPeers (open or being dialled), one per remote key.</summary>
     public int ConnectionCount { get { lock (_gate) return _byKey.Count; } }
 
+    private long _droppedPeers;
+
+    /// <summary>Peers known (found, queued, connecting or connected), at most SwarmOptions.MaxKnownPeers.</summary>
+    public int KnownPeers { get { lock (_gate) return _peers.Count; } }
+
+    /// <summary>Peers found while MaxKnownPeers were already known, and so dropped.</summary>
+    public long DroppedPeers { get { lock (_gate) return _droppedPeers; } }
+
     /// <summary>Dials in flight.</summary>
     public int Connecting { get { lock (_gate) return _connecting; } }
 

@@ -80,20 +80,29 @@ public sealed partial class SwarmEngine
 
     /// <summary>
     /// A query on a topic returned a peer. Queued for dialling if we are a client of the topic, it is not
-    /// us, and we have no connection to it (index.js:450-458).
+    /// us, and we have no connection to it (index.js:450-458). A new peer beyond MaxKnownPeers is
+    /// dropped and counted (hyperswarm keeps every one; thousands announced on a topic must not grow
+    /// the queue without bound). True when the peer was not known before.
     /// </summary>
-    public void PeerFound(Key32 topic, Key32 publicKey, IReadOnlyList<Ipv4EndPoint>? relayAddresses = null)
+    public bool PeerFound(Key32 topic, Key32 publicKey, IReadOnlyList<Ipv4EndPoint>? relayAddresses = null)
     {
         lock (_gate)
         {
-            if (!_topics.TryGetValue(topic, out var state) || !state.Client) return;
-            if (publicKey == _publicKey) return;
+            if (!_topics.TryGetValue(topic, out var state) || !state.Client) return false;
+            if (publicKey == _publicKey) return false;
+            var isNew = !_peers.ContainsKey(publicKey);
+            if (isNew && _peers.Count >= _options.MaxKnownPeers)
+            {
+                if (_droppedPeers++ % 1000 == 0) SwarmLog.TooManyPeers(_log, topic, _options.MaxKnownPeers, _droppedPeers);
+                return false;
+            }
             var peer = Upsert(publicKey, relayAddresses);
             peer.Topics.Add(topic);
-            if (_byKey.ContainsKey(publicKey)) return;
+            if (_byKey.ContainsKey(publicKey)) return isNew;
             if (!peer.Prioritized || !peer.Client) peer.Reset();
             if (peer.UpdatePriority()) Enqueue(peer);
             AttemptDials();
+            return isNew;
         }
     }
 

@@ -37,4 +37,10 @@ internal static partial class SwarmLog
 
     [LoggerMessage(7510, LogLevel.Information, "Swarm connection {Direction} {PublicKey}")]
     public static partial void Connected(ILogger logger, string direction, Key32 publicKey);
+
+    [LoggerMessage(7511, LogLevel.Warning, "Too many peers on {Topic}: {Max} known already, {Dropped} found peers dropped so far")]
+    public static partial void TooManyPeers(ILogger logger, Key32 topic, int max, long dropped);
+
+    [LoggerMessage(7512, LogLevel.Debug, "Announced {Topic}")]
+    public static partial void Announced(ILogger logger, Key32 topic);
 }

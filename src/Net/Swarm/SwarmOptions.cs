@@ -14,6 +14,13 @@ public sealed record SwarmOptions
     /// </summary>
     public int MaxPeers { get; init; } = 64;
 
+    /// <summary>
+    /// Peers the swarm remembers at once (found on topics, queued, retried); more found are dropped until
+    /// some are forgotten. Not in hyperswarm, which keeps all: a topic with thousands of announced peers
+    /// must stay bounded. Default 1024.
+    /// </summary>
+    public int MaxKnownPeers { get; init; } = 1024;
+
     /// <summary>Outgoing connection attempts in flight at once. Default 3.</summary>
     public int MaxParallel { get; init; } = 3;
 
@@ -47,6 +54,7 @@ public sealed record SwarmOptions
     internal void Validate()
     {
         if (MaxPeers < 1) throw new ArgumentOutOfRangeException(nameof(MaxPeers), MaxPeers, "At least one peer.");
+        if (MaxKnownPeers < 1) throw new ArgumentOutOfRangeException(nameof(MaxKnownPeers), MaxKnownPeers, "At least one peer.");
         if (MaxParallel < 1) throw new ArgumentOutOfRangeException(nameof(MaxParallel), MaxParallel, "At least one attempt at a time.");
         if (RefreshInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RefreshInterval));
         if (RefreshJitter < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RefreshJitter));

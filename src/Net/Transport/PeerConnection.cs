@@ -25,7 +25,10 @@ public sealed class PeerConnection
     /// <summary>The remote TCP endpoint (for inbound connections, the peer's ephemeral port).</summary>
     public IPEndPoint RemoteEndPoint { get; }
 
-    /// <summary>The address we dialled; null for inbound connections.</summary>
+    /// <summary>What carries the connection: "tcp", or the name given to ConnectionManager.Adopt (e.g. "hyperswarm").</summary>
+    public string Transport { get; init; } = "tcp";
+
+    /// <summary>The address we dialled; null for inbound connections and adopted ones.</summary>
     public PeerAddress? Address { get; }
 
     /// <summary>The remote's Noise static key (its transport identity), once the handshake is done.</summary>

@@ -14,7 +14,7 @@ public sealed class NodeSyncTests
         using var dir = new TempDir();
         await using var node = await CabalNode.OpenAsync(new NodeOptions { Paths = new DataPaths(dir.Path) });
         var cabal = await node.OpenCabalAsync(CabalUrl.Generate());
-        await node.StartNetworkAsync(new NetworkOptions { Peers = [PeerAddress.Parse($"127.0.0.1:{LoopbackTcp.ClosedPort()}")] });
+        await node.StartNetworkAsync(new NetworkOptions { Peers = [PeerAddress.Parse($"127.0.0.1:{LoopbackTcp.ClosedPort()}")], Dht = DhtSettings.Off });
         var result = await node.WaitForSyncReportAsync(cabal, TimeSpan.FromSeconds(1.5));
         Assert.False(result.InSync);
         Assert.True(result.NoPeers);

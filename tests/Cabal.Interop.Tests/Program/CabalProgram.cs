@@ -20,9 +20,21 @@ public static class CabalProgram
         return dll;
     });
 
-    /// <summary>Starts `cabal ARGS…`; stdout is read line by line, stderr collected.</summary>
+    /// <summary>
+    /// Starts `cabal ARGS…`; stdout is read line by line, stderr collected. The DHT is off (CABAL_NO_DHT=1)
+    /// unless the test sets CABAL_NO_DHT or CABAL_BOOTSTRAP itself, or passes --bootstrap 127.0.0.1:PORT:
+    /// a test never reaches the public bootstrap nodes.
+    /// </summary>
     public static ChildProcess Start(IDictionary<string, string>? env, params string[] args)
-        => ChildProcess.Start("dotnet", new[] { "exec", s_dll.Value }.Concat(args), env: env);
+        => ChildProcess.Start("dotnet", new[] { "exec", s_dll.Value }.Concat(args), env: Environment(env));
+
+    /// <summary>The environment a `cabal` child gets: <paramref name="env"/> plus CABAL_NO_DHT=1 unless it sets the DHT up.</summary>
+    public static IDictionary<string, string> Environment(IDictionary<string, string>? env)
+    {
+        var merged = new Dictionary<string, string>(env ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        if (!merged.ContainsKey("CABAL_NO_DHT") && !merged.ContainsKey("CABAL_BOOTSTRAP")) merged["CABAL_NO_DHT"] = "1";
+        return merged;
+    }
 
     public static ChildProcess Start(params string[] args) => Start(null, args);
 

@@ -72,6 +72,7 @@ public sealed partial class CabalNode
                     LoggerFactory = Options.LoggerFactory,
                 });
             }
+            await StartDhtAsync(settings.Dht).ConfigureAwait(false);
             _network = settings with { Peers = [.. settings.Peers] };
             foreach (var r in _runtimes.Values.OrderBy(r => r.Order)) await StartCabalNetworkAsync(r, _network).ConfigureAwait(false);
         }
@@ -104,6 +105,7 @@ public sealed partial class CabalNode
             try
             {
                 runtime.Lan = LanDiscovery.ForManager(manager, LanOptions(settings));
+                runtime.Lan.PeerDiscovered += p => { if (runtime.LanFound.Count < MaxKnownPeers) runtime.LanFound.TryAdd(p.ToString(), 0); };
                 runtime.Lan.Start();
                 runtime.Lan.JoinCabal(runtime.Core.Url.Key, manager.ListenPort);
             }
@@ -112,6 +114,7 @@ public sealed partial class CabalNode
                 NodeLog.LanUnavailable(_logger, e.Message);
             }
         }
+        JoinSwarm(runtime, settings.Dht);
         return Task.CompletedTask;
     }
 
@@ -128,22 +131,30 @@ public sealed partial class CabalNode
     private void OnConnection(CabalRuntime runtime, PeerConnection pc)
     {
         var session = runtime.Set.Replicate(pc.Connection, startConnection: false);
-        var address = pc.RemoteEndPoint.ToString();
+        var swarm = pc.Transport == SwarmTransport;
+        var address = swarm ? $"dht {pc.RemoteEndPoint}" : pc.RemoteEndPoint.ToString();
+        var source = swarm ? PeerSource.Dht
+            : pc.Address is { } a ? (_network?.Peers.Contains(a) == true ? PeerSource.Direct : PeerSource.Lan)
+            : _network?.Lan == true ? PeerSource.Lan : PeerSource.Direct;
+        runtime.Sources[pc] = source;
         if (pc.Address is { } dialled) runtime.DialFailures.TryRemove(dialled.ToString(), out _);
         session.PeerIdReceived += (_, peerId) =>
         {
             runtime.Peers[pc] = peerId;
             runtime.Core.ReportPeer(peerId, connected: true);
-            RememberPeer(runtime, address);
-            PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, address, connected: true));
+            // A swarm peer is found again by key; its UDP address is no TCP address to dial.
+            if (!swarm) RememberPeer(runtime, address);
+            PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, address, connected: true) { Source = source });
         };
     }
 
     private void OnConnectionClosed(CabalRuntime runtime, PeerConnection pc)
     {
+        runtime.Sources.TryRemove(pc, out var source);
         if (!runtime.Peers.TryRemove(pc, out var peerId)) return;
         if (!runtime.Peers.Values.Contains(peerId)) runtime.Core.ReportPeer(peerId, connected: false);
-        PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, pc.RemoteEndPoint.ToString(), connected: false));
+        var address = pc.Transport == SwarmTransport ? $"dht {pc.RemoteEndPoint}" : pc.RemoteEndPoint.ToString();
+        PeerChanged?.Invoke(this, new PeerChangedEventArgs(runtime.Core.KeyHex, peerId, address, connected: false) { Source = source ?? PeerSource.Direct });
     }
 
     /// <summary>
@@ -220,27 +231,32 @@ public sealed partial class CabalNode
 
     // One Noise identity per data directory, so peers see the same identity across restarts and
     // duplicate connections are recognised.
-    private NoiseKeyPair NetworkKey()
+    private NoiseKeyPair NetworkKey() => _networkKey ??= NoiseKeyPair.FromSeed(ReadOrCreateSeed(Paths.NetworkKeyFile, NoiseKeyPair.SeedSize));
+
+    // A secret seed kept in the data directory as hex, readable by its owner only; a missing or damaged
+    // one is replaced by a new random seed.
+    private byte[] ReadOrCreateSeed(string file, int size)
     {
-        if (_networkKey is not null) return _networkKey;
         byte[]? seed = null;
         try
         {
-            if (File.Exists(Paths.NetworkKeyFile)) seed = Convert.FromHexString(File.ReadAllText(Paths.NetworkKeyFile).Trim());
+            if (File.Exists(file)) seed = Convert.FromHexString(File.ReadAllText(file).Trim());
         }
         catch (FormatException) { seed = null; }
-        if (seed is not { Length: NoiseKeyPair.SeedSize })
-        {
-            seed = RandomNumberGenerator.GetBytes(NoiseKeyPair.SeedSize);
-            Directory.CreateDirectory(Paths.Root);
-            File.WriteAllText(Paths.NetworkKeyFile, Convert.ToHexStringLower(seed));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Paths.NetworkKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        return _networkKey = NoiseKeyPair.FromSeed(seed);
+        if (seed is { Length: var n } && n == size) return seed;
+        seed = RandomNumberGenerator.GetBytes(size);
+        Directory.CreateDirectory(Paths.Root);
+        var tmp = file + ".tmp";
+        File.WriteAllText(tmp, "");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(tmp, Convert.ToHexStringLower(seed));
+        File.Move(tmp, file, overwrite: true);
+        return seed;
     }
 
     private async Task StopNetworkAsync()
     {
+        await StopSwarmsAsync().ConfigureAwait(false);
         foreach (var r in _runtimes.Values)
         {
             if (r.Lan is not null) await r.Lan.DisposeAsync().ConfigureAwait(false);
@@ -258,6 +274,11 @@ public sealed partial class CabalNode
         public int Order { get; } = order;
         public ConnectionManager? Manager { get; set; }
         public LanDiscovery? Lan { get; set; }
+        public Cabal.Net.Swarm.HyperSwarm? Swarm { get; set; }
+        public byte[]? Topic { get; set; }
+        public bool Announced { get; set; }
+        public ConcurrentDictionary<PeerConnection, string> Sources { get; } = new();
+        public ConcurrentDictionary<string, byte> LanFound { get; } = new(StringComparer.Ordinal);
         public ConcurrentDictionary<PeerConnection, string> Peers { get; } = new();
         public ConcurrentDictionary<string, string> DialFailures { get; } = new(StringComparer.Ordinal);
         public Lock PeersFileLock { get; } = new();

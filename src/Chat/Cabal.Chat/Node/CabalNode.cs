@@ -4,6 +4,7 @@
 //
 //   CabalNode.cs          opening the data directory, opening cabals, sync status
 //   CabalNode.Network.cs  the shared listener, one connection manager per cabal, LAN discovery, peers
+//   CabalNode.Swarm.cs    the HyperDHT and one hyperswarm per cabal (cabal-core swarm.js), DHT state
 //
 // The node is a library piece: it takes its settings and its logger factory from NodeOptions and
 // NetworkOptions, reads no environment variables, writes nothing to the console, and reports bad

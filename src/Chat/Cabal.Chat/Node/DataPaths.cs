@@ -3,6 +3,7 @@
 //   feeds/                  the LMDB feed store, every cabal's feeds (FeedStore)
 //   feeds/views/<cabal>     each cabal's views (ViewStore, the default CabalOptions.ViewsDirectory)
 //   network-key             this installation's Noise identity: one per data directory
+//   dht-key                 this installation's HyperDHT key seed (each cabal's swarm key derives from it)
 //   peers/<cabal>           addresses that exchanged data with us, one per line, newest last
 //   last-cabal              the cabal the terminal client opened last (its URL)
 //   node.lock               flocked by every node on the directory: shared, or exclusive during an import
@@ -30,6 +31,9 @@ public sealed record DataPaths
 
     /// <summary>This installation's Noise static key seed: one identity per data directory.</summary>
     public string NetworkKeyFile => Path.Combine(Root, "network-key");
+
+    /// <summary>This installation's HyperDHT Ed25519 seed; each cabal's swarm key pair is derived from it.</summary>
+    public string DhtKeyFile => Path.Combine(Root, "dht-key");
 
     /// <summary>Addresses of peers one cabal exchanged data with.</summary>
     public string PeersFile(string cabalKeyHex) => Path.Combine(Root, "peers", cabalKeyHex);

@@ -51,9 +51,17 @@ public sealed record NetworkOptions
     /// <summary>UDP port of the discovery group. Default null: <see cref="LanDiscoveryOptions.Port"/>'s default.</summary>
     public int? LanPort { get; init; }
 
+    /// <summary>
+    /// Finding every open cabal's peers through HyperDHT, as cabal-core's swarm does. Default: on, with
+    /// cabal-core's public bootstrap list (<see cref="DhtSettings"/>); <see cref="DhtSettings.Off"/> turns it off.
+    /// </summary>
+    public DhtSettings Dht { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> (or a subclass) for a value that cannot work.</summary>
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Dht, nameof(Dht));
+        Dht.Validate();
         if (ListenPort is < 0 or > IPEndPoint.MaxPort)
             throw new ArgumentOutOfRangeException(nameof(ListenPort), ListenPort, "A TCP port is 0 to 65535.");
         ArgumentNullException.ThrowIfNull(Peers, nameof(Peers));

@@ -8,6 +8,8 @@ public sealed class PeerChangedEventArgs(string cabalKey, string peerKey, string
     public string PeerKey { get; } = peerKey;
     public string Address { get; } = address;
     public bool Connected { get; } = connected;
+    /// <summary>Where the connection came from: dht, lan or direct (<see cref="PeerSource"/>).</summary>
+    public string Source { get; init; } = PeerSource.Direct;
 }
 
 /// <summary>How far a cabal has synced: blocks held against the longest lengths peers announced.</summary>

@@ -143,6 +143,7 @@ public sealed partial class CabalSession
     private async Task StatusPumpAsync(CancellationToken ct)
     {
         SyncStatus? lastSync = null;
+        string? lastDht = null;
         var lastAcks = (-1L, -1);
         try
         {
@@ -151,12 +152,14 @@ public sealed partial class CabalSession
                 var sync = _host.GetSyncStatus(Core);
                 var seq = Interlocked.Read(ref _lastSentSeq);
                 var acks = seq >= 0 ? _host.AckCount(Core, (ulong)seq) : 0;
-                if (sync != lastSync || (seq, acks) != lastAcks)
+                var dht = _host.DhtSummary();
+                if (sync != lastSync || (seq, acks) != lastAcks || dht != lastDht)
                 {
-                    (lastSync, lastAcks) = (sync, (seq, acks));
+                    (lastSync, lastAcks, lastDht) = (sync, (seq, acks), dht);
                     _ui.Post(() =>
                     {
                         Sync = sync;
+                        Dht = dht;
                         if (LastSent is { } r && (long)r.Seq == seq) LastSent = r with { Acks = acks };
                         Changed();
                     });

@@ -57,6 +57,8 @@ public sealed partial class CabalSession : IAsyncDisposable
     public bool ReachedStart { get; private set; }
     public bool LoadingOlder { get; private set; }
     public SyncStatus? Sync { get; private set; }
+    /// <summary>The DHT's state for the status line (IChatHost.DhtSummary), null when off.</summary>
+    public string? Dht { get; private set; }
     public (long Indexed, long Available)? IndexProgress { get; private set; }
     public Receipt? LastSent { get; private set; }
     /// <summary>Bumped whenever something visible changed; the UI redraws when it moves.</summary>

@@ -198,6 +198,7 @@ public sealed partial class ChatViewModel(IChatHost host, UiQueue? ui = null) : 
         var parts = new List<string>();
         var sync = s.Sync;
         parts.Add($"peers {sync?.Peers ?? 0}");
+        if (s.Dht is { } dht) parts.Add(dht);
         if (sync is not null) parts.Add($"feeds {sync.Feeds} · blocks {sync.Blocks}/{Math.Max(sync.Blocks, sync.KnownBlocks)}");
         if (s.IndexProgress is var (indexed, available)) parts.Add($"indexed {indexed}/{available}");
         if (s.LastSent is { } r) parts.Add("last message: " + r);

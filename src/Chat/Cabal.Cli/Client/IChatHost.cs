@@ -16,6 +16,9 @@ public interface IChatHost
     /// <summary>Peers and replication progress. May touch storage: never call it on the UI thread.</summary>
     SyncStatus GetSyncStatus(CabalCore cabal);
 
+    /// <summary>The DHT's state in a few words for the status line ("DHT open, 5 nodes", "DHT: no bootstrap node answers"); null when there is none to show.</summary>
+    string? DhtSummary() => null;
+
     /// <summary>Distinct peers that acknowledged (stored) block <paramref name="seq"/> of our local feed.</summary>
     int AckCount(CabalCore cabal, ulong seq);
 

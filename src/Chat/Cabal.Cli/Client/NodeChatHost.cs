@@ -35,6 +35,8 @@ public sealed class NodeChatHost : IChatHost, IDisposable
 
     public SyncStatus GetSyncStatus(CabalCore cabal) => _node.SyncStatus(cabal);
 
+    public string? DhtSummary() => _node.DhtState() is { State: not DhtStatus.Off } s ? s.Summary : null;
+
     public int AckCount(CabalCore cabal, ulong seq) => _node.Replicator.Hub(cabal.LocalFeed).AckCount(seq);
 
     public void RememberCabal(CabalCore cabal) => _node.Paths.WriteLastCabal(cabal.Url.ToString());
