@@ -239,9 +239,9 @@ internal static class SwarmScenario
         if (js.Count > 0 && cs.Count > 0)
         {
             var ratio = DhtScenario.Stats(js).Median!.Value / DhtScenario.Stats(cs).Median!.Value;
-            sb.AppendLine(inv, ratio >= 1
-                ? $"The C# reader is {ratio:0.0}× faster than the JS reader (medians over seeders; goal: at least 3×)."
-                : $"The C# reader is {1 / ratio:0.0}× slower than the JS reader (medians over seeders; goal: 3× faster).");
+            sb.AppendLine(ratio >= 1
+                ? string.Create(inv, $"The C# reader is {ratio:0.0}× faster than the JS reader (medians over seeders; goal: at least 3×).")
+                : string.Create(inv, $"The C# reader is {1 / ratio:0.0}× slower than the JS reader (medians over seeders; goal: 3× faster)."));
         }
         else if (csNote is not null)
             sb.AppendLine("C# not measured: " + csNote + ".");
