@@ -15,6 +15,6 @@ public class DhtStatusLineTests
         ui.Host.Peers = 1;
         ui.Host.Dht = new DhtStatus { State = DhtStatus.Online, Firewalled = false, Nodes = 5 }.Summary;
         var screen = await ui.WaitForTextAsync("DHT open, 5 nodes");
-        Assert.Contains("peers 1", screen);
+        Assert.Contains("1 peer │ DHT open, 5 nodes", screen);
     }
 }

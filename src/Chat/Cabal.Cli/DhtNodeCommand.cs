@@ -39,7 +39,7 @@ internal static class DhtNodeCommand
             DefaultValueFactory = _ => [],
         };
         var json = CommonOptions.Json();
-        var interval = new Option<double>("--stats-interval") { Description = "Seconds between statistics reports (default 60)", DefaultValueFactory = _ => 60 };
+        var interval = new Option<double>("--stats-interval") { Description = "Seconds between statistics reports", DefaultValueFactory = _ => 60 };
         var cmd = new Command("dht-node", "Run a persistent HyperDHT node: your community's bootstrap node") { port, host, bootstrap, json, interval };
         cmd.SetAction((parse, ct) => CliApp.Guard(parse.GetValue(json), async () =>
         {

@@ -20,6 +20,7 @@ public sealed class ReplicationPolicyTests : SetTestBase
         var policy = new Blocks();
         var victim = await Peer("victim");
         var bot = await Peer("bot", new MultifeedOptions { Policy = policy });
+        await bot.SayAsync("b0"); // a reader stores only feeds that hold data (issue 20)
         await victim.SayAsync("v0", "v1");
         var v = victim.Set.LocalFeed.KeyHex;
         SetPeer.Connect(victim, bot);
@@ -54,6 +55,7 @@ public sealed class ReplicationPolicyTests : SetTestBase
         var v = victim.Set.LocalFeed.KeyHex;
         policy.Refused[v] = 0;
         var bot = await Peer("bot", new MultifeedOptions { Policy = policy });
+        await bot.SayAsync("b0"); // the victim stores only feeds that hold data (issue 20)
         var (toVictim, _) = SetPeer.Connect(bot, victim);
         await SetPeer.Eventually(() => toVictim.SyncReport().InSync && victim.Set.TryGet(bot.Set.LocalFeed.KeyHex) is not null, "in sync without the refused feed");
         Assert.Null(bot.Set.TryGet(v));
@@ -65,6 +67,7 @@ public sealed class ReplicationPolicyTests : SetTestBase
     {
         var victim = await Peer("victim");
         var bot = await Peer("bot");
+        await bot.SayAsync("b0"); // a reader stores only feeds that hold data (issue 20)
         await victim.SayAsync("v0", "v1");
         var v = victim.Set.LocalFeed.KeyHex;
         SetPeer.Connect(victim, bot);
