@@ -170,7 +170,11 @@ public sealed class HyperSwarm : IAsyncDisposable
                 if (peer.PublicKey is { Length: 32 })
                 {
                     var key = new Key32(peer.PublicKey);
-                    if (_engine.PeerFound(topic, key, peer.RelayAddresses)) Raise(() => PeerFound?.Invoke(topic, key));
+                    if (_engine.PeerFound(topic, key, peer.RelayAddresses))
+                    {
+                        Raise(() => PeerFound?.Invoke(topic, key));
+                        _wake.Release(); // dial it now, not when the whole lookup has finished
+                    }
                 }
         _wake.Release();
     }
