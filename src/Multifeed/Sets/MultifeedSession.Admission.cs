@@ -96,8 +96,10 @@ public sealed partial class MultifeedSession
             if (offer == MultifeedSet.Offer.LockedOut) Interlocked.Increment(ref _lockedOut);
             else if (offer is MultifeedSet.Offer.New or MultifeedSet.Offer.Held) batch.Add(k);
         }
-        Volatile.Write(ref _deferredCount, _deferred.Count);
+        // The request is counted as outstanding before the keys stop counting as deferred, so a sync
+        // report taken in between never sees them in neither.
         if (batch.Count > 0) SendRequest(batch);
+        Volatile.Write(ref _deferredCount, _deferred.Count);
         if (_deferred.Count > 0) ScheduleRefill();
     }
 

@@ -52,9 +52,12 @@ public sealed partial class MultifeedSession
                 throw new MultifeedProtocolException($"the remote offered more than {_set.Options.MaxKeysOfferedPerSession} feeds on one session");
             fresh.Add(k);
         }
-        Volatile.Write(ref _manifestReceived, 1);
         // multifeed answers every REQUEST_FEEDS with one REPLICATE_FEEDS, even an empty one.
         SendRequest(Admit(fresh));
+        // Only now, with the request counted as outstanding: marked first, a sync report taken in
+        // between saw a manifest received, nothing outstanding and no feed, and said "in sync" with
+        // nothing stored (`cabal read` printed nothing and exited 0).
+        Volatile.Write(ref _manifestReceived, 1);
     }
 
     private void SendRequest(List<string> request)

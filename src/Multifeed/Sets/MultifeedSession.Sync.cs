@@ -9,23 +9,38 @@ namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSession
 {
+    /// <summary>The connection or this session's worker has ended (any thread).</summary>
+    public bool IsEnded => Volatile.Read(ref _ended) != 0 || Connection.IsEnded;
+
     /// <summary>A snapshot of this session's progress (any thread).</summary>
     public PeerSyncReport SyncReport()
     {
+        // Read in the order the worker writes them backwards: the negotiation counters first, then the
+        // probes, then the feed peers. A request is counted outstanding before the manifest is marked
+        // received, its feeds are probed before it stops being outstanding, and a probe leaves the probe
+        // list in the same step its peer joins the peer list; so a feed is never missed in between.
+        var ready = Ready.IsCompletedSuccessfully && Ready.Result;
+        var manifest = Volatile.Read(ref _manifestReceived) != 0;
+        var negotiating = Volatile.Read(ref _requestsOutstanding) > 0 || Volatile.Read(ref _creationsFailed) > 0;
+        var deferred = DeferredFeedCount;
         int awaitingLength = 0, missing = 0, closed = 0, empty = 0, probing = 0;
         foreach (var probe in Replication.Probes)
         {
-            if (probe.IsClosed || probe.IsAdopted) continue;
+            if (probe.IsAdopted) continue;
+            // A probe whose channel closed before its data was stored is a feed this peer offered and
+            // we did not get, as a FeedPeer closed before it was done: skipping it made a session cut
+            // short (a duplicate connection closed, the remote left) look in sync with nothing stored.
+            if (probe.IsClosed) { if (!probe.KnownEmpty) closed++; continue; }
             probing++;
             if (probe.KnownEmpty) empty++;
             else if (!probe.LengthKnown) awaitingLength++;
             else if (!_refused.ContainsKey(probe.KeyHex)) missing++; // shown data, being stored
         }
-        var deferred = DeferredFeedCount;
         PeerSyncStage stage;
-        if (!(Ready.IsCompletedSuccessfully && Ready.Result)) stage = PeerSyncStage.Handshaking;
-        else if (Volatile.Read(ref _manifestReceived) == 0) stage = PeerSyncStage.AwaitingManifest;
-        else if (Volatile.Read(ref _requestsOutstanding) > 0 || Volatile.Read(ref _creationsFailed) > 0 || deferred > 0) stage = PeerSyncStage.AwaitingFeeds;
+        if (IsEnded) stage = PeerSyncStage.Ended;
+        else if (!ready) stage = PeerSyncStage.Handshaking;
+        else if (!manifest) stage = PeerSyncStage.AwaitingManifest;
+        else if (negotiating || deferred > 0) stage = PeerSyncStage.AwaitingFeeds;
         else
         {
             foreach (var peer in Replication.Peers)
@@ -67,6 +82,8 @@ public enum PeerSyncStage
     Failed,
     /// <summary>Everything the remote offered is stored here.</summary>
     InSync,
+    /// <summary>The connection has ended: whatever it had not delivered will not come from it.</summary>
+    Ended,
 }
 
 /// <param name="Peer">The remote's Noise key, shortened (or "(handshaking)").</param>
@@ -100,6 +117,7 @@ public sealed record PeerSyncReport(string Peer, string? PeerId, PeerSyncStage S
         PeerSyncStage.AwaitingLengths => $"{Peer}: {FeedsAwaitingLength} of {FeedsAgreed} feeds without a known remote length",
         PeerSyncStage.Downloading => $"{Peer}: {FeedsMissingBlocks} of {FeedsAgreed} feeds still downloading",
         PeerSyncStage.Failed => $"{Peer}: {FeedsFailed} of {FeedsAgreed} feeds failed before completing",
+        PeerSyncStage.Ended => $"{Peer}: connection ended",
         _ => $"{Peer}: in sync ({FeedsAgreed} feeds)",
     };
 }

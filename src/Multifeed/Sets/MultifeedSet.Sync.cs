@@ -8,7 +8,8 @@ public sealed partial class MultifeedSet
     /// <summary>Where the set stands with its peers right now (any thread).</summary>
     public MultifeedSyncReport SyncReport()
     {
-        var peers = SessionSnapshot().Select(s => s.SyncReport()).ToList();
+        // Ended sessions are not connected peers, though they stay listed until their worker has released everything.
+        var peers = SessionSnapshot().Where(s => !s.IsEnded).Select(s => s.SyncReport()).ToList();
         ulong held = 0, known = 0;
         foreach (var feed in Feeds)
         {
@@ -28,11 +29,14 @@ public sealed partial class MultifeedSet
 
     private bool PeersInSync()
     {
-        var sessions = SessionSnapshot();
-        if (sessions.Length == 0) return false;
-        foreach (var s in sessions)
+        var connected = 0;
+        foreach (var s in SessionSnapshot())
+        {
+            if (s.IsEnded) continue;
             if (!s.SyncReport().InSync) return false;
-        return true;
+            connected++;
+        }
+        return connected > 0;
     }
 
     /// <summary>

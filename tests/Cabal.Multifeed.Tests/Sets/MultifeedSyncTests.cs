@@ -69,6 +69,39 @@ public sealed class MultifeedSyncTests : SetTestBase
     }
 
     [Fact]
+    public async Task AConnectionThatEndsBeforeAnOfferedFeedArrivedIsNotInSync()
+    {
+        // Seen in the program: a duplicate connection was closed after the remote's manifest, and its
+        // session, still listed while it wound down, reported "in sync" because its one new feed was a
+        // probe whose channel had closed. `cabal read` then printed nothing and exited 0.
+        var reader = await Peer("reader");
+        var offered = Convert.ToHexStringLower(Ed25519.NewKeyPair().PublicKey);
+        var (mine, theirs) = SetPeer.ConnectionPair();
+        var fake = _cleanup.Track(new FakeMultifeedPeer(theirs, _cabal, onRequest: (p, body) =>
+        {
+            if (body.Contains(offered)) p.Replicate.Send(Encoding.UTF8.GetBytes($"[\"{offered}\"]"));
+        }));
+        _ = fake.Handshaken.ContinueWith(_ => fake.Manifest.Send(Encoding.UTF8.GetBytes($"{{\"keys\":[\"{offered}\"]}}")), TaskScheduler.Default);
+        var session = reader.Set.Replicate(mine);
+        fake.Start();
+        // Agreed and probed: the remote never opens the feed's channel, so its length stays unknown.
+        var deadline = Stopwatch.StartNew();
+        while (session.SyncReport().Stage != PeerSyncStage.AwaitingLengths)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"never reached AwaitingLengths: {session.SyncReport()}");
+            await Task.Delay(20);
+        }
+
+        await fake.DisposeAsync();
+        await session.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(PeerSyncStage.Ended, session.SyncReport().Stage);
+        var report = await reader.Set.WaitForSyncAsync(TimeSpan.FromMilliseconds(300));
+        Assert.False(report.InSync, report.ToString());
+        Assert.True(report.NoPeers, report.ToString());
+        Assert.Null(reader.Set.TryGet(offered));
+    }
+
+    [Fact]
     public async Task WithNoPeerNothingIsInSync()
     {
         var reader = await Peer("alone");
