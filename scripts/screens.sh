@@ -40,12 +40,12 @@ mkdir -p docs/screens
 for theme in dark light mono; do
   data="$work/$theme"
   palette=$([ "$theme" = light ] && echo light || echo dark)
-  tmux new-session -d -s "$session" -x 80 -y 24 "env -u DisableRealDriverIO -u NO_COLOR TZ=UTC dotnet '$dll' --data '$data' --no-lan --theme $theme"
+  tmux new-session -d -s "$session" -x 80 -y 24 "env -u DisableRealDriverIO -u NO_COLOR TZ=UTC dotnet '$dll' --data '$data' --no-lan --no-dht --theme $theme"
   wait_for "you created a new cabal" 60
   url="$(cat "$data/last-cabal")"
   port="$(grep -o '[0-9]*' "$data/listen-port")"
-  dotnet "$dll" nick "$url" friend --data "$data-peer" --no-lan >/dev/null 2>&1
-  dotnet "$dll" seed "$url" --data "$data-peer" --no-lan --peer "127.0.0.1:$port" >/dev/null 2>&1 &
+  dotnet "$dll" nick "$url" friend --data "$data-peer" --no-lan --no-dht >/dev/null 2>&1
+  dotnet "$dll" seed "$url" --data "$data-peer" --no-lan --no-dht --peer "127.0.0.1:$port" >/dev/null 2>&1 &
   seedpid=$!
   wait_for "friend joined from" 60
   sleep 0.5

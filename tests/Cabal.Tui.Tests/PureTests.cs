@@ -90,6 +90,24 @@ public sealed class PureTests
     }
 
     [Fact]
+    public void Wrapping_gives_a_link_a_row_of_its_own_up_to_the_link_width()
+    {
+        var url = "cabal://" + new string('a', 64);
+        // Fits the pane: its own row, unindented.
+        Assert.Equal(["12:00 -status- see", url, "               now"], LineWrapper.Wrap($"12:00 -status- see {url} now", 80, 15));
+        // Wider than the pane (61) but not than the terminal (80): still whole, on a row wider than the pane.
+        Assert.Equal(["12:00 -status-", url], LineWrapper.Wrap($"12:00 -status- {url}", 61, 15, 80));
+        // Wider than the terminal: cut into rows that hold only the link.
+        Assert.Equal(["12:00 -status-", url[..60], url[60..], "               ok"], LineWrapper.Wrap($"12:00 -status- {url} ok", 40, 15, 60));
+        // An ordinary long word is not a link: it stays within the pane.
+        Assert.All(LineWrapper.Wrap("12:00 <bob> " + new string('x', 70), 61, 12, 80), r => Assert.True(r.Length <= 61));
+        Assert.True(LineWrapper.IsLink(new string('0', 64)));
+        Assert.True(LineWrapper.IsLink(new string('f', 64) + "@12"));
+        Assert.False(LineWrapper.IsLink("https://"));
+        Assert.False(LineWrapper.IsLink("deadbeef"));
+    }
+
+    [Fact]
     public void Nick_resolution_follows_cabal_cli()
     {
         var a = new string('a', 64);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the real terminal client: starts `cabal` in a detached tmux pane (120x40), checks the
-# first screen (!status: created, URL on one row, /share, listening port, /help), lets a seeding peer
+# first screen (!status: created, URL on one row, alone on its row at 80x24 too, /share, listening port, /help), lets a seeding peer
 # join over loopback and sees it on !status and in /peers, types a message, reads it back with `tmux capture-pane`, sends one with `cabal send`
 # beside it (forwarded to the client) and sees it appear, then /quit. Exit 0 = pass,
 # 1 = fail. Skips (exit 0, "SKIP" on stdout) when tmux is not installed.
@@ -62,7 +62,20 @@ tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotne
 wait_for ":!status]" 60 || fail "the first screen is not !status"
 wait_for "you created a new cabal" 10 || fail "the first screen does not say a cabal was created"
 url="$(cat "$data/last-cabal")"
-pane | grep -qF -- "$url" || fail "the cabal URL is not on one row of the first screen"
+pane | tail -n +2 | grep -qF -- "$url" || fail "the cabal URL is not on one row of the first screen"
+# At the classic 80x24 the message column between the side panes (61) is narrower than the URL (72):
+# the URL's row then holds the URL alone, from the left edge, so a triple-click copies exactly it.
+tmux resize-window -t "$session" -x 80 -y 24
+wait_for_row() {
+  local deadline=$((SECONDS + $2))
+  while [ $SECONDS -lt $deadline ]; do
+    pane | tail -n +2 | grep -qxF -- "$1" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+wait_for_row "$url" 15 || fail "at 80x24 the cabal URL is not alone on a row of its own"
+tmux resize-window -t "$session" -x 120 -y 40
 pane | grep -qF -- "/share" || fail "the first screen does not say how to invite (/share)"
 pane | grep -qF -- "/help" || fail "the first screen does not mention /help"
 pane | grep -qF -- "LAN discovery off" || fail "the first screen does not show the LAN state"

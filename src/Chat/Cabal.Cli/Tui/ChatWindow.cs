@@ -8,8 +8,9 @@ namespace Cabal.Cli.Tui;
 /// <summary>
 /// cabal-cli's layout: topic bar on top; channel list left (a one-line bar on narrow terminals);
 /// messages in the middle; nick list right (on wide terminals, F2 toggles); status line; prompt and
-/// input line at the bottom. It only draws what the view-model says — no state of its own beyond the
-/// input line's text — in the colours of its <see cref="Theme"/>.
+/// input line at the bottom. The side panes are drawn by the <see cref="MessagePane"/>, which spans
+/// the body's full width, so that a long URL can take a whole row over them. It only draws what the
+/// view-model says — no state of its own beyond the input line's text — in the colours of its <see cref="Theme"/>.
 /// </summary>
 public sealed class ChatWindow : Runnable
 {
@@ -18,8 +19,7 @@ public sealed class ChatWindow : Runnable
 
     private readonly ChatViewModel _vm;
     private readonly LinesView _topic = new() { X = 0, Y = 0, Width = Dim.Fill(), Height = 1, Fill = Ink.Bar };
-    private readonly LinesView _channels = new() { X = 0, Y = 1, Width = ChannelWidth, Height = Dim.Fill(2) };
-    private readonly LinesView _nicks = new() { X = Pos.AnchorEnd(NickWidth), Y = 1, Width = NickWidth, Height = Dim.Fill(2) };
+    private readonly LinesView _channelBar = new() { X = 0, Y = 1, Width = Dim.Fill(), Height = 1 };
     private readonly LinesView _status = new() { X = 0, Y = Pos.AnchorEnd(2), Width = Dim.Fill(), Height = 1, Fill = Ink.Bar };
     private readonly LinesView _prompt = new() { X = 0, Y = Pos.AnchorEnd(1), Width = 1, Height = 1 };
     private PaneLayout? _layout;
@@ -30,14 +30,14 @@ public sealed class ChatWindow : Runnable
         Theme = theme ?? Theme.Dark;
         Width = Dim.Fill();
         Height = Dim.Fill();
-        Messages = new MessagePane(vm) { X = ChannelWidth + 1, Y = 1, Width = Dim.Fill(NickWidth + 1), Height = Dim.Fill(2) };
+        Messages = new MessagePane(vm) { X = 0, Y = 1, Width = Dim.Fill(), Height = Dim.Fill(2) };
         Input = new TextField { X = 1, Y = Pos.AnchorEnd(1), Width = Dim.Fill(), Height = 1 };
-        foreach (var v in new LinesView[] { _topic, _channels, _nicks, _status, _prompt, Messages }) v.Theme = Theme;
+        foreach (var v in new LinesView[] { _topic, _channelBar, _status, _prompt, Messages }) v.Theme = Theme;
         // The whole window, the input line included, in the terminal's own colours.
         var scheme = Theme.Scheme();
         SetScheme(scheme);
         Input.SetScheme(scheme);
-        Add(_topic, _channels, Messages, _nicks, _status, _prompt, Input);
+        Add(_topic, _channelBar, Messages, _status, _prompt, Input);
         Input.SetFocus();
         ViewportChanged += (_, _) => { if (PaneLayout.For(Viewport.Width, _vm.NicksToggled) != _layout) Refresh(); };
     }
@@ -57,33 +57,27 @@ public sealed class ChatWindow : Runnable
         _layout = layout;
         _topic.Rows = [new StyledRow(" " + _vm.TopicBar(), Ink.Bar, TextStyle.Bold)];
         var entries = _vm.ChannelEntries();
+        List<StyledRow> channels = [];
+        _channelBar.Visible = layout.ChannelBar;
         if (layout.ChannelBar)
-        {
-            _channels.Y = 1;
-            _channels.Width = Dim.Fill();
-            _channels.Height = 1;
-            _channels.Rows = [new StyledRow(entries.Select((e, i) => BarEntry(e, i)).SelectMany(s => s).ToList())];
-        }
+            _channelBar.Rows = [new StyledRow(entries.Select((e, i) => BarEntry(e, i)).SelectMany(s => s).ToList())];
         else
         {
-            _channels.Width = ChannelWidth;
-            _channels.Height = Dim.Fill(2);
-            var rows = entries.Select((e, i) => ChannelRow(e, i)).ToList();
+            channels = entries.Select((e, i) => ChannelRow(e, i)).ToList();
             var others = _vm.OtherCabals();
             if (others.Count > 0)
             {
-                rows.Add(new StyledRow(""));
-                rows.Add(new StyledRow(" cabals (alt-←/→)", Ink.Dim));
-                rows.AddRange(others.Select(o => new StyledRow(TextFit.Exactly("  " + o, ChannelWidth), o.EndsWith('*') ? Ink.Unread : Ink.Normal)));
+                channels.Add(new StyledRow(""));
+                channels.Add(new StyledRow(" cabals (alt-←/→)", Ink.Dim));
+                channels.AddRange(others.Select(o => new StyledRow(TextFit.Exactly("  " + o, ChannelWidth), o.EndsWith('*') ? Ink.Unread : Ink.Normal)));
             }
-            _channels.Rows = rows;
         }
-        Messages.X = layout.MessageX;
+        var nicks = layout.ShowNicks
+            ? _vm.NickList().Select(n => new StyledRow(" " + n.Name, n.Me ? Ink.Strong : n.Online ? Ink.Normal : Ink.Dim)).ToList()
+            : [];
         Messages.Y = layout.MessageY;
-        Messages.Width = layout.MessageWidth;
+        Messages.SetSides(layout.ChannelBar ? 0 : ChannelWidth, channels, layout.ShowNicks ? NickWidth : 0, nicks);
         Messages.SetLines(_vm.DisplayLines());
-        _nicks.Visible = layout.ShowNicks;
-        _nicks.Rows = _vm.NickList().Select(n => new StyledRow(" " + n.Name, n.Me ? Ink.Strong : n.Online ? Ink.Normal : Ink.Dim)).ToList();
         var cabals = _vm.CabalsRow();
         _status.Rows = [new StyledRow(" " + (cabals is null ? "" : cabals + " │ ") + _vm.StatusLine(), Ink.Bar)];
         var prompt = _vm.Prompt() + " ";

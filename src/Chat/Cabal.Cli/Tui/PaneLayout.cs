@@ -4,7 +4,8 @@ namespace Cabal.Cli.Tui;
 /// Where the panes go for a terminal size. The message column is what people read, so it keeps at
 /// least <see cref="MinMessageColumns"/> when the terminal has them: below 100 columns the nick list
 /// hides (F2 shows it again, if the messages keep their 40), below 80 the channel list becomes a
-/// one-line bar under the topic.
+/// one-line bar under the topic. A URL wider than the message column is not a reason to change this:
+/// <see cref="MessagePane"/> gives it a row of the full width over the side panes.
 /// </summary>
 public readonly record struct PaneLayout(bool ChannelBar, bool ShowNicks, int MessageX, int MessageY, int MessageWidth)
 {
