@@ -22,13 +22,13 @@ internal sealed record FloodAttackOptions
     /// <summary>The cabal's key: the members know it.</summary>
     public required byte[] CabalKey { get; init; }
 
-    /// <summary>Silent TCP connections held open from one address, each reopened as the bot closes it. Default 200.</summary>
+    /// <summary>Silent TCP connections held open from one address, each reopened as the bot closes it. Default 200; 0: none.</summary>
     public int SilentConnections { get; init; } = 200;
 
     /// <summary>The silent connections' address. Default 127.0.0.9.</summary>
     public IPAddress SilentFrom { get; init; } = LoopbackDial.Loopback(0, 9);
 
-    /// <summary>Connections per round that finish the Noise handshake and declare an 8 MiB frame. Default 64.</summary>
+    /// <summary>Connections per round that finish the Noise handshake and declare an 8 MiB frame. Default 64; 0: none.</summary>
     public int OversizedPerRound { get; init; } = 64;
 
     /// <summary>Rounds of oversized frames; 0: one round every <see cref="OversizedInterval"/> until stopped. Default 0.</summary>
@@ -37,10 +37,10 @@ internal sealed record FloodAttackOptions
     /// <summary>Time between the starts of two rounds of oversized frames. Default 5 s.</summary>
     public TimeSpan OversizedInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Keys in the member's MANIFEST. Default 100,000.</summary>
+    /// <summary>Keys in the member's MANIFEST. Default 100,000; 0: no such member.</summary>
     public int ManifestKeys { get; init; } = 100_000;
 
-    /// <summary>Haves the other member sends in all, spread over up to <see cref="HaveChannels"/> feed channels. Default 10,000,000.</summary>
+    /// <summary>Haves the other member sends in all, spread over up to <see cref="HaveChannels"/> feed channels. Default 10,000,000; 0: no such member.</summary>
     public long Haves { get; init; } = 10_000_000;
 
     /// <summary>Feed channels the Have flooder opens (feeds the bot offered it). Default 1,000.</summary>

@@ -55,6 +55,7 @@ internal static class MemberAttacks
     /// <summary>The member offering <see cref="FloodAttackOptions.ManifestKeys"/> keys, on one connection at a time.</summary>
     public static async Task ManifestAsync(FloodAttack attack, CancellationToken ct)
     {
+        if (attack.Options.ManifestKeys <= 0) return;
         var keys = FloodAttackOptions.ManifestKeysOf(attack.Options.ManifestSeed, attack.Options.ManifestKeys);
         var manifest = MultifeedWire.WriteManifest(keys.ToList());
         try

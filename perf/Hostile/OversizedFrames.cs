@@ -13,6 +13,7 @@ internal static class OversizedFrames
     public static async Task RunAsync(FloodAttack attack, CancellationToken ct)
     {
         var o = attack.Options;
+        if (o.OversizedPerRound <= 0) return;
         try
         {
             for (var round = 0; (o.OversizedRounds == 0 || round < o.OversizedRounds) && !ct.IsCancellationRequested; round++)

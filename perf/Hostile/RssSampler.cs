@@ -51,8 +51,11 @@ internal sealed class RssSampler : IAsyncDisposable
         while (kib > (peak = Interlocked.Read(ref _peakKiB)) && Interlocked.CompareExchange(ref _peakKiB, kib, peak) != peak) { }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         try { await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
         _stop.Dispose();

@@ -8,6 +8,7 @@ internal static class SilentFlood
 {
     public static async Task RunAsync(FloodAttack attack, CancellationToken ct)
     {
+        if (attack.Options.SilentConnections <= 0) return;
         var silent = new Socket?[attack.Options.SilentConnections];
         try
         {
