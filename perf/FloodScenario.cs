@@ -38,7 +38,7 @@ internal static class FloodScenario
         int Feeds, int Messages, double[] QuietMs, double[] FloodedMs, double QuietMedianMs, double FloodedMedianMs, double Ratio,
         long BaselineRssMb, long PeakRssMb, long PeakRssQuietMb, int RssSamples, long MemoryBoundMb,
         bool MemberAcked, double MemberMs, string MemberNote, int ManifestKeysStored, int BotFeedsAfter,
-        FloodCounts Counts, long HaveBudget, int AttackerNice, DateTimeOffset Started, double[] LoadStart, double[] LoadEnd)
+        FloodCounts Counts, long HaveBudget, int AttackerNice, double FloodSeconds, DateTimeOffset Started, double[] LoadStart, double[] LoadEnd)
     {
         public bool SyncPass => Ratio <= 1.5 && FloodedMs.Length > 0 && FloodedMs.All(double.IsFinite);
         public bool MemoryPass => PeakRssMb < MemoryBoundMb;
@@ -53,15 +53,16 @@ internal static class FloodScenario
         var haves = new Option<long>("--haves") { Description = "Haves the flooding member sends in all.", DefaultValueFactory = _ => 10_000_000 };
         var manifest = new Option<int>("--manifest") { Description = "Keys in the hostile MANIFEST.", DefaultValueFactory = _ => 100_000 };
         var nice = new Option<int>("--attacker-nice") { Description = "Nice level of the attackers' process (19: hosts elsewhere; 0: competing for this machine's cores).", DefaultValueFactory = _ => 19 };
+        var floodSeconds = new Option<int>("--flood-seconds") { Description = "The flood lasts at least this long before the new member joins (the RSS bound is watched all along).", DefaultValueFactory = _ => 90 };
         var bound = new Option<int>("--memory-bound") { Description = "The bot's RSS bound, MB.", DefaultValueFactory = _ => 300 };
         var cache = new Option<string>("--cache") { Description = "Directory for built stores, kept between runs.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "cache") };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the flood section of perf/RESULTS.md." };
         var cmd = new Command("flood", "A reader's sync and the bot's memory while four attackers flood the real `cabal seed` bot.")
-            { feeds, messages, runs, haves, manifest, nice, bound, cache, write };
+            { feeds, messages, runs, haves, manifest, nice, floodSeconds, bound, cache, write };
         cmd.SetAction(async (r, ct) =>
         {
             var result = await RunAsync(r.GetValue(feeds), r.GetValue(messages), r.GetValue(runs), r.GetValue(haves), r.GetValue(manifest),
-                r.GetValue(nice), r.GetValue(bound), Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
+                r.GetValue(nice), r.GetValue(floodSeconds), r.GetValue(bound), Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
             Console.WriteLine(JsonSerializer.Serialize(result));
             Console.WriteLine(Render(result));
             if (r.GetValue(write))
@@ -100,7 +101,7 @@ internal static class FloodScenario
         return cmd;
     }
 
-    private static async Task<Result> RunAsync(int feeds, int messages, int runs, long haves, int manifestKeys, int nice, int boundMb, string cacheDir, CancellationToken ct)
+    private static async Task<Result> RunAsync(int feeds, int messages, int runs, long haves, int manifestKeys, int nice, int floodSeconds, int boundMb, string cacheDir, CancellationToken ct)
     {
         var loadStart = Machine.LoadAverage();
         var started = DateTimeOffset.Now;
@@ -149,6 +150,11 @@ internal static class FloodScenario
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"perf flood: flooded sync {i + 1}: {flooded[^1]:0} ms; bot RSS {rss.LastKiB / 1024} MB (peak {rss.PeakKiB / 1024}); {Counts(attackers)}"));
             }
 
+            // The flood goes on (the sampler watching) until it has lasted --flood-seconds or the Haves are through.
+            while (going.Elapsed < TimeSpan.FromSeconds(floodSeconds) && Counts(attackers) is { } now && now.HavesSent < haves)
+                await Task.Delay(500, ct).ConfigureAwait(false);
+            var floodedFor = going.Elapsed.TotalSeconds;
+
             // A new member publishes and waits for the bot's ack, the flood still going.
             var member = Path.Combine(root, "member");
             var sw = Stopwatch.StartNew();
@@ -175,7 +181,7 @@ internal static class FloodScenario
             var (qm, fm) = (Median(quiet), Median(flooded));
             return new Result(feeds, messages, [.. quiet], [.. flooded], qm, fm, fm / qm, baseline / 1024, peak / 1024, peakQuiet / 1024, samples, boundMb,
                 acked, memberMs, acked ? "" : send.Describe() + ": " + send.StderrTail.ReplaceLineEndings(" "), held.Count(offered.Contains), held.Count,
-                counts, haves, nice, started, loadStart, Machine.LoadAverage());
+                counts, haves, nice, floodedFor, started, loadStart, Machine.LoadAverage());
         }
         finally
         {
@@ -249,7 +255,8 @@ internal static class FloodScenario
         sb.AppendLine("closes it; rounds of 64 connections (fresh 127.0.10–249.x addresses each round, every 5 s) that finish the Noise");
         sb.AppendLine("handshake and declare an 8 MiB frame; a member (127.0.250.x) offering a MANIFEST of 100,000 keys nobody holds and");
         sb.AppendLine("confirming whatever the bot requests; a member (127.0.251.x) sending Haves round-robin over every feed channel the bot");
-        sb.AppendLine("offers it, as fast as its connection takes them. Then, the flood still on, a new member (`cabal send --wait-ack 1`,");
+        sb.AppendLine("offers it, as fast as its connection takes them. Then, the flood still on (it lasts at least `--flood-seconds`),");
+        sb.AppendLine("a new member (`cabal send --wait-ack 1`,");
         sb.AppendLine("from 127.0.0.1) publishes. The bot's VmRSS is sampled every 100 ms from start to end (peak: the highest sample or");
         sb.AppendLine("VmHWM). Sync times are from the reader's TCP connect to its last block stored.");
         sb.AppendLine();
@@ -260,7 +267,7 @@ internal static class FloodScenario
         sb.AppendLine(inv, $"| a new member joins and is acked | {(r.MemberAcked ? string.Create(inv, $"acked after {r.MemberMs:N0} ms (process start to ack)") : "not acked: " + r.MemberNote)} | {Ok(r.MemberAcked)} |");
         sb.AppendLine(inv, $"| no empty feed stored from the 100,000-key MANIFEST | {r.ManifestKeysStored:N0} of its keys among the bot's {r.BotFeedsAfter:N0} feeds afterwards | {Ok(r.ManifestPass)} |");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Each sync: quiet {string.Join(", ", r.QuietMs.Select(x => x.ToString("N0", inv)))} ms; flooded {string.Join(", ", r.FloodedMs.Select(x => x.ToString("N0", inv)))} ms.");
+        sb.AppendLine(inv, $"The flood lasted {r.FloodSeconds:0} s before the new member started. Each sync: quiet {string.Join(", ", r.QuietMs.Select(x => x.ToString("N0", inv)))} ms; flooded {string.Join(", ", r.FloodedMs.Select(x => x.ToString("N0", inv)))} ms.");
         sb.AppendLine();
         sb.AppendLine("What the attackers saw:");
         sb.AppendLine();
@@ -268,7 +275,7 @@ internal static class FloodScenario
         sb.AppendLine("|---|---|");
         sb.AppendLine(inv, $"| 200 silent connections | {c.SilentOpened:N0} opened, {c.SilentClosedByBot:N0} closed by the bot (refused at accept or expired), {c.SilentConnectFailed:N0} connects failed |");
         sb.AppendLine(inv, $"| oversized frames | {c.OversizedRounds:N0} rounds: {c.OversizedHandshakes:N0} handshakes done, {c.OversizedRefused:N0} refused before the handshake ended (penalty box, limits), {c.FramesDeclared:N0} frames of 8 MiB declared, {c.OversizedClosedByBot:N0} closed by the bot after the length |");
-        sb.AppendLine(inv, $"| 100,000-key MANIFEST | {c.ManifestsSent:N0} sent ({c.ManifestKeysOffered:N0} keys offered) on {c.ManifestMemberConnections:N0} connections; the bot requested {c.FeedsRequestedByBot:N0} of them (its new-feed allowance, probed, not stored) |");
+        sb.AppendLine(inv, $"| 100,000-key MANIFEST | {c.ManifestsSent:N0} sent ({c.ManifestKeysOffered:N0} keys offered) on {c.ManifestMemberConnections:N0} connection(s); the bot requested {c.FeedsRequestedByBot:N0} of them (its new-feed allowance, probed, not stored) |");
         sb.AppendLine(inv, $"| Have flood | {c.HavesSent:N0} of {r.HaveBudget:N0} Haves sent on {c.HaveChannelsOpen:N0} channels, over {c.HaveMemberConnections:N0} connections ({c.HaveMemberClosedByBot:N0} ended by the bot) |");
         sb.AppendLine();
         return sb.ToString();

@@ -46,7 +46,7 @@ internal static class OversizedFrames
             var piece = new byte[16 * 1024];
             for (var sent = 0; sent < Sent && !ct.IsCancellationRequested; sent += piece.Length)
                 if (!await client.TrySendAsync(piece).ConfigureAwait(false)) break;
-            if (await client.ClosedByServerAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false))
+            if (await client.ClosedByServerAsync().ConfigureAwait(false))
                 Interlocked.Increment(ref attack.OversizedClosedByBot);
         }
     }
