@@ -49,21 +49,16 @@ internal sealed class PeerProcess : IAsyncDisposable
         return Start(psi, args, "JS");
     }
 
-    /// <summary>A command of this harness, from <paramref name="csDll"/> (a ReadyToRun publish) or, if null, this process's own build.</summary>
-    public static PeerProcess StartSelf(string? csDll, string command, IEnumerable<string> args)
+    /// <summary>
+    /// A command of this harness, from <paramref name="csDll"/> (a ReadyToRun publish) or, if null, this
+    /// process's own build; at nice <paramref name="nice"/> when it is not 0.
+    /// </summary>
+    public static PeerProcess StartSelf(string? csDll, string command, IEnumerable<string> args, int nice = 0)
     {
-        ProcessStartInfo psi;
-        if (csDll is not null)
-        {
-            psi = new ProcessStartInfo("dotnet");
-            foreach (var a in new[] { "exec", csDll, command }) psi.ArgumentList.Add(a);
-        }
-        else
-        {
-            var (file, self) = SelfInvocation.For(command);
-            psi = new ProcessStartInfo(file);
-            foreach (var a in self) psi.ArgumentList.Add(a);
-        }
+        var (file, self) = csDll is not null ? ("dotnet", new[] { "exec", csDll, command }) : SelfInvocation.For(command);
+        var psi = new ProcessStartInfo(nice == 0 ? file : "nice");
+        if (nice != 0) foreach (var a in new[] { "-n", nice.ToString(System.Globalization.CultureInfo.InvariantCulture), file }) psi.ArgumentList.Add(a);
+        foreach (var a in self) psi.ArgumentList.Add(a);
         return Start(psi, args, "C#");
     }
 
@@ -167,6 +162,15 @@ internal sealed class PeerProcess : IAsyncDisposable
         throw new InvalidOperationException($"{Label} peer exited before {what}. stderr: {Stderr}");
     }
 
+    /// <summary>The latest event named <paramref name="name"/> received so far, if any.</summary>
+    public JsonElement? Latest(string name)
+    {
+        while (_events.Reader.TryRead(out var x)) _seen.Add(x);
+        for (var i = _seen.Count - 1; i >= 0; i--)
+            if (Is(_seen[i], name)) return _seen[i];
+        return null;
+    }
+
     public bool TryGet(string name, out JsonElement e)
     {
         while (_events.Reader.TryRead(out var x)) _seen.Add(x);
@@ -186,8 +190,11 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     private static bool Is(JsonElement e, string name) => e.TryGetProperty("event", out var ev) && ev.GetString() == name;
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!_process.HasExited)
         {
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }

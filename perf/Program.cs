@@ -92,7 +92,7 @@ namespace Cabal.Perf
             var render = new Command("render", "Rewrite the load section of perf/RESULTS.md and perf/load.svg from a saved report, without measuring.") { from };
             render.SetAction((r, ct) => LoadScenario.RenderAsync(Path.GetFullPath(r.GetValue(from)!), ct));
 
-            return new RootCommand("Cabal performance harness.") { load, render, child, SyncScenario.BuildCommand(), JoinScenario.BuildCommand(), JoinScenario.BuildJoinerCommand(), MixedSyncScenario.BuildCommand(), FirstFrameScenario.BuildCommand(), UdxScenario.BuildCommand(), UdxPeer.BuildCommand(), DhtScenario.BuildCommand(), DhtPeer.BuildCommand(), SwarmScenario.BuildCommand(), ImportScenario.BuildCommand(), EmptyFeedsScenario.BuildCommand() };
+            return new RootCommand("Cabal performance harness.") { load, render, child, SyncScenario.BuildCommand(), JoinScenario.BuildCommand(), JoinScenario.BuildJoinerCommand(), MixedSyncScenario.BuildCommand(), FirstFrameScenario.BuildCommand(), UdxScenario.BuildCommand(), UdxPeer.BuildCommand(), DhtScenario.BuildCommand(), DhtPeer.BuildCommand(), SwarmScenario.BuildCommand(), ImportScenario.BuildCommand(), EmptyFeedsScenario.BuildCommand(), FloodScenario.BuildCommand(), FloodScenario.BuildAttackCommand() };
         }
 
         private static int[] ParseSizes(System.CommandLine.Parsing.ArgumentResult r)

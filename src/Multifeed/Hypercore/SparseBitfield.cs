@@ -24,6 +24,7 @@ public sealed class SparseBitfield
     private ulong[] _indices = [];            // allocated page indices, ascending; parallel to _pages
     private byte[][] _pages = [];             // each 16 bytes .. PageSize, grown on demand
     private int _count;
+    private long _allocated;                  // sum of the pages' lengths, kept as they are allocated and grown
     private int _last = -1;                   // slot of the last page found
     private ulong _dirtyOne = NoPage;         // the usual case: one page modified since ClearDirty
     private HashSet<ulong>? _dirtyMore;       // further dirty pages, only when there are some
@@ -51,15 +52,7 @@ public sealed class SparseBitfield
     public int PageCount => _count;
 
     /// <summary>Bytes held by page buffers (the memory cost of the bitfield, excluding bookkeeping).</summary>
-    public long AllocatedBytes
-    {
-        get
-        {
-            long total = 0;
-            for (var i = 0; i < _count; i++) total += _pages[i].Length;
-            return total;
-        }
-    }
+    public long AllocatedBytes => _allocated;
 
     public bool Get(ulong bit)
     {
@@ -340,6 +333,7 @@ public sealed class SparseBitfield
             Array.Copy(_pages, slot, _pages, slot + 1, _count - slot);
             _indices[slot] = pageIndex;
             _pages[slot] = new byte[SizeFor(offset)];
+            _allocated += _pages[slot].Length;
             _count++;
             _last = slot;
             return _pages[slot];
@@ -347,7 +341,9 @@ public sealed class SparseBitfield
         var page = _pages[slot];
         if (offset >= page.Length)
         {
+            _allocated -= page.Length;
             Array.Resize(ref page, SizeFor(offset));
+            _allocated += page.Length;
             _pages[slot] = page;
         }
         return page;

@@ -32,6 +32,7 @@ public sealed partial class FeedPeer
     private ulong _remoteLength;
     private ulong _selectFrom;
     private readonly SparseBitfield _remoteBits = new(); // blocks the remote has and we lacked (durably) when told
+    private long _claimsCharged; // _remoteBits' bytes charged to the connection's budget (given back on close)
     private bool _remoteLengthKnown; // its Have bitfield (the reply to our Want) or a Status saying it does not upload arrived
     private int _wantsSent; // Want ranges 0.._wantsSent-1 have been sent (always a prefix)
     // Block → Stopwatch timestamp of its request; null while nothing is in flight, which is how
@@ -105,8 +106,10 @@ public sealed partial class FeedPeer
             if (_options.Ack && _feed.Has(h.Start)) { _hub.RecordAck(RemoteId, h.Start); return; }
         }
         ulong remoteLength;
+        var overClaims = false;
         lock (_gate)
         {
+            var claimsBefore = _remoteBits.AllocatedBytes;
             if (h.HasBitfield)
             {
                 if (h.Length is 0 or 1) _compat = true;
@@ -139,13 +142,31 @@ public sealed partial class FeedPeer
                 if (length > 0 && h.Start + length > _remoteLength) _remoteLength = h.Start + length;
             }
             if (h.HasBitfield) _remoteLengthKnown = true;
+            overClaims = ChargeClaimsLocked(_remoteBits.AllocatedBytes - claimsBefore);
             remoteLength = _remoteLength;
             SendWantsLocked();
+        }
+        if (overClaims)
+        {
+            // Not this feed's fault alone: the connection's claims together are over the cap.
+            var reason = $"the remote's Haves claim blocks over more than {_budget!.MaxClaimBytes / (1024 * 1024)} MiB of bitfield on one connection";
+            ReplicationLog.FeedFault(_logger, _feed.KeyHex, RemoteId, reason);
+            OnClosed();
+            _channel.Abort(reason);
+            return;
         }
         if (_feed.Writable && remoteLength > 0) _feed.SetPeerClaim(this, remoteLength);
         FlushFault();
         Update();
         CheckEnd();
+    }
+
+    // Charges what the remote's claims just grew by to the connection; true once it is over its cap.
+    private bool ChargeClaimsLocked(long grown)
+    {
+        if (grown <= 0 || _budget is null) return false;
+        _claimsCharged += grown;
+        return !_budget.ChargeClaims(grown);
     }
 
     private void OnUnhave(Unhave u)

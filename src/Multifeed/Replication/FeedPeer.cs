@@ -85,12 +85,16 @@ public sealed partial class FeedPeer
     public void OnClosed()
     {
         int outstanding;
+        long claims;
         lock (_gate)
         {
             if (_closed) return;
             _closed = true;
             outstanding = InflightCount;
+            claims = _claimsCharged;
+            _claimsCharged = 0;
         }
+        _budget?.ReleaseClaims(claims);
         _hub.Remove(this); // releases the reservations of the requests still in flight
         _feed.ClearPeerClaim(this);
         lock (_gate) _inflight = null;

@@ -25,4 +25,10 @@ public interface IFeedChannel
 
     /// <summary>Closes this feed's channel only; the connection and its other channels carry on.</summary>
     void Close(string reason);
+
+    /// <summary>
+    /// Ends the whole connection because the remote abused it (issue 20: over a per-connection cap).
+    /// By default closes this feed's channel only, for channels that have no connection of their own.
+    /// </summary>
+    void Abort(string reason) => Close(reason);
 }

@@ -26,6 +26,9 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSe
         channel.Close();
     }
 
+    /// <summary>Ends the connection with a <see cref="PeerAbuseException"/>: logged, and the listener's admission backs the address off.</summary>
+    public void Abort(string reason) => channel.Connection.Abort(new PeerAbuseException(reason));
+
     /// <summary>
     /// Hands the channel's events to <paramref name="peer"/>: Start once the remote's Open is verified,
     /// then every message in order on the connection's read loop (which keeps what the remote makes us

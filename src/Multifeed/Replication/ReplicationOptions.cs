@@ -28,6 +28,15 @@ public sealed record ReplicationOptions
     /// </summary>
     public int MaxInflightPerConnection { get; init; } = 512;
 
+    /// <summary>
+    /// Memory the remote's Have claims may take on one connection, across all its feeds: the bitfields
+    /// recording which blocks it has that we lack (issue 20). Each feed's is already bounded (2 MiB), but
+    /// a member with a thousand channels open could scatter Haves over all of them and make us hold a
+    /// gigabyte. Past it the connection is closed as abuse. Default 8 MiB: a fresh peer's claims over
+    /// 100,000 short feeds take about 1.6 MiB, over 64 feeds of a million blocks each the whole of it.
+    /// </summary>
+    public long MaxRemoteClaimBytesPerConnection { get; init; } = 8L * 1024 * 1024;
+
     /// <summary>A request unanswered this long closes that feed's channel. Default 20 s, as hypercore.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
 

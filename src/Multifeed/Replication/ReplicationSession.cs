@@ -23,7 +23,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         _replicator = replicator;
         Connection = connection;
         _options = options ?? replicator.Options;
-        Budget = new RequestBudget(_options.MaxInflightPerConnection);
+        Budget = new RequestBudget(_options.MaxInflightPerConnection, _options.MaxRemoteClaimBytesPerConnection);
         _logger = _options.LoggerFactory.CreateLogger<ReplicationSession>();
         if (acceptRemoteFeeds) connection.DiscoveryKey += OnRemoteDiscoveryKey;
     }

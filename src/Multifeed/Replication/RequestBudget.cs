@@ -14,14 +14,32 @@ namespace Cabal.Multifeed.Replication;
 /// client's garbage collections short: each feed's replication and storage state is touched in one
 /// burst, not kept half-finished (and referencing fresh objects) across every collection.
 /// </para>
+/// <para>
+/// It also counts the memory the remote's Have claims take on the connection (each feed's bitfield of
+/// blocks the remote has and we lack), so that Haves scattered over many channels are bounded per
+/// connection, not only per feed (issue 20).
+/// </para>
 /// </summary>
-public sealed class RequestBudget(int max)
+public sealed class RequestBudget(int max, long maxClaimBytes = long.MaxValue)
 {
     private readonly ConcurrentQueue<FeedPeer> _waiting = new();
     private int _used;
+    private long _claimBytes;
 
     /// <summary>The most requests in flight on the connection.</summary>
     public int Max { get; } = max > 0 ? max : throw new ArgumentOutOfRangeException(nameof(max));
+
+    /// <summary>The most bytes of remote-claim bitfields the connection's feeds may hold together.</summary>
+    public long MaxClaimBytes { get; } = maxClaimBytes > 0 ? maxClaimBytes : throw new ArgumentOutOfRangeException(nameof(maxClaimBytes));
+
+    /// <summary>Bytes of remote-claim bitfields the connection's feeds hold now.</summary>
+    public long ClaimBytes => Interlocked.Read(ref _claimBytes);
+
+    /// <summary>Counts <paramref name="bytes"/> more of claim bitfield; false once the total is over <see cref="MaxClaimBytes"/>.</summary>
+    internal bool ChargeClaims(long bytes) => Interlocked.Add(ref _claimBytes, bytes) <= MaxClaimBytes;
+
+    /// <summary>Gives back what a feed's claims were charged, when its peer closes.</summary>
+    internal void ReleaseClaims(long bytes) => Interlocked.Add(ref _claimBytes, -bytes);
 
     public int InUse => Volatile.Read(ref _used);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Cabal.Interop.Tests.Program;
+using Cabal.Perf.Hostile;
 using Cabal.Tests;
 using Xunit.Abstractions;
 
@@ -19,13 +20,7 @@ public sealed class BurstMemoryTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static long RssKiB(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        throw new InvalidOperationException("no VmRSS");
-    }
+    private static long RssKiB(int pid) => RssSampler.ReadKiB(pid) ?? throw new InvalidOperationException("no VmRSS");
 
     [LinuxFact]
     public async Task ABurstOfDeclaredEightMebibyteFramesLeavesTheBotNearItsBaseline()

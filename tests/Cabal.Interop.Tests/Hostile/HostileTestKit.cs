@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Sockets;
 using Cabal.Multifeed.Replication;
 using Cabal.Net.Crypto;
+using Cabal.Perf.Hostile;
 using Cabal.Multifeed.Sets;
 using Cabal.Multifeed.Storage;
 using Cabal.Tests;
 
 namespace Cabal.Interop.Tests.Hostile;
 
-/// <summary>Attackers and victims for the hostile-peer tests (issue 20). Loopback only: 127.0.0.x.</summary>
+/// <summary>Attackers and victims for the hostile-peer tests (issue 20); the attackers themselves live in perf/Hostile. Loopback only: 127.0.0.x.</summary>
 internal static class HostileTestKit
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -31,36 +32,10 @@ internal static class HostileTestKit
     }
 
     /// <summary>A TCP connection from <paramref name="from"/> (a loopback address) to 127.0.0.1:<paramref name="port"/>.</summary>
-    public static async Task<Socket> ConnectFromAsync(IPAddress from, int port)
-    {
-        if (!IPAddress.IsLoopback(from)) throw new ArgumentException("Loopback only.", nameof(from));
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            socket.Bind(new IPEndPoint(from, 0));
-            using var cts = new CancellationTokenSource(Patience);
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public static Task<Socket> ConnectFromAsync(IPAddress from, int port) => LoopbackDial.ConnectFromAsync(from, port);
 
     /// <summary>True when the server has closed <paramref name="socket"/> (reset or FIN), without blocking.</summary>
-    public static bool IsClosedByServer(Socket socket)
-    {
-        try
-        {
-            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return true;
-        }
-    }
+    public static bool IsClosedByServer(Socket socket) => LoopbackDial.IsClosedByServer(socket);
 
     /// <summary>Each side holds every block of every feed with data the other holds (empty feeds are not stored: issue 20).</summary>
     public static bool InSync(MultifeedSet a, MultifeedSet b) => Holds(a, b) && Holds(b, a);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Cabal.Net;
+using Cabal.Perf.Hostile;
 using Cabal.Net.Admission;
 using Cabal.Net.Crypto;
 using Cabal.Net.Protocol;

@@ -5,7 +5,7 @@ using Cabal.Net.Crypto;
 using Cabal.Net.Noise;
 using Cabal.Net.Protocol;
 
-namespace Cabal.Interop.Tests.Hostile;
+namespace Cabal.Perf.Hostile;
 
 /// <summary>
 /// An attacker that completes the Noise handshake (which needs no key) and then writes whatever
@@ -22,12 +22,13 @@ internal sealed class RawNoiseClient : IDisposable
         _tx = tx;
     }
 
-    public static async Task<RawNoiseClient> ConnectAsync(IPAddress from, int port)
+    public static async Task<RawNoiseClient> ConnectAsync(IPAddress from, int port, CancellationToken ct = default)
     {
-        var socket = await HostileTestKit.ConnectFromAsync(from, port);
+        var socket = await LoopbackDial.ConnectFromAsync(from, port, ct).ConfigureAwait(false);
         try
         {
-            using var cts = new CancellationTokenSource(HostileTestKit.Patience);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(LoopbackDial.Patience);
             using var handshake = new NoiseHandshake(isInitiator: true, NoiseKeyPair.Generate());
             var received = new List<byte>();
             var buffer = new byte[4096];
@@ -37,10 +38,10 @@ internal sealed class RawNoiseClient : IDisposable
                 {
                     var w = new ArrayBufferWriter<byte>();
                     handshake.WriteMessage(w);
-                    await socket.SendAsync(w.WrittenMemory, cts.Token);
+                    await socket.SendAsync(w.WrittenMemory, cts.Token).ConfigureAwait(false);
                     continue;
                 }
-                var n = await socket.ReceiveAsync(buffer, cts.Token);
+                var n = await socket.ReceiveAsync(buffer, cts.Token).ConfigureAwait(false);
                 if (n == 0) throw new IOException("The server closed during the handshake.");
                 received.AddRange(buffer.AsSpan(0, n));
                 var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(received.ToArray()));
@@ -64,8 +65,8 @@ internal sealed class RawNoiseClient : IDisposable
         _tx.Process(bytes);
         try
         {
-            using var cts = new CancellationTokenSource(HostileTestKit.Patience);
-            await _socket.SendAsync(bytes, cts.Token);
+            using var cts = new CancellationTokenSource(LoopbackDial.Patience);
+            await _socket.SendAsync(bytes, cts.Token).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
@@ -83,14 +84,14 @@ internal sealed class RawNoiseClient : IDisposable
         return bytes[..(n + 1)];
     }
 
-    /// <summary>True once the server has closed the connection (within the bounded wait).</summary>
-    public async Task<bool> ClosedByServerAsync()
+    /// <summary>True once the server has closed the connection (within <paramref name="within"/>, default <see cref="LoopbackDial.Patience"/>).</summary>
+    public async Task<bool> ClosedByServerAsync(TimeSpan? within = null)
     {
         var buffer = new byte[256];
-        using var cts = new CancellationTokenSource(HostileTestKit.Patience);
+        using var cts = new CancellationTokenSource(within ?? LoopbackDial.Patience);
         try
         {
-            while (true) if (await _socket.ReceiveAsync(buffer, cts.Token) == 0) return true;
+            while (true) if (await _socket.ReceiveAsync(buffer, cts.Token).ConfigureAwait(false) == 0) return true;
         }
         catch (SocketException) { return true; }
         catch (OperationCanceledException) { return false; }
