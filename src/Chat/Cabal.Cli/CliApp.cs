@@ -113,8 +113,14 @@ public static class CliApp
     /// </summary>
     internal static async Task<CabalCore> OpenKnownCabalAsync(CabalNode node, CabalUrl url, bool join, CancellationToken ct)
     {
-        if (!join && !IsKnown(node, url)) throw UnknownCabal(node.Paths, url);
+        EnsureKnown(node, url, join);
         return await node.OpenCabalAsync(url, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The check of <see cref="OpenKnownCabalAsync"/> alone, for a command that starts the network before opening.</summary>
+    internal static void EnsureKnown(CabalNode node, CabalUrl url, bool join)
+    {
+        if (!join && !IsKnown(node, url)) throw UnknownCabal(node.Paths, url);
     }
 
     /// <summary>The same check before anything is opened or created: a data directory without a store knows no cabal.</summary>

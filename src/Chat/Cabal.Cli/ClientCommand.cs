@@ -15,7 +15,7 @@ internal static class ClientCommand
         listen.Description = "Accept peers on this TCP port (0 picks a free one); default: the port this data directory used last time, else a free one";
         var noListen = new Option<bool>("--no-listen") { Description = "Accept no incoming peers (you can still dial out with --peer or /connect)" };
         var theme = new Option<string?>("--theme") { Description = "Colours: dark, light or mono (default: mono when NO_COLOR is set, else from COLORFGBG, else dark)" };
-        theme.AcceptOnlyFromAmong([.. Tui.Theme.Names]);
+        theme.AcceptOnlyFromAmong([.. Tui.ThemeNames.All]); // not Theme.Names: that would initialise Terminal.Gui
         var (bootstrap, noDht) = (CommonOptions.Bootstrap(), CommonOptions.NoDht());
         root.Arguments.Add(key);
         foreach (var o in new Option[] { data, listen, noListen, peer, noLan, bootstrap, noDht, theme }) root.Options.Add(o);

@@ -100,22 +100,32 @@ public sealed partial class DhtNode
     private async Task ResolveBootstrapNodesAsync(CancellationToken cancellationToken)
     {
         var resolved = new List<Ipv4EndPoint>();
-        foreach (var b in _bootstrapNodes)
+        try
         {
-            try
+            foreach (var b in _bootstrapNodes)
             {
-                if (await b.ResolveAsync(cancellationToken).ConfigureAwait(false) is { } e) resolved.Add(e);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                DhtLog.BootstrapUnresolved(_log, b.ToString(), e);
+                try
+                {
+                    if (await b.ResolveAsync(cancellationToken).ConfigureAwait(false) is { } e) resolved.Add(e);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    DhtLog.BootstrapUnresolved(_log, b.ToString(), e);
+                }
             }
         }
+        finally { MarkBootstrapResolved(resolved); }
+    }
+
+    // Under the lock or not: the list is replaced under it, and waiters are released after.
+    private void MarkBootstrapResolved(IEnumerable<Ipv4EndPoint> resolved)
+    {
         lock (_gate)
         {
             _resolvedBootstrap.Clear();
             _resolvedBootstrap.AddRange(resolved);
         }
+        _bootstrapResolved.TrySetResult();
     }
 
     private DhtQuery BackgroundQuery(byte[] target)

@@ -32,6 +32,7 @@ public sealed partial class DhtNode : IAsyncDisposable
     private IDatagramSocket? _client;
     private Task? _pollLoop;
     private Task? _bootstrapping;
+    private readonly TaskCompletionSource _bootstrapResolved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
 
     /// <param name="random">Randomness for tids, table ids and jitter; tests pass a seeded one.</param>
@@ -138,10 +139,24 @@ public sealed partial class DhtNode : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_server is not null) throw new InvalidOperationException("Already started.");
             BindSockets();
+            // Bootstrap nodes given as addresses are known at once: queries started before the bootstrap
+            // query has run (a swarm joining straight away, as hyperswarm does) start from them.
+            if (_bootstrapNodes.All(b => b.Address is not null)) MarkBootstrapResolved(_bootstrapNodes.Select(b => new Ipv4EndPoint(b.Address!.Value, (ushort)b.Port)));
         }
         _pollLoop = Task.Run(PollLoopAsync);
         _bootstrapping = Task.Run(() => BootstrapAsync(_stop.Token));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Completes once the bootstrap nodes are resolved (at once for addresses), so a query started now
+    /// has somewhere to begin even with an empty routing table (dht-rpc's query does the same wait). Does
+    /// not wait for the bootstrap query: lookups and announces may run beside it.
+    /// </summary>
+    public async Task WaitBootstrapResolvedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_bootstrapping is null) throw new InvalidOperationException("The node is not started.");
+        await _bootstrapResolved.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Completes when bootstrapping is done (dht-rpc fullyBootstrapped()).</summary>

@@ -1,7 +1,7 @@
 // Finding and announcing (hyperdht index.js lookup, announce, unannounce, findPeer, _requestAnnounce;
 // spec/hyperswarm.md §3.3). All are dht-rpc queries towards the topic (or hash(publicKey)):
 //   lookup      LOOKUP; every reply may carry peer records
-//   announce    LOOKUP, then commit to each of the (≤ 20) closest persistent nodes an ANNOUNCE signed
+//   announce    LOOKUP (its replies streamed, peers and all), then commit to each of the (≤ 20) closest persistent nodes an ANNOUNCE signed
 //               over that node's id and the token it just gave us
 //   unannounce  LOOKUP; every reply that lists our key (or 20 peers) gets a signed UNANNOUNCE at once
 //   findPeer    FIND_PEER for hash(publicKey): which nodes hold a route to that server
@@ -64,15 +64,42 @@ public sealed partial class HyperDht
     /// </summary>
     public async Task<AnnounceResult> AnnounceAsync(byte[] topic, KeyPair keyPair, IReadOnlyList<Ipv4EndPoint>? relayAddresses = null, CancellationToken cancellationToken = default)
     {
+        var query = StartAnnounce(topic, keyPair, relayAddresses);
+        await query.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Announced(topic, query);
+    }
+
+    /// <summary>
+    /// The same announce, streaming the LOOKUP replies of its first phase as they arrive (hyperdht's
+    /// announce is a query stream): a swarm dials the peers already on the topic while the announce is
+    /// still looking for the closest nodes, not after it has committed. Ends once the commit is done;
+    /// throws if no node accepted it.
+    /// </summary>
+    public async IAsyncEnumerable<LookupNodeReply> Announce(byte[] topic, KeyPair keyPair, IReadOnlyList<Ipv4EndPoint>? relayAddresses = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var query = StartAnnounce(topic, keyPair, relayAddresses);
+        using var registration = cancellationToken.Register(query.Cancel);
+        await foreach (var reply in query.Replies.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            if (ToLookupReply(reply) is { } r) yield return r;
+        cancellationToken.ThrowIfCancellationRequested();
+        await query.Completion.ConfigureAwait(false);
+        Announced(topic, query);
+    }
+
+    private DhtQuery StartAnnounce(byte[] topic, KeyPair keyPair, IReadOnlyList<Ipv4EndPoint>? relayAddresses)
+    {
         CheckTopic(topic);
         CheckKeyPair(keyPair);
         var peer = new PeerRecord(keyPair.PublicKey, relayAddresses ?? []);
-        var query = StartQuery(topic, HyperDhtCommand.Lookup, new DhtQueryOptions
+        return StartQuery(topic, HyperDhtCommand.Lookup, new DhtQueryOptions
         {
             Commit = reply => reply.FromId is null || reply.Token is null ? null : new DhtCommit(HyperDhtCommand.Announce,
                 new AnnounceMessage(peer, null, AnnounceSignature.SignAnnounce(topic, reply.FromId, reply.Token, peer, default, keyPair.SecretKey!)).Encode()),
         });
-        await query.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private AnnounceResult Announced(byte[] topic, DhtQuery query)
+    {
         HyperDhtLog.Announced(_log, Convert.ToHexStringLower(topic), query.CommittedNodes.Count);
         return new AnnounceResult(query.CommittedNodes, query.ClosestNodes);
     }

@@ -82,6 +82,12 @@ public sealed partial class HyperDht : IAsyncDisposable
     /// <summary>Completes once bootstrapped (and, for Ephemeral = false, once the persistence check ran).</summary>
     public Task WaitReadyAsync(CancellationToken cancellationToken = default) => Node.WaitBootstrappedAsync(cancellationToken);
 
+    /// <summary>
+    /// Completes once queries can start (bootstrap nodes resolved): hyperswarm announces and looks up
+    /// beside the bootstrap query rather than after it.
+    /// </summary>
+    public Task WaitQueryableAsync(CancellationToken cancellationToken = default) => Node.WaitBootstrapResolvedAsync(cancellationToken);
+
     private bool OnRequest(DhtIncomingRequest req)
     {
         switch (req.Command)

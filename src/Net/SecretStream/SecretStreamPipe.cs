@@ -94,7 +94,12 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
     /// <summary>Completes when both directions have ended; faults with the reason the stream failed.</summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Encrypted bytes received / sent after setup (frames included).</summary>
+    /// <summary>
+    /// Encrypted bytes received / sent after setup (frames included, keep-alives too), not counting the
+    /// header frames, as secret-stream counts them: hyperswarm's duplicate rule reads a connection with
+    /// both counts above 0 as one that has carried data, and a header exchange alone must not make a
+    /// fresh connection look so (both sides of a simultaneous dial would then drop the other's survivor).
+    /// </summary>
     public long RawBytesRead => Interlocked.Read(ref _bytesRead);
     public long RawBytesWritten => Interlocked.Read(ref _bytesWritten);
 
@@ -108,7 +113,7 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("Already started.");
         SecretStreamLog.Started(_log, IsInitiator ? "initiator" : "responder");
-        await WriteRawAsync(_codec.HeaderFrame, cancellationToken).ConfigureAwait(false);
+        await WriteRawAsync(_codec.HeaderFrame, cancellationToken, count: false).ConfigureAwait(false);
         if (_options.KeepAlive > TimeSpan.Zero)
             _keepAlive = _options.Time.CreateTimer(_ => _ = SendKeepAliveAsync(), null, _options.KeepAlive, _options.KeepAlive);
         _readLoop = Task.Run(ReadLoopAsync);
@@ -130,13 +135,13 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
         catch (Exception) { }
     }
 
-    private async Task WriteRawAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    private async Task WriteRawAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken, bool count = true)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await _transport.Output.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-            Interlocked.Add(ref _bytesWritten, frame.Length);
+            if (count) Interlocked.Add(ref _bytesWritten, frame.Length);
             _keepAlive?.Change(_options.KeepAlive, _options.KeepAlive);
         }
         finally
@@ -207,8 +212,8 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
             {
                 var result = await _transport.Input.ReadAsync(_stop.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                var (consumed, delivered, remaining) = ParseFrames(buffer);
-                Interlocked.Add(ref _bytesRead, buffer.Length - remaining);
+                var (consumed, delivered, remaining, counted) = ParseFrames(buffer);
+                Interlocked.Add(ref _bytesRead, counted);
                 _transport.Input.AdvanceTo(consumed, buffer.End);
                 if (delivered)
                 {
@@ -240,13 +245,20 @@ public sealed class SecretStreamPipe : IDuplexPipe, IAsyncDisposable
         }
     }
 
-    private (SequencePosition Consumed, bool Delivered, long Remaining) ParseFrames(ReadOnlySequence<byte> buffer)
+    // Counted: the bytes consumed, less the remote's header frame if it was among them.
+    private (SequencePosition Consumed, bool Delivered, long Remaining, long Counted) ParseFrames(ReadOnlySequence<byte> buffer)
     {
         var reader = new SequenceReader<byte>(buffer);
         var delivered = false;
+        var hadHeader = _codec.HeaderReceived;
         while (_codec.TryReadFrame(ref reader, _input.Writer, out var n)) delivered |= n > 0;
-        if (_codec.HeaderReceived) _remoteHeader.TrySetResult();
-        return (reader.Position, delivered, reader.Remaining);
+        var counted = buffer.Length - reader.Remaining;
+        if (_codec.HeaderReceived)
+        {
+            _remoteHeader.TrySetResult();
+            if (!hadHeader) counted -= SecretStreamCodec.HeaderFrameLength;
+        }
+        return (reader.Position, delivered, reader.Remaining, counted);
     }
 
     public async ValueTask DisposeAsync()

@@ -131,11 +131,15 @@ public sealed class HyperSwarm : IAsyncDisposable
             case AnnounceAction a:
                 _ = QueryAsync(a.Topic, async () =>
                 {
-                    // An announce is a lookup too: the peers on the topic come back with it.
+                    // An announce is a lookup too: the peers on the topic come back in its replies and are
+                    // dialled at once, while it is still finding the closest nodes (hyperswarm's
+                    // peer-discovery reads the announce's query stream the same way).
                     var relays = _server?.RelayAddresses ?? [];
-                    await _dht.AnnounceAsync(a.Topic.ToArray(), _keyPair, relays, token).ConfigureAwait(false);
+                    await foreach (var reply in _dht.Announce(a.Topic.ToArray(), _keyPair, relays, token).ConfigureAwait(false))
+                        OnPeers(a.Topic, reply);
                     SwarmLog.Announced(_log, a.Topic);
                     Raise(() => Announced?.Invoke(a.Topic));
+                    // Peers that announced while ours was in flight were not in its replies: one lookup more.
                     await LookupAsync(a.Topic, token).ConfigureAwait(false);
                 });
                 break;
@@ -166,17 +170,22 @@ public sealed class HyperSwarm : IAsyncDisposable
     private async Task LookupAsync(Key32 topic, CancellationToken token)
     {
         await foreach (var reply in _dht.Lookup(topic.ToArray(), token).ConfigureAwait(false))
-            foreach (var peer in reply.Peers)
-                if (peer.PublicKey is { Length: 32 })
-                {
-                    var key = new Key32(peer.PublicKey);
-                    if (_engine.PeerFound(topic, key, peer.RelayAddresses))
-                    {
-                        Raise(() => PeerFound?.Invoke(topic, key));
-                        _wake.Release(); // dial it now, not when the whole lookup has finished
-                    }
-                }
+            OnPeers(topic, reply);
         _wake.Release();
+    }
+
+    private void OnPeers(Key32 topic, LookupNodeReply reply)
+    {
+        foreach (var peer in reply.Peers)
+            if (peer.PublicKey is { Length: 32 })
+            {
+                var key = new Key32(peer.PublicKey);
+                if (_engine.PeerFound(topic, key, peer.RelayAddresses))
+                {
+                    Raise(() => PeerFound?.Invoke(topic, key));
+                    _wake.Release(); // dial it now, not when the whole query has finished
+                }
+            }
     }
 
     private void Raise(Action handler)

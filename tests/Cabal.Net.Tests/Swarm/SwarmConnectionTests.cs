@@ -98,6 +98,29 @@ public sealed class SwarmConnectionTests
     }
 
     [Fact]
+    public void Simultaneous_dials_that_both_opened_before_the_duplicates_arrive_still_keep_the_larger_keys_dial()
+    {
+        // The swarm dials peers found while its announce is in flight, so both sides' dials can open (secret-stream
+        // headers exchanged, no data yet: not "outdated") before either sees the other's as a server connection.
+        var big = Joined(out _, key: 0xF0);
+        var small = Joined(out _, key: 0x0F);
+        big.PeerFound(Topic, Key(0x0F));
+        small.PeerFound(Topic, Key(0xF0));
+        var bigDial = Assert.Single(big.Take<DialAction>());
+        var smallDial = Assert.Single(small.Take<DialAction>());
+        Assert.True(big.DialOpened(bigDial.ConnectionId));
+        Assert.True(small.DialOpened(smallDial.ConnectionId));
+
+        Assert.Null(big.IncomingConnection(Key(0x0F))); // the small key's dial, arriving at the big one: dropped
+        Assert.Equal([new KeepAliveAction(bigDial.ConnectionId)], big.TakeActions());
+        Assert.NotNull(small.IncomingConnection(Key(0xF0))); // the big key's dial, arriving at the small one: kept
+        Assert.Equal([new CloseAction(smallDial.ConnectionId, "Duplicate connection")], small.TakeActions());
+        small.ConnectionClosed(smallDial.ConnectionId);
+        Assert.Equal((1, 1), (big.ConnectionCount, small.ConnectionCount));
+        Assert.True(big.IsConnectedTo(Key(0x0F)) && small.IsConnectedTo(Key(0xF0)));
+    }
+
+    [Fact]
     public void A_new_incoming_connection_replaces_one_that_already_carried_data_both_ways()
     {
         var exchanged = new HashSet<long>();

@@ -11,7 +11,8 @@
 // and its one-connection-per-identity rule with the TCP connections from LAN discovery and --peer.
 //
 // Nothing here blocks the caller: the DHT binds its sockets at start, bootstraps in the background and
-// the cabals join once it is bootstrapped (or at once for cabals opened later).
+// the cabals join once queries can start (bootstrap nodes resolved), beside the bootstrap query, or at
+// once for cabals opened later.
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -34,6 +35,7 @@ public sealed partial class CabalNode
     private readonly CancellationTokenSource _dhtStop = new();
     private Task _dhtReady = Task.CompletedTask;
     private bool _dhtBootstrapped;
+    private bool _dhtJoinable;
     private bool _dhtStopping;
     private string? _dhtError;
     private byte[]? _dhtSeed;
@@ -86,6 +88,18 @@ public sealed partial class CabalNode
         var stop = _dhtStop.Token;
         _dhtReady = Task.Run(async () =>
         {
+            // The cabals join as soon as queries can start, beside the bootstrap query, as hyperswarm does
+            // (its announce and lookup start from the bootstrap nodes while the table fills): a reader
+            // finds its peers one bootstrap round sooner.
+            try { await dht.WaitQueryableAsync(stop).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            CabalRuntime[] joinable;
+            lock (_swarmGate)
+            {
+                _dhtJoinable = true;
+                joinable = [.. _runtimes.Values.Where(r => r.Manager is not null)];
+            }
+            foreach (var r in joinable.OrderBy(r => r.Order)) JoinSwarm(r, settings);
             try { await dht.WaitReadyAsync(stop).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
             catch (Exception e)
@@ -93,26 +107,20 @@ public sealed partial class CabalNode
                 _dhtError = e.Message;
                 NodeLog.DhtBootstrapFailed(_logger, e);
             }
-            CabalRuntime[] ready;
-            lock (_swarmGate)
-            {
-                _dhtBootstrapped = true;
-                ready = [.. _runtimes.Values.Where(r => r.Manager is not null)];
-            }
+            Volatile.Write(ref _dhtBootstrapped, true);
             var answered = dht.Node.Table.Count;
             if (answered == 0) NodeLog.NoBootstrapAnswered(_logger, string.Join(", ", settings.Bootstrap));
             else NodeLog.DhtBootstrapped(_logger, answered);
             RaiseDht(new DhtEventArgs(answered == 0 ? DhtEventKind.NoBootstrap : DhtEventKind.Bootstrapped, null, null));
-            foreach (var r in ready.OrderBy(r => r.Order)) JoinSwarm(r, settings);
         });
     }
 
-    /// <summary>Joins the cabal's topic once the DHT is bootstrapped; before that, the bootstrap task joins it.</summary>
+    /// <summary>Joins the cabal's topic once the DHT can run queries; before that, the DHT start task joins it.</summary>
     private void JoinSwarm(CabalRuntime runtime, DhtSettings settings)
     {
         lock (_swarmGate)
         {
-            if (_dht is not { } dht || !_dhtBootstrapped || _dhtStopping || runtime.Swarm is not null || runtime.Manager is null) return;
+            if (_dht is not { } dht || !_dhtJoinable || _dhtStopping || runtime.Swarm is not null || runtime.Manager is null) return;
             var topic = HypercoreCrypto.DiscoveryKey(runtime.Core.Url.Key);
             var swarm = new HyperSwarm(dht, SwarmKeyPair(topic), (settings.Swarm ?? new SwarmOptions()) with { LoggerFactory = Options.LoggerFactory });
             var cabal = runtime.Core.KeyHex;

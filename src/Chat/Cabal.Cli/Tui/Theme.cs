@@ -48,7 +48,7 @@ public sealed record Theme(string Name, IReadOnlyList<ColorName16> NickColors, C
     /// <summary>No colour at all (https://no-color.org): bold, reverse and underline only.</summary>
     public static Theme Mono { get; } = new("mono", [], null, null, null, null, null);
 
-    public static IReadOnlyList<string> Names { get; } = ["dark", "light", "mono"];
+    public static IReadOnlyList<string> Names => ThemeNames.All;
 
     /// <summary>
     /// The theme to use: --theme if given; else mono when NO_COLOR is set (any non-empty value);
@@ -99,4 +99,14 @@ public sealed record Theme(string Name, IReadOnlyList<ColorName16> NickColors, C
 
     /// <summary>A stable nick colour index for a user key: the same user looks the same everywhere.</summary>
     public static int NickIndex(string key) => key.Sum(c => Uri.IsHexDigit(c) ? Convert.ToInt32(c.ToString(), 16) : c);
+}
+
+/// <summary>
+/// The theme names, apart from <see cref="Theme"/>: every command line builds the --theme option, and
+/// touching Theme would run its static initialisers, which load and initialise Terminal.Gui
+/// (hundreds of milliseconds of start-up for commands that never draw a screen).
+/// </summary>
+public static class ThemeNames
+{
+    public static IReadOnlyList<string> All { get; } = ["dark", "light", "mono"];
 }
