@@ -25,8 +25,11 @@ internal static class ImportScenario
     /// <summary>One measured import in a fresh process.</summary>
     /// <param name="SecondImportMs">The same import again in the same process, into another fresh store: without the cold start (JIT, first loads).</param>
     /// <param name="DoneTimestamp">Stopwatch ticks (CLOCK_MONOTONIC, comparable with the parent's) when the first import's store was closed.</param>
+    /// <param name="ImportJitMethods">Methods the JIT compiled during the first import (any tier: code ReadyToRun did not hold, and hot code re-compiled).</param>
+    /// <param name="ImportJitMs">Time this process spent JIT-compiling during the first import (all threads).</param>
+    /// <param name="ImportCpuMs">CPU time (user + system, all threads) of the first import: less sensitive than wall time to other processes on the machine.</param>
     internal sealed record ChildResult(long DoneTimestamp, double MainToDoneMs, double OpenMs, double ImportMs, double CloseMs, double SecondImportMs, int Feeds, int FeedsImported,
-        ulong Blocks, ulong Bytes, int Problems, double? PeakRssMb);
+        ulong Blocks, ulong Bytes, int Problems, double? PeakRssMb, long ImportJitMethods = 0, double ImportJitMs = 0, double ImportCpuMs = 0);
 
     internal sealed record SizeResult(int Feeds, int Messages, ulong Blocks, IReadOnlyList<ChildResult> Runs, IReadOnlyList<double> SpawnToExitMs,
         Summary? ImportMs, Summary? BlocksPerSecond, Summary? SecondBlocksPerSecond, Summary? TotalMs, Summary? JsReadyMs, Summary? JsIndexedMs, string? Error);
@@ -140,10 +143,14 @@ internal static class ImportScenario
         var t1 = Stopwatch.GetTimestamp();
         LegacyImportReport report;
         long t2;
+        var (jit0, jitTime0, cpu0) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime(), Environment.CpuUsage.TotalTime);
+        long jitMethods;
+        TimeSpan jitTime, cpu;
         try
         {
             report = await LegacyImporter.ImportAsync(store, LegacyCabalStore.Open(source, Convert.FromHexString(key))).ConfigureAwait(false);
             t2 = Stopwatch.GetTimestamp();
+            (jitMethods, jitTime, cpu) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jit0, System.Runtime.JitInfo.GetCompilationTime() - jitTime0, Environment.CpuUsage.TotalTime - cpu0);
         }
         finally
         {
@@ -161,7 +168,7 @@ internal static class ImportScenario
             second = Ms(s0, Stopwatch.GetTimestamp());
         }
         var result = new ChildResult(t3, Ms(mainTimestamp, t3), Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), second, report.Feeds, report.FeedsImported,
-            report.NewBlocks, report.NewBytes, report.Problems.Count, peak);
+            report.NewBlocks, report.NewBytes, report.Problems.Count, peak, jitMethods, jitTime.TotalMilliseconds, cpu.TotalMilliseconds);
         foreach (var p in report.Problems) await Console.Error.WriteLineAsync(p.ToString()).ConfigureAwait(false);
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(result, LoadChild.Json)).ConfigureAwait(false);
         return 0;
