@@ -25,8 +25,11 @@ internal static class ImportScenario
     /// <summary>One measured import in a fresh process.</summary>
     /// <param name="SecondImportMs">The same import again in the same process, into another fresh store: without the cold start (JIT, first loads).</param>
     /// <param name="DoneTimestamp">Stopwatch ticks (CLOCK_MONOTONIC, comparable with the parent's) when the first import's store was closed.</param>
+    /// <param name="ImportJitMethods">Methods the JIT compiled during the first import (any tier: code ReadyToRun did not hold, and hot code re-compiled).</param>
+    /// <param name="ImportJitMs">Time this process spent JIT-compiling during the first import (all threads).</param>
+    /// <param name="ImportCpuMs">CPU time (user + system, all threads) of the first import: less sensitive than wall time to other processes on the machine.</param>
     internal sealed record ChildResult(long DoneTimestamp, double MainToDoneMs, double OpenMs, double ImportMs, double CloseMs, double SecondImportMs, int Feeds, int FeedsImported,
-        ulong Blocks, ulong Bytes, int Problems, double? PeakRssMb);
+        ulong Blocks, ulong Bytes, int Problems, double? PeakRssMb, long ImportJitMethods = 0, double ImportJitMs = 0, double ImportCpuMs = 0);
 
     internal sealed record SizeResult(int Feeds, int Messages, ulong Blocks, IReadOnlyList<ChildResult> Runs, IReadOnlyList<double> SpawnToExitMs,
         Summary? ImportMs, Summary? BlocksPerSecond, Summary? SecondBlocksPerSecond, Summary? TotalMs, Summary? JsReadyMs, Summary? JsIndexedMs, string? Error);
@@ -140,10 +143,14 @@ internal static class ImportScenario
         var t1 = Stopwatch.GetTimestamp();
         LegacyImportReport report;
         long t2;
+        var (jit0, jitTime0, cpu0) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime(), Environment.CpuUsage.TotalTime);
+        long jitMethods;
+        TimeSpan jitTime, cpu;
         try
         {
             report = await LegacyImporter.ImportAsync(store, LegacyCabalStore.Open(source, Convert.FromHexString(key))).ConfigureAwait(false);
             t2 = Stopwatch.GetTimestamp();
+            (jitMethods, jitTime, cpu) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jit0, System.Runtime.JitInfo.GetCompilationTime() - jitTime0, Environment.CpuUsage.TotalTime - cpu0);
         }
         finally
         {
@@ -161,7 +168,7 @@ internal static class ImportScenario
             second = Ms(s0, Stopwatch.GetTimestamp());
         }
         var result = new ChildResult(t3, Ms(mainTimestamp, t3), Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), second, report.Feeds, report.FeedsImported,
-            report.NewBlocks, report.NewBytes, report.Problems.Count, peak);
+            report.NewBlocks, report.NewBytes, report.Problems.Count, peak, jitMethods, jitTime.TotalMilliseconds, cpu.TotalMilliseconds);
         foreach (var p in report.Problems) await Console.Error.WriteLineAsync(p.ToString()).ConfigureAwait(false);
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(result, LoadChild.Json)).ConfigureAwait(false);
         return 0;
@@ -192,7 +199,7 @@ internal static class ImportScenario
         sb.AppendLine(CultureInfo.InvariantCulture, $"dotnet run -c Release --project perf -- import --sizes {string.Join(',', c.Sizes)} --messages {c.Messages} --runs {c.Runs} --js-runs {c.JsRuns} --js-timeout {c.JsTimeoutSeconds}{(c.ReadyToRun ? "" : " --ready-to-run false")} --write-results");
         sb.AppendLine("```");
         sb.AppendLine();
-        sb.AppendLine((c.ReadyToRun ? "Each run is a fresh process (`perf import-child`, from a ReadyToRun publish of the harness, as a release build ships)" : "Each run is a fresh process (`perf import-child`, JIT-compiled: the ReadyToRun publish was not used)") + " that opens an empty FeedStore (durable commits), runs `LegacyImporter.ImportAsync` on the make-cabal.js directory (built once in `--work`, a temp directory; F users + the empty local writer) and closes the store. *Import* is ImportAsync alone: every file read, every feed's signature verified, every tree node hashed down from the signed roots, every block checked against its leaf, everything committed. *Total* is from spawning the process until the import's store was closed (durable): what `cabal import` would cost. *2nd import* repeats the import in the same process into another fresh store, without the cold start (loading assemblies and libsodium/LMDB, code not yet at its final tier). JS: a fresh `node bench-load.js --dir CABAL` on the same directory (cabal-core 16 re-indexes every message on every start; `../shared/interop/ANCHOR-RESULTS.md` has the same measured on a quiet machine). Medians, min–max in brackets.");
+        sb.AppendLine((c.ReadyToRun ? "Each run is a fresh process (`perf import-child`, from a ReadyToRun publish of the harness, as a release build ships)" : "Each run is a fresh process (`perf import-child`, JIT-compiled: the ReadyToRun publish was not used)") + " that opens an empty FeedStore (durable commits), runs `LegacyImporter.ImportAsync` on the make-cabal.js directory (built once in `--work`, a temp directory; F users + the empty local writer) and closes the store. *Import* (and *blocks/s*, cold) is ImportAsync alone in that fresh process, its first import: process start and opening the store are not counted (they are in *total*), the code's first JIT compilation and first-tier execution are. It covers every file read, every feed's signature verified, every tree node hashed down from the signed roots, every block checked against its leaf, everything committed. *Total* is from spawning the process until the import's store was closed (durable): what `cabal import` would cost. *2nd import* repeats the import in the same process into another fresh store, without the cold start (loading assemblies and libsodium/LMDB, code not yet at its final tier). JS: a fresh `node bench-load.js --dir CABAL` on the same directory (cabal-core 16 re-indexes every message on every start; `../shared/interop/ANCHOR-RESULTS.md` has the same measured on a quiet machine). Medians, min–max in brackets.");
         sb.AppendLine();
         sb.AppendLine("| F × M | blocks | import | blocks/s | blocks/s, 2nd import in the same process | total (spawn → imported, closed) | JS start → `cabal.ready` | JS start → all indexed | C# total ÷ JS ready |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -203,6 +210,13 @@ internal static class ImportScenario
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Feeds:#,0} × {r.Messages} | {r.Blocks:#,0} | {F(r.ImportMs)} | {F(r.BlocksPerSecond, "n")} | {F(r.SecondBlocksPerSecond, "n")} | {F(r.TotalMs)} | {F(r.JsReadyMs)} | {F(r.JsIndexedMs)} | {ratio} |");
         }
         sb.AppendLine();
+        static double Median(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a.Length == 0 ? 0 : a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2; }
+        var measured = results.Where(r => r.Runs.Count > 0 && r.Runs.Any(x => x.ImportJitMethods > 0)).ToList();
+        if (measured.Count > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"During the cold import (medians): {string.Join("; ", measured.Select(r => $"{r.Feeds:#,0} feeds: {Median(r.Runs.Select(x => (double)x.ImportJitMethods)):0} methods JIT-compiled ({Median(r.Runs.Select(x => x.ImportJitMs)):0} ms of JIT), {Median(r.Runs.Select(x => x.ImportCpuMs)):0} ms of CPU on all threads"))}. JIT-compiled methods are code the ReadyToRun image did not hold plus hot methods recompiled at a higher tier (`System.Runtime.JitInfo`); CPU time is less disturbed by other processes than wall time.");
+            sb.AppendLine();
+        }
         var met = results.Where(r => r.BlocksPerSecond is not null && r.SecondBlocksPerSecond is not null).ToList();
         string Verdict(Func<SizeResult, Summary> pick) => met.Count > 0 && met.All(r => pick(r).Median >= GoalBlocksPerSecond) ? "met" : "not met";
         string Figures(Func<SizeResult, Summary> pick) => string.Join(", ", met.Select(r => $"{r.Feeds:#,0} feeds: {pick(r).Median:#,0}"));

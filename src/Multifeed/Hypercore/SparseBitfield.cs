@@ -167,7 +167,7 @@ public sealed class SparseBitfield
     public ulong? NextSet(ulong from, ulong end = ulong.MaxValue)
     {
         if (from >= end) return null;
-        var i = Array.BinarySearch(_indices, 0, _count, from >> 3 >> _pageShift);
+        var i = Find(from >> 3 >> _pageShift);
         if (i < 0) i = ~i;
         for (; i < _count; i++)
         {
@@ -305,7 +305,7 @@ public sealed class SparseBitfield
     {
         var last = _last;
         if ((uint)last < (uint)_count && _indices[last] == pageIndex) return last;
-        var i = Array.BinarySearch(_indices, 0, _count, pageIndex);
+        var i = Find(pageIndex);
         if (i >= 0) _last = i;
         return i;
     }
@@ -368,5 +368,22 @@ public sealed class SparseBitfield
         if (j < 0) return lookFor || page.Length == PageSize ? null : pageStartBit + (ulong)page.Length * 8;
         var v = lookFor ? rest[j] : (byte)~rest[j];
         return pageStartBit + (ulong)(byteIndex + 1 + j) * 8 + (ulong)(BitOperations.LeadingZeroCount((uint)v) - 24);
+    }
+
+    // Array.BinarySearch's contract over _indices[0.._count): the slot of pageIndex, or the complement of
+    // where it would go. Written out because Array.BinarySearch<ulong> is a generic instantiation that
+    // ReadyToRun does not precompile: a short-lived process (an import) would JIT it and run it slow.
+    private int Find(ulong pageIndex)
+    {
+        int lo = 0, hi = _count - 1;
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var v = _indices[mid];
+            if (v == pageIndex) return mid;
+            if (v < pageIndex) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return ~lo;
     }
 }

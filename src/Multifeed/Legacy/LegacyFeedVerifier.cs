@@ -142,6 +142,9 @@ public static partial class LegacyFeedVerifier
             return body;
         }
 
+        /// <summary>Node records in the tree file (its highest index + 1).</summary>
+        public int TreeRecords => _tree.Length / SleepHeader.TreeEntrySize;
+
         /// <summary>The node record at <paramref name="index"/>; false when past the file or all zero (hypercore: "No node found").</summary>
         public bool TryNode(ulong index, out TreeNode node)
         {
@@ -200,9 +203,13 @@ public static partial class LegacyFeedVerifier
             throw Fail(LegacyProblemKind.BadSignature, $"no signature covers any of the feed's {length} blocks");
         }
 
-        private List<VerifiedBlock> ReadBlocks(SparseBitfield dataBits, ulong length, Trust trust)
+        // An exact-size array, not a List<VerifiedBlock> (see Trust: ReadyToRun cannot precompile it).
+        private VerifiedBlock[] ReadBlocks(SparseBitfield dataBits, ulong length, Trust trust)
         {
-            var blocks = new List<VerifiedBlock>((int)Math.Min(length, 4096));
+            // Every block taken has a trusted leaf, a record of the tree file: a bitfield listing more
+            // blocks than that fails below, at the first block without one, before the array fills.
+            var blocks = new VerifiedBlock[Math.Min(dataBits.CountSet(0, length), (ulong)TreeRecords / 2 + 1)];
+            var n = 0;
             ulong nextOffset = 0;
             ulong expectedNext = 0;
             for (var i = dataBits.NextSet(0, length); i is { } index; i = dataBits.NextSet(index + 1, length))
@@ -215,7 +222,7 @@ public static partial class LegacyFeedVerifier
                 var bytes = _data.Slice((int)offset, (int)leaf.Size);
                 if (!MerkleHash.Leaf(bytes.Span).AsSpan().SequenceEqual(leaf.Hash))
                     throw Fail(LegacyProblemKind.BadData, $"block {index} does not match its leaf hash");
-                blocks.Add(new VerifiedBlock(index, bytes));
+                blocks[n++] = new VerifiedBlock(index, bytes);
                 nextOffset = offset + leaf.Size;
                 expectedNext = index + 1;
             }
