@@ -64,13 +64,27 @@ internal static class FloodScenario
             var result = await RunAsync(r.GetValue(feeds), r.GetValue(messages), r.GetValue(runs), r.GetValue(haves), r.GetValue(manifest),
                 r.GetValue(nice), r.GetValue(floodSeconds), r.GetValue(bound), Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
             Console.WriteLine(JsonSerializer.Serialize(result));
-            Console.WriteLine(Render(result));
+            foreach (var line in Summary(result)) Console.WriteLine(line);
             if (r.GetValue(write))
                 await ScenarioKit.ReplaceSectionAsync(Begin, End, Render(result), ct).ConfigureAwait(false);
             return result.SyncPass && result.MemoryPass && result.MemberAcked && result.ManifestPass ? 0 : 1;
         });
         return cmd;
     }
+
+    /// <summary>The terminal's view: one line per goal, under 100 columns (the wide tables go to RESULTS.md and the JSON line).</summary>
+    private static IEnumerable<string> Summary(Result r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        yield return string.Create(inv, $"flood: reader quiet {r.QuietMedianMs:N0} ms, flooded {r.FloodedMedianMs:N0} ms: {r.Ratio:0.00}x (goal 1.5x) {Pass(r.SyncPass)}");
+        yield return string.Create(inv, $"flood: bot peak RSS {r.PeakRssMb} MB (bound {r.MemoryBoundMb} MB) {Pass(r.MemoryPass)}");
+        yield return r.MemberAcked
+            ? string.Create(inv, $"flood: new member acked after {r.MemberMs:N0} ms PASS")
+            : "flood: new member not acked FAIL";
+        yield return string.Create(inv, $"flood: {r.ManifestKeysStored:N0} of the MANIFEST's keys stored {Pass(r.ManifestPass)}");
+    }
+
+    private static string Pass(bool pass) => pass ? "PASS" : "FAIL";
 
     /// <summary>The hidden child running the attackers: prints its counts every half second, and "final" after a "stop" line.</summary>
     public static Command BuildAttackCommand()
