@@ -53,7 +53,7 @@ internal static class FloodScenario
         var haves = new Option<long>("--haves") { Description = "Haves the flooding member sends in all.", DefaultValueFactory = _ => 10_000_000 };
         var manifest = new Option<int>("--manifest") { Description = "Keys in the hostile MANIFEST.", DefaultValueFactory = _ => 100_000 };
         var nice = new Option<int>("--attacker-nice") { Description = "Nice level of the attackers' process (19: hosts elsewhere; 0: competing for this machine's cores).", DefaultValueFactory = _ => 19 };
-        var floodSeconds = new Option<int>("--flood-seconds") { Description = "The flood lasts at least this long before the new member joins (the RSS bound is watched all along).", DefaultValueFactory = _ => 90 };
+        var floodSeconds = new Option<int>("--flood-seconds") { Description = "The flood lasts this long, or until every Have is sent, before the new member joins (the RSS bound is watched all along).", DefaultValueFactory = _ => 90 };
         var bound = new Option<int>("--memory-bound") { Description = "The bot's RSS bound, MB.", DefaultValueFactory = _ => 300 };
         var cache = new Option<string>("--cache") { Description = "Directory for built stores, kept between runs.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "cache") };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the flood section of perf/RESULTS.md." };
@@ -269,7 +269,7 @@ internal static class FloodScenario
         sb.AppendLine("closes it; rounds of 64 connections (fresh 127.0.10–249.x addresses each round, every 5 s) that finish the Noise");
         sb.AppendLine("handshake and declare an 8 MiB frame; a member (127.0.250.x) offering a MANIFEST of 100,000 keys nobody holds and");
         sb.AppendLine("confirming whatever the bot requests; a member (127.0.251.x) sending Haves round-robin over every feed channel the bot");
-        sb.AppendLine("offers it, as fast as its connection takes them. Then, the flood still on (it lasts at least `--flood-seconds`),");
+        sb.AppendLine("offers it, as fast as its connection takes them. Then, the flood still on (it lasts `--flood-seconds` or until every Have is sent),");
         sb.AppendLine("a new member (`cabal send --wait-ack 1`,");
         sb.AppendLine("from 127.0.0.1) publishes. The bot's VmRSS is sampled every 100 ms from start to end (peak: the highest sample or");
         sb.AppendLine("VmHWM). Sync times are from the reader's TCP connect to its last block stored.");
@@ -281,7 +281,7 @@ internal static class FloodScenario
         sb.AppendLine(inv, $"| a new member joins and is acked | {(r.MemberAcked ? string.Create(inv, $"acked after {r.MemberMs:N0} ms (process start to ack)") : "not acked: " + r.MemberNote)} | {Ok(r.MemberAcked)} |");
         sb.AppendLine(inv, $"| no empty feed stored from the 100,000-key MANIFEST | {r.ManifestKeysStored:N0} of its keys among the bot's {r.BotFeedsAfter:N0} feeds afterwards | {Ok(r.ManifestPass)} |");
         sb.AppendLine();
-        sb.AppendLine(inv, $"The flood lasted {r.FloodSeconds:0} s before the new member started. Each sync: quiet {string.Join(", ", r.QuietMs.Select(x => x.ToString("N0", inv)))} ms; flooded {string.Join(", ", r.FloodedMs.Select(x => x.ToString("N0", inv)))} ms.");
+        sb.AppendLine(inv, $"The flood lasted {r.FloodSeconds:0} s before the new member started (the Have budget {(r.Counts.HavesSent >= r.HaveBudget ? "was spent" : "was not spent")}). Each sync: quiet {string.Join(", ", r.QuietMs.Select(x => x.ToString("N0", inv)))} ms; flooded {string.Join(", ", r.FloodedMs.Select(x => x.ToString("N0", inv)))} ms.");
         sb.AppendLine();
         sb.AppendLine("What the attackers saw:");
         sb.AppendLine();
