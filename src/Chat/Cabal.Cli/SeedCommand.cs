@@ -41,7 +41,10 @@ internal static class SeedCommand
             var urls = parse.GetValue(keys)!.Select(CabalUrl.Parse).ToList();
             var asJson = parse.GetValue(json);
             using var logging = ProgramEnvironment.Logging();
-            var network = CommonOptions.Network(parse.GetValue(listen) ?? 0, parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht), parse.GetValue(dhtPort));
+            // A restarted bot dials again the addresses each cabal exchanged data with (one round with
+            // backoff each), as the terminal client does: an operator's bot finds its peers without --peer.
+            var network = CommonOptions.Network(parse.GetValue(listen) ?? 0, parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht), parse.GetValue(dhtPort))
+                with { RedialKnownPeers = true };
             CliApp.CheckListenPort(network.ListenPort);
             var report = new StatusReporter(asJson);
 

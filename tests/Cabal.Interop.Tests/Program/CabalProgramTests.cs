@@ -231,6 +231,25 @@ public sealed partial class CabalProgramTests(ITestOutputHelper output) : IDispo
     }
 
     [Fact]
+    public async Task ARestartedBotRedialsThePeerItWasGivenWithoutBeingToldAgain()
+    {
+        // An operator's bot given --peer once finds that peer again after a restart, as the client does.
+        var key = await PrepareCabalAsync(_dir.Sub("alice"), "alice", "kept");
+        await using var other = await SeedBot.StartAsync(key, _dir.Sub("alice"), null, "--listen", "0", "--no-lan");
+        var botDir = _dir.Sub("bot");
+        await using (var first = await SeedBot.StartAsync(key, botDir, null, "--listen", "0", "--no-lan", "--peer", $"127.0.0.1:{other.Port}"))
+        {
+            var connected = await first.WaitForEventAsync("peer-connected", Short);
+            Assert.Equal("--peer", connected.GetProperty("source").GetString());
+        }
+
+        await using var again = await SeedBot.StartAsync(key, botDir, null, "--listen", "0", "--no-lan");
+        var redialled = await again.WaitForEventAsync("peer-connected", Short);
+        Assert.Equal("remembered", redialled.GetProperty("source").GetString());
+        Assert.Equal($"127.0.0.1:{other.Port}", redialled.GetProperty("address").GetString());
+    }
+
+    [Fact]
     public async Task OneBotPortServesEveryCabalItSeeds()
     {
         // The first cabal: a C# user with a message to deliver. The second: one a JS peer publishes into.
