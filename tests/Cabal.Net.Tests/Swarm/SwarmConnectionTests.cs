@@ -71,16 +71,21 @@ public sealed class SwarmConnectionTests
         Assert.Equal(3, engine.ConnectionCount);
     }
 
-    [Fact]
-    public void Simultaneous_dials_keep_the_connection_dialled_by_the_larger_key_on_both_sides()
+    // Two swarms on one topic, keys 0xF0 and 0x0F, each told of the other: both dial at once.
+    private static (SwarmEngine Big, SwarmEngine Small, DialAction BigDial, DialAction SmallDial) DialEachOther()
     {
-        // Two swarms dial each other at once; each then receives the other's dial as a server connection.
         var big = Joined(out _, key: 0xF0);
         var small = Joined(out _, key: 0x0F);
         big.PeerFound(Topic, Key(0x0F));
         small.PeerFound(Topic, Key(0xF0));
-        var bigDial = Assert.Single(big.Take<DialAction>());
-        var smallDial = Assert.Single(small.Take<DialAction>());
+        return (big, small, Assert.Single(big.Take<DialAction>()), Assert.Single(small.Take<DialAction>()));
+    }
+
+    [Fact]
+    public void Simultaneous_dials_keep_the_connection_dialled_by_the_larger_key_on_both_sides()
+    {
+        // Two swarms dial each other at once; each then receives the other's dial as a server connection.
+        var (big, small, bigDial, smallDial) = DialEachOther();
 
         // The larger key drops the incoming dial and keeps its own (sending a keep-alive on it)...
         Assert.Null(big.IncomingConnection(Key(0x0F)));
@@ -102,12 +107,7 @@ public sealed class SwarmConnectionTests
     {
         // The swarm dials peers found while its announce is in flight, so both sides' dials can open (secret-stream
         // headers exchanged, no data yet: not "outdated") before either sees the other's as a server connection.
-        var big = Joined(out _, key: 0xF0);
-        var small = Joined(out _, key: 0x0F);
-        big.PeerFound(Topic, Key(0x0F));
-        small.PeerFound(Topic, Key(0xF0));
-        var bigDial = Assert.Single(big.Take<DialAction>());
-        var smallDial = Assert.Single(small.Take<DialAction>());
+        var (big, small, bigDial, smallDial) = DialEachOther();
         Assert.True(big.DialOpened(bigDial.ConnectionId));
         Assert.True(small.DialOpened(smallDial.ConnectionId));
 
