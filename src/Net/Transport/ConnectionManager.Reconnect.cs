@@ -83,7 +83,7 @@ public sealed partial class ConnectionManager
             {
                 // Cancellation is shutdown or RemovePeer: never a reason to try again. Dial timeouts
                 // surface as TimeoutException and are retried.
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (OperationCanceledException or DialledSelfException)),
                 MaxRetryAttempts = _options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = _options.UseJitter,
@@ -116,6 +116,11 @@ public sealed partial class ConnectionManager
                 try
                 {
                     peer = await DialRoundAsync(entry, ct).ConfigureAwait(false);
+                }
+                catch (DialledSelfException)
+                {
+                    TransportLog.DialledSelf(_log, entry.Address);
+                    break;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -190,6 +195,9 @@ public sealed partial class ConnectionManager
         if (!await RunHandshakeAsync(peer, timeout.Token, ct).ConfigureAwait(false))
         {
             ct.ThrowIfCancellationRequested();
+            // Our own listener: its side of the handshake can see our key and close first, so this
+            // side's handshake ends as a failure rather than as a Self close. Not worth a retry either way.
+            if (peer.RemoteStaticKey is { } remote && remote.Span.SequenceEqual(LocalStaticKey)) throw new DialledSelfException();
             throw new IOException($"The handshake with {entry.Address} failed or timed out.", peer.Connection.Error);
         }
         return peer;
@@ -200,4 +208,7 @@ public sealed partial class ConnectionManager
         TransportLog.DialFailed(_log, address, GetAttemptCount(address), error.Message);
         Raise(DialFailed, new DialFailure(address, GetAttemptCount(address), error, nextDelay));
     }
+
+    /// <summary>A dial reached our own listener (same static key): the address is dropped, never retried.</summary>
+    private sealed class DialledSelfException() : IOException("The address is our own listener.");
 }
