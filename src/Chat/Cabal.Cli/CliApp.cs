@@ -44,7 +44,9 @@ public static class CliApp
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var parse = Build().Parse(args);
+        var root = Build();
+        args = LeadingOptions.MoveAfterSubcommand(root, args);
+        var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             var json = args.Contains("--json");

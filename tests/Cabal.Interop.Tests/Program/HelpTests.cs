@@ -44,6 +44,26 @@ public sealed partial class HelpTests : IDisposable
     }
 
     [Fact]
+    public async Task GlobalOptionsBeforeTheSubcommandApplyToIt()
+    {
+        // `cabal --data DIR new` used to create the cabal in the default data directory.
+        var data = _dir.Sub("data");
+        var home = _dir.Sub("home");
+        var env = new Dictionary<string, string> { ["HOME"] = home, ["XDG_DATA_HOME"] = Path.Combine(home, "xdg") };
+        var r = await CabalProgram.RunAsync(Run, env, "--data", data, "--no-lan", "new");
+        r.AssertExit(0);
+        var url = Assert.Single(r.Stdout, l => l.StartsWith("cabal://", StringComparison.Ordinal));
+        Assert.True(Directory.Exists(Path.Combine(data, "feeds")), $"nothing was created in {data}");
+        Assert.False(Directory.Exists(Path.Combine(home, "xdg", "cabal-dotnet")), "the default data directory was used");
+        var list = await CabalProgram.RunAsync(Run, env, "--data", data, "list");
+        list.AssertExit(0);
+        Assert.Contains(list.Stdout, l => l.Contains(url["cabal://".Length..], StringComparison.Ordinal));
+
+        var foreign = await CabalProgram.RunAsync(Run, env, "--theme", "dark", "new", "--data", data);
+        Assert.Equal(64, foreign.ExitCode);
+    }
+
+    [Fact]
     public async Task ADataDirectoryUnderAFileIsASentenceNotDotnetText()
     {
         var file = Path.Combine(_dir.Path, "a-file");
