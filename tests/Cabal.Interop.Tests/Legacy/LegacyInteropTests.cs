@@ -107,7 +107,9 @@ public sealed class LegacyInteropTests : JsInteropTest
         Assert.Equal((local, localLength), messages[0]); // JS's new post is the newest
         Assert.Equal(expected.Default, messages[1..]);
 
-        // Importing the store JS wrote to brings its post back into our writer.
+        // Importing the store JS wrote to brings its post back into our writer. cabal-peer.js dumps its
+        // state before it closes the cabal: its storage is complete only once the process has exited.
+        Assert.Equal(0, await js.WaitForExitAsync(Long));
         var back = await LegacyImporter.ImportAsync(store, LegacyCabalStore.Open(export, Convert.FromHexString(key)));
         Assert.Equal(1UL, back.NewBlocks);
         Assert.Empty(back.Problems);
