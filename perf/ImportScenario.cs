@@ -1,6 +1,6 @@
 // `perf import`: importing a cabal-core 16 store (make-cabal.js, F feeds × M messages, built in a temp
 // directory, never in the repository) with the `cabal` program as it ships (by default the Native AOT
-// executable: see CabalProgram), next to the time JS cabal-core takes to open the same store
+// executable: see MeasuredCabal), next to the time JS cabal-core takes to open the same store
 // (bench-load.js: process start → cabal.ready, and → every view indexed). Each run is one fresh
 // `cabal import SRC --key K --data FRESH --json` process:
 //   import (feeds) = the program's own `elapsedMs`: every file read, every feed's signature verified,
@@ -44,7 +44,7 @@ internal static class ImportScenario
         var write = new Option<bool>("--write-results") { Description = "Rewrite the import section of perf/RESULTS.md." };
         var outDir = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
         var from = new Option<string?>("--from") { Description = "Re-render the import section of perf/RESULTS.md from a saved report (perf/out/import-latest.json), without measuring." };
-        var build = CabalProgram.BuildOption();
+        var build = MeasuredCabal.BuildOption();
         var cache = new Option<string>("--cache") { Description = "Where the published builds of `cabal` are kept.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "cache") };
         var cmd = new Command("import", "Import make-cabal.js cabals (hypercore 9 storage) into a fresh FeedStore, next to JS cabal-core opening them.")
         {
@@ -65,7 +65,7 @@ internal static class ImportScenario
                 OutDir = r.GetValue(outDir)!, CacheDir = Path.GetFullPath(r.GetValue(work)!), InteropDir = RepoPaths.DefaultInterop,
                 Messages = r.GetValue(messages), JsRuns = Math.Max(0, r.GetValue(jsRuns)), JsTimeoutSeconds = r.GetValue(jsTimeout), Js = JsMode.On,
             };
-            var (program, buildNote) = await CabalProgram.ResolveAsync(r.GetValue(build)!, Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
+            var (program, buildNote) = await MeasuredCabal.ResolveAsync(r.GetValue(build)!, Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
             if (buildNote is not null) Console.Error.WriteLine("perf import: " + buildNote);
             var started = DateTimeOffset.Now;
             var js = await JsBaseline.ProbeAsync(o, ct).ConfigureAwait(false);
@@ -87,7 +87,7 @@ internal static class ImportScenario
         return cmd;
     }
 
-    private static async Task<SizeResult> MeasureAsync(LoadOptions o, JsAvailability js, int feeds, int runs, CabalProgram program, CancellationToken ct)
+    private static async Task<SizeResult> MeasureAsync(LoadOptions o, JsAvailability js, int feeds, int runs, MeasuredCabal program, CancellationToken ct)
     {
         SizeResult Failed(string why, IReadOnlyList<ImportRun>? done = null) => new(feeds, o.Messages, 0, done ?? [], null, null, null, null, null, null, null, null, why);
         if (!js.Available) return Failed($"cannot build the cabal: {js.Reason}");

@@ -66,7 +66,7 @@ internal sealed class PeerProcess : IAsyncDisposable
     /// The `cabal` program, in whichever build <paramref name="program"/> is. CABAL_NO_DHT=1: the child
     /// reaches the DHT only through the loopback --bootstrap it is given, never the public nodes.
     /// </summary>
-    public static PeerProcess StartCabal(CabalProgram program, IEnumerable<string> args, string label = "C#")
+    public static PeerProcess StartCabal(MeasuredCabal program, IEnumerable<string> args, string label = "C#")
     {
         var psi = program.StartInfo([]);
         psi.Environment["CABAL_NO_DHT"] = "1";

@@ -10,7 +10,7 @@
 //     C# `cabal read K --bootstrap … --no-lan --join --json` (time to its first printed message, i.e.
 //     in sync and indexed). Timed from Process.Start in this harness to the line arriving here.
 //   * every `cabal` process (reader, seeder, dht-node testnet) is the --build chosen: by default the
-//     Native AOT executable, as the program ships (see CabalProgram, AotBuild).
+//     Native AOT executable, as the program ships (see MeasuredCabal, AotBuild).
 // Run 0 of every pair is a warm-up (page cache, the seeders' announcements) and is not counted; the
 // pairs are interleaved run by run so machine noise falls on both stacks alike. Medians are reported;
 // raw figures in perf/out/swarm-latest.json.
@@ -43,7 +43,7 @@ internal static class SwarmScenario
         var outOption = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
         var interop = new Option<string>("--interop") { Description = "The JS interop harness (dht-testnet.js, cabal-peer.js).", DefaultValueFactory = _ => RepoPaths.DefaultInterop };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the swarm section of perf/RESULTS.md." };
-        var build = CabalProgram.BuildOption();
+        var build = MeasuredCabal.BuildOption();
         var cache = new Option<string>("--cache") { Description = "Where the published builds are kept.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "cache") };
         var cmd = new Command("swarm", "Process start to the first message from a peer found through the DHT, C# `cabal read` beside JS cabal-peer, on a loopback testnet.")
         {
@@ -55,7 +55,7 @@ internal static class SwarmScenario
         {
             var started = DateTimeOffset.Now;
             var loadStart = Machine.LoadAverage();
-            var (program, buildNote) = await CabalProgram.ResolveAsync(r.GetValue(build)!, Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
+            var (program, buildNote) = await MeasuredCabal.ResolveAsync(r.GetValue(build)!, Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
             if (buildNote is not null) Console.Error.WriteLine("perf swarm: " + buildNote);
             var setup = new Setup(Path.GetFullPath(r.GetValue(interop)!), program, r.GetValue(testnet)!, TimeSpan.FromSeconds(r.GetValue(readTimeout)));
             var (pairs, csNote) = await MeasureAsync(setup, r.GetValue(runs), ct).ConfigureAwait(false);
@@ -75,7 +75,7 @@ internal static class SwarmScenario
         return cmd;
     }
 
-    private sealed record Setup(string Interop, CabalProgram Cabal, string Testnet, TimeSpan ReadTimeout)
+    private sealed record Setup(string Interop, MeasuredCabal Cabal, string Testnet, TimeSpan ReadTimeout)
     {
         public string CabalPeer => Path.Combine(Interop, "cabal-peer.js");
     }
@@ -200,7 +200,7 @@ internal static class SwarmScenario
 
     private static string Short(string? s, int max) => s is null ? "" : (s.Length > max ? s[..max] + "…" : s).ReplaceLineEndings(" ");
 
-    internal static string Render(List<Pair> pairs, string? csNote, int runs, string testnet, CabalProgram program, string? buildNote, DateTimeOffset started, double[] loadStart, double[] loadEnd, string commandLine)
+    internal static string Render(List<Pair> pairs, string? csNote, int runs, string testnet, MeasuredCabal program, string? buildNote, DateTimeOffset started, double[] loadStart, double[] loadEnd, string commandLine)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();

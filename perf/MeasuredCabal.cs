@@ -8,12 +8,12 @@ using System.Diagnostics;
 
 namespace Cabal.Perf;
 
-internal sealed record CabalProgram(string FileName, IReadOnlyList<string> Prefix, string Build)
+internal sealed record MeasuredCabal(string FileName, IReadOnlyList<string> Prefix, string Build)
 {
     public static readonly string[] Builds = ["aot", "r2r", "jit"];
 
     /// <summary>cabal.dll beside this harness, JIT-compiled.</summary>
-    public static CabalProgram Jit => new("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "cabal.dll")], "jit");
+    public static MeasuredCabal Jit => new("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "cabal.dll")], "jit");
 
     /// <summary>The build as a phrase for RESULTS.md.</summary>
     public string Described => Build switch
@@ -30,7 +30,7 @@ internal sealed record CabalProgram(string FileName, IReadOnlyList<string> Prefi
     }.AcceptOnlyFromAmong(Builds);
 
     /// <summary>The program in <paramref name="build"/>, publishing it first if needed; the note says why another build was used instead.</summary>
-    public static async Task<(CabalProgram Program, string? Note)> ResolveAsync(string build, string cacheDir, CancellationToken ct)
+    public static async Task<(MeasuredCabal Program, string? Note)> ResolveAsync(string build, string cacheDir, CancellationToken ct)
     {
         var jit = Jit;
         switch (build)
@@ -38,14 +38,14 @@ internal sealed record CabalProgram(string FileName, IReadOnlyList<string> Prefi
             case "aot":
             {
                 var (exe, error) = await AotBuild.EnsureAsync(cacheDir, ct).ConfigureAwait(false);
-                return exe is not null ? (new CabalProgram(exe, [], "aot"), null) : (jit, $"{error}; measured the JIT build instead");
+                return exe is not null ? (new MeasuredCabal(exe, [], "aot"), null) : (jit, $"{error}; measured the JIT build instead");
             }
             case "r2r":
             {
                 var (dll, error) = await ReadyToRunBuild.EnsureAsync(cacheDir, ct).ConfigureAwait(false);
                 var cabal = dll is null ? null : Path.Combine(Path.GetDirectoryName(dll)!, "cabal.dll");
                 return cabal is not null && File.Exists(Path.ChangeExtension(cabal, ".runtimeconfig.json"))
-                    ? (new CabalProgram("dotnet", ["exec", cabal], "r2r"), null)
+                    ? (new MeasuredCabal("dotnet", ["exec", cabal], "r2r"), null)
                     : (jit, $"{error ?? "no cabal.dll in the ReadyToRun publish"}; measured the JIT build instead");
             }
             default:
