@@ -136,6 +136,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         if (sender is not Feed feed || !_byKey.ContainsKey(feed.KeyHex)) return;
         NoteData(feed);
         foreach (var s in SessionSnapshot()) s.OnFeedGrew(feed);
+        SignalSyncProgress(); // blocks stored: a peer may now be in sync
     }
 
     /// <summary>Ends every session's connection and detaches from the store. The store and replicator stay open.</summary>
