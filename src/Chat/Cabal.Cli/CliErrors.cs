@@ -112,7 +112,7 @@ internal static class CliErrors
     public static int Report(int code, string kind, string message, bool json)
     {
         CliIo.Err.WriteLine("cabal: " + message);
-        if (json) CliIo.Out.WriteLine(JsonSerializer.Serialize(new { error = kind, code, message }));
+        if (json) CliIo.Out.WriteLine(CliJson.Line(new ErrorLine(kind, code, message)));
         return code;
     }
 }

@@ -73,7 +73,7 @@ internal static class CommandClient
         try { await socket.ConnectAsync(new UnixDomainSocketEndPoint(CommandServer.SocketPath(root)), ct).ConfigureAwait(false); }
         catch (SocketException) { return null; }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var request = JsonSerializer.Serialize(new CommandServer.Request(args)) + "\n";
+        var request = JsonSerializer.Serialize(new CommandServer.Request(args), CliJson.Default.Request) + "\n";
         try { await stream.WriteAsync(Encoding.UTF8.GetBytes(request), ct).ConfigureAwait(false); }
         catch (IOException) { return null; }
         using var reader = new StreamReader(stream, new UTF8Encoding(false));

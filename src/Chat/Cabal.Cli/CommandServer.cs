@@ -101,7 +101,7 @@ internal sealed class CommandServer : IAsyncDisposable
         try
         {
             var request = await reader.ReadLineAsync(_stop.Token).ConfigureAwait(false);
-            args = request is null ? null : JsonSerializer.Deserialize<Request>(request)?.Args;
+            args = request is null ? null : JsonSerializer.Deserialize(request, CliJson.Default.Request)?.Args;
         }
         catch (Exception e) when (e is IOException or JsonException or OperationCanceledException) { return; }
         if (args is null) return;

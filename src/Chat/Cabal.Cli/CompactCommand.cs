@@ -45,7 +45,7 @@ internal static class CompactCommand
                 before += b;
                 after += a;
             }
-            if (parse.GetValue(json)) CliIo.Out.WriteLine(JsonSerializer.Serialize(new { compacted = dirs.Count, bytesBefore = before, bytesAfter = after }));
+            if (parse.GetValue(json)) CliIo.Out.WriteLine(CliJson.Line(new CompactedLine(dirs.Count, before, after)));
             else CliIo.Out.WriteLine($"compacted {dirs.Count} LMDB file(s): {before} bytes -> {after} bytes");
             return ExitCodes.Ok;
         }));

@@ -135,29 +135,29 @@ internal sealed class DhtNodeReport(bool json)
     {
         lock (_out)
         {
-            if (json) CliIo.Out.WriteLine(JsonSerializer.Serialize(evt));
+            if (json) CliIo.Out.WriteLine(CliJson.Line(evt));
             else CliIo.Err.WriteLine("cabal dht-node: " + text);
         }
     }
 
     public void Listening(string host, int port, bool firstNode)
-        => Emit(new { @event = "listening", host, port, firstNode }, $"listening on UDP {host}:{port}{(firstNode ? " as the first node of a new network" : "")}");
+        => Emit(new DhtNodeListeningEvent("listening", host, port, firstNode), $"listening on UDP {host}:{port}{(firstNode ? " as the first node of a new network" : "")}");
 
     public void Bootstrapped(DhtNodeState s, TimeSpan took)
-        => Emit(new { @event = "bootstrapped", ms = Math.Round(took.TotalMilliseconds), nodes = s.Nodes, persistent = s.Persistent, firewalled = s.Firewalled, address = s.Address, id = s.Id },
+        => Emit(new DhtNodeBootstrappedEvent("bootstrapped", Math.Round(took.TotalMilliseconds), s.Nodes, s.Persistent, s.Firewalled, s.Address, s.Id),
             string.Create(CultureInfo.InvariantCulture, $"bootstrapped in {took.TotalSeconds:0.0} s: {s.Nodes} nodes known; ") + Describe(s));
 
     public void PersistenceChanged(DhtNodeState s)
-        => Emit(new { @event = s.Persistent ? "persistent" : "ephemeral", address = s.Address, id = s.Id }, Describe(s));
+        => Emit(new DhtNodePersistenceEvent(s.Persistent ? "persistent" : "ephemeral", s.Address, s.Id), Describe(s));
 
     public void FirewallChanged(DhtNodeState s)
-        => Emit(new { @event = "firewalled", firewalled = s.Firewalled, address = s.Address }, s.Firewalled ? "now firewalled: other nodes cannot reach it unasked" : "reachable: " + Describe(s));
+        => Emit(new DhtNodeFirewallEvent("firewalled", s.Firewalled, s.Address), s.Firewalled ? "now firewalled: other nodes cannot reach it unasked" : "reachable: " + Describe(s));
 
     public void Stats(DhtNodeState s)
-        => Emit(new { @event = "stats", nodes = s.Nodes, records = s.Records, routes = s.Routes, requests = s.Requests, dropped = s.Dropped, persistent = s.Persistent, firewalled = s.Firewalled },
+        => Emit(new DhtNodeStatsEvent("stats", s.Nodes, s.Records, s.Routes, s.Requests, s.Dropped, s.Persistent, s.Firewalled),
             $"{s.Nodes} nodes known, {s.Records} records and {s.Routes} routes stored, {s.Requests} requests served, {s.Dropped} datagrams dropped");
 
-    public void Exit() => Emit(new { @event = "exit", reason = "signal" }, "stopping");
+    public void Exit() => Emit(new ExitEvent("exit", "signal"), "stopping");
 
     private static string Describe(DhtNodeState s) => s switch
     {

@@ -33,11 +33,8 @@ internal static class ExportCommand
             var report = await LegacyExporter.ExportAsync(node.Node.Store, url.Key, target, new LegacyExportOptions { LoggerFactory = logging }, ct);
             if (parse.GetValue(json))
             {
-                CliIo.Out.WriteLine(JsonSerializer.Serialize(new
-                {
-                    path = report.Path, cabal = report.CabalKey, feeds = report.Feeds, blocks = report.Blocks, bytes = report.BytesWritten,
-                    localKey = report.LocalFeedKey, withSecretKey = report.WithSecretKey, notes = report.Notes,
-                }));
+                CliIo.Out.WriteLine(CliJson.Line(new ExportedLine(
+                    report.Path, report.CabalKey, report.Feeds, report.Blocks, report.BytesWritten, report.LocalFeedKey, report.WithSecretKey, report.Notes)));
                 return ExitCodes.Ok;
             }
             CliIo.Out.WriteLine($"exported cabal://{report.CabalKey} to {report.Path}");

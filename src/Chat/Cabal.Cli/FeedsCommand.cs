@@ -82,7 +82,7 @@ internal static class FeedsCommand
                 var deleted = await cabal.DeleteFeedsAsync(group.Select(f => f.KeyHex), remember: true, rebuildViews: true, ct);
                 foreach (var f in deleted)
                 {
-                    if (parse.GetValue(json)) CliIo.Out.WriteLine(JsonSerializer.Serialize(new { deleted = f.KeyHex, cabal = group.Key, length = f.Length }));
+                    if (parse.GetValue(json)) CliIo.Out.WriteLine(CliJson.Line(new FeedDeletedLine(f.KeyHex, group.Key, f.Length)));
                     else CliIo.Out.WriteLine($"deleted feed {f.KeyHex} ({f.Length} entries) from cabal {group.Key[..8]}");
                 }
             }
@@ -104,11 +104,8 @@ internal static class FeedsCommand
         var blocked = cabal.NetworkBlockedUsers.Contains(f.KeyHex);
         if (json)
         {
-            CliIo.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                cabal = cabal.KeyHex, feed = f.KeyHex, nick, local = you, blocked, length = f.Length, held = f.DownloadedCount(), bytes = f.ByteLength,
-                lastActivity = last?.ToString("o", CultureInfo.InvariantCulture),
-            }));
+            CliIo.Out.WriteLine(CliJson.Line(new FeedLine(cabal.KeyHex, f.KeyHex, nick, you, blocked, f.Length, f.DownloadedCount(), f.ByteLength,
+                last?.ToString("o", CultureInfo.InvariantCulture))));
             return;
         }
         var when = last?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";

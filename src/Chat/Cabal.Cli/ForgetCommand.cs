@@ -53,7 +53,7 @@ internal static class ForgetCommand
             }
             if (Directory.Exists(trash)) Directory.Delete(trash, recursive: true);
             DeleteSettings(paths, url);
-            if (parse.GetValue(json)) CliIo.Out.WriteLine(JsonSerializer.Serialize(new { forgot = url.KeyHex, feeds = removed }));
+            if (parse.GetValue(json)) CliIo.Out.WriteLine(CliJson.Line(new ForgotLine(url.KeyHex, removed)));
             else CliIo.Out.WriteLine($"forgot cabal {url.KeyHex}: {removed} feeds, its views and settings removed");
             return ExitCodes.Ok;
         }));

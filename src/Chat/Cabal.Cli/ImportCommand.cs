@@ -86,28 +86,26 @@ internal static class ImportCommand
         var r = result.Report;
         if (json)
         {
-            CliIo.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                path = r.Path,
-                cabal = r.CabalKey,
-                refused = r.Refused,
-                feeds = r.Feeds,
-                feedsImported = r.FeedsImported,
-                feedsSkipped = r.FeedsSkipped,
-                blocksVerified = r.BlocksVerified,
-                newBlocks = r.NewBlocks,
-                newBytes = r.NewBytes,
-                blocksNotTaken = r.BlocksNotTaken,
-                localKey = result.LocalKey,
-                jsLocalKey = r.LocalIdentity?.FeedKey,
-                identityAdopted = r.LocalIdentity?.Adopted ?? false,
-                canReadPrivateMessages = result.CanReadPrivateMessages,
-                entriesIndexed = result.EntriesIndexed,
-                problems = r.Problems.Select(p => new { slot = p.Slot, kind = p.Kind.ToString(), reason = p.Reason }),
-                notes = r.Notes,
-                elapsedMs = Math.Round(r.Elapsed.TotalMilliseconds, 1),
-                viewsMs = Math.Round(result.ViewsElapsed.TotalMilliseconds, 1),
-            }));
+            CliIo.Out.WriteLine(CliJson.Line(new ImportedLine(
+                Path: r.Path,
+                Cabal: r.CabalKey,
+                Refused: r.Refused,
+                Feeds: r.Feeds,
+                FeedsImported: r.FeedsImported,
+                FeedsSkipped: r.FeedsSkipped,
+                BlocksVerified: r.BlocksVerified,
+                NewBlocks: r.NewBlocks,
+                NewBytes: r.NewBytes,
+                BlocksNotTaken: r.BlocksNotTaken,
+                LocalKey: result.LocalKey,
+                JsLocalKey: r.LocalIdentity?.FeedKey,
+                IdentityAdopted: r.LocalIdentity?.Adopted ?? false,
+                CanReadPrivateMessages: result.CanReadPrivateMessages,
+                EntriesIndexed: result.EntriesIndexed,
+                Problems: [.. r.Problems.Select(p => new ImportProblemLine(p.Slot, p.Kind.ToString(), p.Reason))],
+                Notes: r.Notes,
+                ElapsedMs: Math.Round(r.Elapsed.TotalMilliseconds, 1),
+                ViewsMs: Math.Round(result.ViewsElapsed.TotalMilliseconds, 1))));
             return;
         }
         if (r.Refused) return; // said on stderr

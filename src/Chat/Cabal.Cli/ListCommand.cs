@@ -39,7 +39,7 @@ internal static class ListCommand
                 var nick = cabal.GetUser(cabal.LocalKey)?.Name;
                 var feeds = node.FeedsOf(cabal).Count();
                 if (asJson)
-                    CliIo.Out.WriteLine(JsonSerializer.Serialize(new { cabal = k, url = cabal.Url.ToString(), name, nick, lastUsed = used[k], feeds }));
+                    CliIo.Out.WriteLine(CliJson.Line(new CabalLine(k, cabal.Url.ToString(), name, nick, used[k], feeds)));
                 else
                     CliIo.Out.WriteLine($"{cabal.Url}  {(used[k] is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm") : "-")}  {feeds} feeds  {TerminalText.Sanitize(name ?? "")}{(nick is null ? "" : "  (you: " + TerminalText.Sanitize(nick) + ")")}");
             }

@@ -92,8 +92,8 @@ internal static class ReadCommand
 
     /// <summary>
     /// One message as a JSON line: {feed, seq, timestamp, type, content: {channel, text}, nick}. Written
-    /// with Utf8JsonWriter (same encoder and number format as JsonSerializer), because serializing an
-    /// anonymous type builds its reflection metadata first: tens of milliseconds before a reader's first line.
+    /// with Utf8JsonWriter (same encoder and number format as JsonSerializer): no reflection (the native
+    /// program has none), and no serializer metadata to build before a reader's first line.
     /// </summary>
     internal static string JsonLine(CabalCore cabal, ChatMessage m)
     {
@@ -115,8 +115,27 @@ internal static class ReadCommand
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>A private message as a JSON line: {feed, seq, timestamp, type, private: true, peer, content: {text}, nick}.</summary>
     internal static string PrivateJsonLine(CabalCore cabal, PrivateMessage m)
-        => JsonSerializer.Serialize(new { feed = m.Author, seq = m.Seq, timestamp = m.Timestamp, type = m.Type, @private = true, peer = m.Peer, content = new { text = m.Text }, nick = cabal.GetUser(m.Author)?.Name });
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("feed", m.Author);
+            w.WriteNumber("seq", m.Seq);
+            w.WriteNumber("timestamp", m.Timestamp);
+            w.WriteString("type", m.Type);
+            w.WriteBoolean("private", true);
+            w.WriteString("peer", m.Peer);
+            w.WriteStartObject("content");
+            w.WriteString("text", m.Text);
+            w.WriteEndObject();
+            w.WriteString("nick", cabal.GetUser(m.Author)?.Name);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>A private message as a terminal line, through <see cref="TerminalText"/> like every remote string.</summary>
     internal static string PrivateTextLine(CabalCore cabal, PrivateMessage m)

@@ -76,23 +76,23 @@ internal static class SeedCommand
         {
             lock (_out)
             {
-                if (json) CliIo.Out.WriteLine(JsonSerializer.Serialize(evt));
+                if (json) CliIo.Out.WriteLine(CliJson.Line(evt));
                 else CliIo.Err.WriteLine("cabal seed: " + TerminalText.Sanitize(text));
             }
         }
 
         public void Started(CabalNode node, IReadOnlyList<CabalCore> cabals)
         {
-            foreach (var c in cabals) Emit(new { @event = "seeding", cabal = c.KeyHex, localKey = c.LocalKey }, $"seeding {c.Url}");
-            if (node.ListenPort is { } port) Emit(new { @event = "listening", host = "0.0.0.0", port }, $"listening on port {port}");
+            foreach (var c in cabals) Emit(new SeedingEvent("seeding", c.KeyHex, c.LocalKey), $"seeding {c.Url}");
+            if (node.ListenPort is { } port) Emit(new ListeningEvent("listening", "0.0.0.0", port), $"listening on port {port}");
         }
 
         public void Peer(object? sender, PeerChangedEventArgs e)
         {
-            Emit(new { @event = e.Connected ? "peer-connected" : "peer-disconnected", cabal = e.CabalKey, peer = e.PeerKey, address = e.Address, source = e.Source },
+            Emit(new PeerEvent(e.Connected ? "peer-connected" : "peer-disconnected", e.CabalKey, e.PeerKey, e.Address, e.Source),
                 $"{(e.Connected ? "+" : "-")} peer {e.PeerKey[..8]} ({e.Address}, {e.Source})");
             if (e.Source == PeerSources.Dht && json)
-                Emit(new { @event = e.Connected ? "dht-peer-connected" : "dht-peer-dropped", cabal = e.CabalKey, peer = e.PeerKey }, "");
+                Emit(new DhtPeerEvent(e.Connected ? "dht-peer-connected" : "dht-peer-dropped", e.CabalKey, e.PeerKey), "");
         }
 
         public void Dht(object? sender, DhtEventArgs e)
@@ -102,14 +102,14 @@ internal static class SeedCommand
             {
                 case DhtEventKind.Bootstrapped or DhtEventKind.NoBootstrap:
                     var state = node.DhtState();
-                    Emit(new { @event = e.Kind == DhtEventKind.Bootstrapped ? "dht-bootstrapped" : "dht-no-bootstrap", nodes = state.Nodes, firewalled = state.Firewalled, address = state.LocalAddress },
+                    Emit(new DhtBootstrapEvent(e.Kind == DhtEventKind.Bootstrapped ? "dht-bootstrapped" : "dht-no-bootstrap", state.Nodes, state.Firewalled, state.LocalAddress),
                         e.Kind == DhtEventKind.Bootstrapped ? $"DHT bootstrapped ({state.Nodes} nodes, {(state.Firewalled ? "firewalled" : "open")})" : "DHT: no bootstrap node answers");
                     break;
                 case DhtEventKind.Announced:
-                    Emit(new { @event = "dht-announced", cabal = e.CabalKey }, $"announced {e.CabalKey?[..8]} on the DHT");
+                    Emit(new DhtAnnouncedEvent("dht-announced", e.CabalKey), $"announced {e.CabalKey?[..8]} on the DHT");
                     break;
                 case DhtEventKind.PeerFound:
-                    Emit(new { @event = "dht-peer-found", cabal = e.CabalKey, peer = e.PeerKey }, $"found peer {e.PeerKey?[..8]} for {e.CabalKey?[..8]} on the DHT");
+                    Emit(new DhtPeerEvent("dht-peer-found", e.CabalKey, e.PeerKey), $"found peer {e.PeerKey?[..8]} for {e.CabalKey?[..8]} on the DHT");
                     break;
             }
         }
@@ -120,11 +120,11 @@ internal static class SeedCommand
             {
                 var s = node.SyncStatus(c);
                 var dht = node.DhtState().State;
-                Emit(new { @event = "status", cabal = c.KeyHex, peers = s.Peers, feeds = s.Feeds, blocks = s.Blocks, knownBlocks = s.KnownBlocks, indexed = s.Indexed, dht, lockdown = s.Lockdown },
+                Emit(new StatusEvent("status", c.KeyHex, s.Peers, s.Feeds, s.Blocks, s.KnownBlocks, s.Indexed, dht, s.Lockdown),
                     $"{c.KeyHex[..8]} peers={s.Peers} feeds={s.Feeds} blocks={s.Blocks}/{s.KnownBlocks} indexed={s.Indexed} dht={dht}{(s.Lockdown ? " lockdown" : "")}");
             }
         }
 
-        public void Stopping() => Emit(new { @event = "exit", reason = "signal" }, "stopping: everything stored is durable");
+        public void Stopping() => Emit(new ExitEvent("exit", "signal"), "stopping: everything stored is durable");
     }
 }

@@ -23,11 +23,9 @@ public static class LmdbNative
     {
         if (name != "lmdb") return IntPtr.Zero;
         if (NativeLibrary.TryLoad(name, assembly, searchPath, out var bundled)) return bundled;
-        foreach (var dir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(assembly.Location) ?? "" })
-        {
-            var candidate = Path.Combine(dir, "native", "liblmdb.so");
-            if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var built)) return built;
-        }
+        // The app's directory (a native AOT program's too, where assemblies have no file Location).
+        var candidate = Path.Combine(AppContext.BaseDirectory, "native", "liblmdb.so");
+        if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var built)) return built;
         return IntPtr.Zero; // the runtime then reports the original DllNotFoundException
     }
 }
