@@ -9,7 +9,7 @@ namespace Cabal.Perf;
 
 internal static class AotBuild
 {
-    public const string PublishCommand = "dotnet publish src/Chat/Cabal.Cli -c Release -r linux-x64 -p:PublishAot=true -o OUT";
+    public const string PublishCommand = "dotnet publish src/Chat/Cabal.Cli -c Release -r linux-x64 -o OUT";
 
     /// <summary>Publishes (or reuses) the Native AOT `cabal`; returns the executable's path, or null with a reason.</summary>
     public static async Task<(string? Path, string? Error)> EnsureAsync(string cacheDir, CancellationToken ct)
