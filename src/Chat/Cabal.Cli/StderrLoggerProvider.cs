@@ -23,6 +23,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
     private readonly TimeProvider _time;
     private readonly BlockingCollection<string> _queue = new(QueueCapacity);
     private readonly Lock _start = new();
+    private readonly Lock _write = new();
     private Thread? _thread;
 
     /// <param name="writer">Where lines go (stderr in the program).</param>
@@ -86,7 +87,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
         {
             // Disposed (the program is ending): written directly, never lost.
         }
-        lock (_writer) _writer.WriteLine(line);
+        lock (_write) _writer.WriteLine(line);
     }
 
     private void EnsureWriter()
@@ -107,7 +108,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
         {
             foreach (var line in _queue.GetConsumingEnumerable())
             {
-                lock (_writer)
+                lock (_write)
                 {
                     _writer.WriteLine(line);
                     if (_queue.Count == 0) _writer.Flush();
