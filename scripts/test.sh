@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test suite, from a fresh clone with ../shared beside it.
-# Installs what the tests need (gcc for the LMDB build, npm packages for the JS interop peers),
+# Builds everything, publishes the native (AOT) `cabal` program and runs every test suite against it,
+# from a fresh clone with ../shared beside it.
+# Installs what the tests need (gcc for the LMDB build and the AOT link, npm packages for the JS interop peers),
 # then prints one plain closing line: "N passed, N failed, N skipped".
 #
 #   bash scripts/test.sh           both tiers
@@ -52,6 +53,23 @@ build_rc=${PIPESTATUS[0]}
 if [ "$build_rc" -ne 0 ]; then
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
+fi
+
+# The program as shipped: a Native AOT publish (README), which the Interop suite and the terminal
+# smoke test then run (CABAL_PROGRAM) instead of cabal.dll. A failed publish fails the run: CI must
+# test what ships, never fall back to the JIT build. Warnings are errors here too.
+if [ "$pure" -eq 0 ]; then
+  program="$repo/artifacts/cabal-aot/cabal"
+  rm -rf "$repo/artifacts/cabal-aot"
+  echo "[test] publishing the native (AOT) cabal program into artifacts/cabal-aot" >&2
+  dotnet publish src/Chat/Cabal.Cli -c Release -r linux-x64 -nologo -v q -o "$repo/artifacts/cabal-aot" 2>&1 | grep -vE "warning NU1603" >&2
+  publish_rc=${PIPESTATUS[0]}
+  if [ "$publish_rc" -ne 0 ] || [ ! -x "$program" ]; then
+    echo "[test] the AOT publish failed" >&2
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+  fi
+  export CABAL_PROGRAM="$program"
 fi
 
 filter=()

@@ -4,7 +4,7 @@
 # join over loopback and sees it on !status and in /peers, types a message, reads it back with `tmux capture-pane`, sends one with `cabal send`
 # beside it (forwarded to the client) and sees it appear, then /quit. Exit 0 = pass,
 # 1 = fail. Skips (exit 0, "SKIP" on stdout) when tmux is not installed.
-#   usage: tests/smoke/tui-smoke.sh [path/to/cabal.dll] [path/to/shared/interop]
+#   usage: tests/smoke/tui-smoke.sh [path/to/cabal.dll or the native cabal] [path/to/shared/interop]
 #   (default: builds src/Chat/Cabal.Cli). With the interop directory (npm ci done) it then runs against a live
 #   JS cabal-peer: the client shows the JS peer's message, and the JS peer receives ours, first over TCP
 #   (--peer), then on the swarm: a loopback JS DHT testnet, cabal-peer.js --swarm, and the client given
@@ -25,6 +25,11 @@ if [ -z "$dll" ]; then
   dll="$art/bin/Cabal.Cli/debug/cabal.dll"
 fi
 [ -f "$dll" ] || { echo "FAIL: no $dll"; exit 1; }
+# A .dll runs with dotnet; any other file is the native program (scripts/test.sh publishes it).
+case "$dll" in
+  *.dll) launch="dotnet '$dll'"; cabal=(dotnet "$dll") ;;
+  *) launch="'$dll'"; cabal=("$dll") ;;
+esac
 
 interop="${2:-}"
 data="$(mktemp -d)"
@@ -56,7 +61,7 @@ fail() {
 }
 
 # DisableRealDriverIO (set by headless test runs) would make the program think it has no terminal.
-tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' --data '$data' --no-lan --no-dht" || fail "tmux could not start"
+tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO $launch --data '$data' --no-lan --no-dht" || fail "tmux could not start"
 # The first screen of a new cabal: !status says what happened, the URL on one row, how to invite,
 # the network (listening port, LAN) and /help; the status line says we are offline.
 wait_for ":!status]" 60 || fail "the first screen is not !status"
@@ -86,8 +91,8 @@ grep -qx "$port" "$data/listen-port" || fail "the listening port was not remembe
 
 # A peer joins: a seeding bot in another data directory dials the client on loopback.
 peerdata="$data/peer"
-dotnet "$dll" nick "$url" smokepeer --data "$peerdata" --no-lan --no-dht >/dev/null 2>&1 || fail "cabal nick for the peer failed"
-dotnet "$dll" seed "$url" --data "$peerdata" --no-lan --no-dht --peer "127.0.0.1:$port" >"$data/seed.out" 2>&1 &
+"${cabal[@]}" nick "$url" smokepeer --data "$peerdata" --no-lan --no-dht >/dev/null 2>&1 || fail "cabal nick for the peer failed"
+"${cabal[@]}" seed "$url" --data "$peerdata" --no-lan --no-dht --peer "127.0.0.1:$port" >"$data/seed.out" 2>&1 &
 seedpid=$!
 wait_for "smokepeer joined from 127.0.0.1:" 60 || fail "the peer's arrival did not appear on !status"
 wait_for "1 peer" 10 || fail "the status line does not count the peer"
@@ -108,7 +113,7 @@ wait_for "last message: " 5 || fail "no delivery state on the status line"
 # `cabal send` beside the running client: the client holds the data directory, so the command is
 # handed to it over the directory's socket and published by the client's own node (never a fork).
 url="$(cat "$data/last-cabal")"
-out="$(dotnet "$dll" send "${url#cabal://}" --data "$data" --no-lan --no-dht --text "beside $token" 2>&1)" || fail "cabal send beside the client failed: $out"
+out="$("${cabal[@]}" send "${url#cabal://}" --data "$data" --no-lan --no-dht --text "beside $token" 2>&1)" || fail "cabal send beside the client failed: $out"
 echo "$out" | grep -q "published" || fail "cabal send beside the client said: $out"
 wait_for "> beside $token" 15 || fail "the message sent beside the client did not appear in it"
 tmux send-keys -t "$session" -l "/quit"
@@ -135,7 +140,7 @@ for _ in $(seq 1 100); do grep -q '"event":"listening"' "$events" 2>/dev/null &&
 port=$(grep -o '"event":"listening"[^}]*"port":[0-9]*' "$events" | grep -o '[0-9]*$')
 key=$(grep '"event":"ready"' "$events" | grep -o '"key":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
 [ -n "$port" ] && [ -n "$key" ] || fail "the JS cabal-peer did not start: $(cat "$data/js.err")"
-tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' '$key' --data '$data/js-client' --peer 127.0.0.1:$port --no-lan --no-dht" || fail "tmux could not start"
+tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO $launch '$key' --data '$data/js-client' --peer 127.0.0.1:$port --no-lan --no-dht" || fail "tmux could not start"
 wait_for "hello from js $token" 60 || fail "the JS peer's message did not appear"
 wait_for "jsalice" 10 || fail "the JS peer's nick did not appear"
 tmux send-keys -t "$session" -l "hi js $token"
@@ -162,7 +167,7 @@ jspid=$!
 for _ in $(seq 1 150); do grep -q '"event":"swarm-joined"' "$events" 2>/dev/null && break; sleep 0.1; done
 key=$(grep '"event":"ready"' "$events" | grep -o '"key":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
 [ -n "$key" ] || fail "the JS swarm peer did not start: $(cat "$data/js-swarm.err")"
-tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO dotnet '$dll' '$key' --data '$data/swarm-client' --no-lan --bootstrap $bootstrap" || fail "tmux could not start"
+tmux new-session -d -s "$session" -x 120 -y 40 "env -u DisableRealDriverIO $launch '$key' --data '$data/swarm-client' --no-lan --bootstrap $bootstrap" || fail "tmux could not start"
 wait_for "swarm hello $token" 60 || fail "the JS swarm peer's message did not appear"
 wait_for "jsbob" 10 || fail "the JS swarm peer's nick did not appear"
 wait_for "DHT " 10 || fail "no DHT state on the status line"

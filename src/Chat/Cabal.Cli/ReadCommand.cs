@@ -90,48 +90,39 @@ internal static class ReadCommand
         return cmd;
     }
 
-    /// <summary>
-    /// One message as a JSON line: {feed, seq, timestamp, type, content: {channel, text}, nick}. Written
-    /// with Utf8JsonWriter (same encoder and number format as JsonSerializer): no reflection (the native
-    /// program has none), and no serializer metadata to build before a reader's first line.
-    /// </summary>
+    /// <summary>One message as a JSON line: {feed, seq, timestamp, type, content: {channel, text}, nick}.</summary>
     internal static string JsonLine(CabalCore cabal, ChatMessage m)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("feed", m.Author);
-            w.WriteNumber("seq", m.Seq);
-            w.WriteNumber("timestamp", m.Timestamp);
-            w.WriteString("type", m.Type);
-            w.WriteStartObject("content");
-            w.WriteString("channel", m.Channel);
-            w.WriteString("text", m.Text);
-            w.WriteEndObject();
-            w.WriteString("nick", cabal.GetUser(m.Author)?.Name);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        => MessageJson(cabal, m.Author, m.Seq, m.Timestamp, m.Type, peer: null, m.Channel, m.Text);
 
     /// <summary>A private message as a JSON line: {feed, seq, timestamp, type, private: true, peer, content: {text}, nick}.</summary>
     internal static string PrivateJsonLine(CabalCore cabal, PrivateMessage m)
+        => MessageJson(cabal, m.Author, m.Seq, m.Timestamp, m.Type, m.Peer, channel: null, m.Text);
+
+    /// <summary>
+    /// A message line, private when <paramref name="peer"/> is given. Written with Utf8JsonWriter (same
+    /// encoder and number format as JsonSerializer): no reflection (the native program has none), and
+    /// no serializer metadata to build before a reader's first line.
+    /// </summary>
+    private static string MessageJson(CabalCore cabal, string author, ulong seq, double timestamp, string type, string? peer, string? channel, string text)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("feed", m.Author);
-            w.WriteNumber("seq", m.Seq);
-            w.WriteNumber("timestamp", m.Timestamp);
-            w.WriteString("type", m.Type);
-            w.WriteBoolean("private", true);
-            w.WriteString("peer", m.Peer);
+            w.WriteString("feed", author);
+            w.WriteNumber("seq", seq);
+            w.WriteNumber("timestamp", timestamp);
+            w.WriteString("type", type);
+            if (peer is not null)
+            {
+                w.WriteBoolean("private", true);
+                w.WriteString("peer", peer);
+            }
             w.WriteStartObject("content");
-            w.WriteString("text", m.Text);
+            if (channel is not null) w.WriteString("channel", channel);
+            w.WriteString("text", text);
             w.WriteEndObject();
-            w.WriteString("nick", cabal.GetUser(m.Author)?.Name);
+            w.WriteString("nick", cabal.GetUser(author)?.Name);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -7,18 +7,30 @@ using Cabal.Tests;
 namespace Cabal.Interop.Tests.Program;
 
 /// <summary>
-/// The built `cabal` program (cabal.dll beside the test assembly, through the project reference)
-/// run as a child process with `dotnet exec`. Every wait is bounded; processes die with the test.
+/// The `cabal` program run as a child process: the shipped native executable when CABAL_PROGRAM names
+/// it (scripts/test.sh publishes it with Native AOT and sets this, so CI tests what ships), else the
+/// built cabal.dll beside the test assembly (through the project reference) with `dotnet exec`.
+/// Every wait is bounded; processes die with the test.
 /// </summary>
 public static class CabalProgram
 {
-    private static readonly Lazy<string> s_dll = new(() =>
+    /// <summary>The command line that runs `cabal`: the program, then the arguments before cabal's own.</summary>
+    private static readonly Lazy<(string File, string[] Prefix)> s_command = new(() =>
     {
+        if (System.Environment.GetEnvironmentVariable("CABAL_PROGRAM") is { Length: > 0 } program)
+        {
+            // Named but missing is a broken setup, never a reason to test something else instead.
+            if (!File.Exists(program)) throw new InvalidOperationException($"CABAL_PROGRAM={program} does not exist: publish it (scripts/test.sh does) or unset CABAL_PROGRAM.");
+            return (Path.GetFullPath(program), []);
+        }
         var dll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
         foreach (var f in new[] { dll, Path.ChangeExtension(dll, ".runtimeconfig.json"), Path.ChangeExtension(dll, ".deps.json") })
             if (!File.Exists(f)) throw new InvalidOperationException($"{f} is missing: the test project must reference src/Chat/Cabal.Cli/Cabal.Cli.csproj.");
-        return dll;
+        return ("dotnet", ["exec", dll]);
     });
+
+    /// <summary>What runs (the native program's path, or cabal.dll), for the smoke script and messages.</summary>
+    public static string Program => s_command.Value.File == "dotnet" ? s_command.Value.Prefix[1] : s_command.Value.File;
 
     /// <summary>
     /// Starts `cabal ARGS…`; stdout is read line by line, stderr collected. The DHT is off (CABAL_NO_DHT=1)
@@ -26,7 +38,7 @@ public static class CabalProgram
     /// a test never reaches the public bootstrap nodes.
     /// </summary>
     public static ChildProcess Start(IDictionary<string, string>? env, params string[] args)
-        => ChildProcess.Start("dotnet", new[] { "exec", s_dll.Value }.Concat(args), env: Environment(env));
+        => ChildProcess.Start(s_command.Value.File, s_command.Value.Prefix.Concat(args), env: Environment(env));
 
     /// <summary>The environment a `cabal` child gets: <paramref name="env"/> plus CABAL_NO_DHT=1 unless it sets the DHT up.</summary>
     public static IDictionary<string, string> Environment(IDictionary<string, string>? env)

@@ -3,17 +3,18 @@ using Cabal.Tests;
 
 namespace Cabal.Interop.Tests.Program;
 
-/// <summary>Runs tests/smoke/tui-smoke.sh against the built program when tmux is installed.</summary>
+/// <summary>Runs tests/smoke/tui-smoke.sh against the program (<see cref="CabalProgram"/>) when tmux is installed.</summary>
 public sealed class SmokeScriptTests
 {
     [FactNeedsTools("tmux", "bash")]
     public async Task Real_program_in_tmux_echoes_a_typed_message()
     {
         var script = Path.Combine(AppContext.BaseDirectory, "smoke", "tui-smoke.sh");
-        var dll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
-        Assert.True(File.Exists(dll), dll);
+        // cabal.dll, or the native program CABAL_PROGRAM names (the script runs either).
+        var program = CabalProgram.Program;
+        Assert.True(File.Exists(program), program);
         // The second argument adds the run against a live JS cabal-peer (skipped inside the script without node).
-        var psi = new ProcessStartInfo("bash", [script, dll, Cabal.Tests.TestPaths.Interop]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("bash", [script, program, Cabal.Tests.TestPaths.Interop]) { RedirectStandardOutput = true, RedirectStandardError = true };
         // The headless UI tests set this in our environment; the real program must see a real terminal.
         psi.Environment.Remove("DisableRealDriverIO");
         using var p = Process.Start(psi)!;
