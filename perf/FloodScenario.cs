@@ -129,7 +129,7 @@ internal static class FloodScenario
             ScenarioKit.CopyDirectory(cached.StoreDir, Path.Combine(botDir, "feeds"));
             var key = StoreCache.CabalKeyHex;
 
-            await using var bot = PeerProcess.StartDotnet(cabalDll, ["seed", key, "--data", botDir, "--json", "--listen", "0", "--no-lan", "--no-dht"], "bot");
+            await using var bot = PeerProcess.StartCabal(MeasuredCabal.Jit, ["seed", key, "--data", botDir, "--json", "--listen", "0", "--no-lan", "--no-dht"], "bot");
             var port = (await bot.WaitForAsync("listening", TimeSpan.FromMinutes(2), ct).ConfigureAwait(false)).GetProperty("port").GetInt32();
             await using var rss = new RssSampler(bot.Id, TimeSpan.FromMilliseconds(100));
             var expected = (ulong)feeds * (ulong)messages;

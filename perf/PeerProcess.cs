@@ -63,13 +63,12 @@ internal sealed class PeerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The `cabal` program (cabal.dll) or another .NET program's dll, run with `dotnet exec`. CABAL_NO_DHT=1:
-    /// a `cabal` child reaches the DHT only through the loopback --bootstrap it is given, never the public nodes.
+    /// The `cabal` program, in whichever build <paramref name="program"/> is. CABAL_NO_DHT=1: the child
+    /// reaches the DHT only through the loopback --bootstrap it is given, never the public nodes.
     /// </summary>
-    public static PeerProcess StartDotnet(string dll, IEnumerable<string> args, string label = "C#")
+    public static PeerProcess StartCabal(MeasuredCabal program, IEnumerable<string> args, string label = "C#")
     {
-        var psi = new ProcessStartInfo("dotnet");
-        foreach (var a in new[] { "exec", dll }) psi.ArgumentList.Add(a);
+        var psi = program.StartInfo([]);
         psi.Environment["CABAL_NO_DHT"] = "1";
         return Start(psi, args, label);
     }

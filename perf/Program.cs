@@ -2,7 +2,6 @@
 //   perf load [--feeds N] [--messages M] [--sizes 100,320,...] [--runs 5] [--js auto|on|off] ...
 //   perf load-child --dir STORE      (hidden; one fresh measured open, started by `load`)
 //   perf import [--sizes 1000,3000] ...   (import make-cabal.js cabals; see ImportScenario)
-//   perf import-child --source DIR --key HEX --store DIR   (hidden; one measured import, started by `import`)
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -15,8 +14,6 @@ var mainTimestamp = Stopwatch.GetTimestamp();
 // counted as part of opening the store. The hidden command below accepts the same arguments.
 if (args is [LoadChild.CommandName, "--dir", var childDir])
     return await LoadChild.RunAsync(mainTimestamp, childDir);
-if (args is [ImportScenario.ChildCommand, "--source", var importSource, "--key", var importKey, "--store", var importStore])
-    return await ImportScenario.RunChildAsync(mainTimestamp, importSource, importKey, importStore);
 
 return await Cli.Build(mainTimestamp).Parse(args).InvokeAsync();
 

@@ -9,6 +9,8 @@
 //     --key K --expect 1` (time to its first `message` event, i.e. indexed by every cabal-core view),
 //     C# `cabal read K --bootstrap … --no-lan --join --json` (time to its first printed message, i.e.
 //     in sync and indexed). Timed from Process.Start in this harness to the line arriving here.
+//   * every `cabal` process (reader, seeder, dht-node testnet) is the --build chosen: by default the
+//     Native AOT executable, as the program ships (see MeasuredCabal, AotBuild).
 // Run 0 of every pair is a warm-up (page cache, the seeders' announcements) and is not counted; the
 // pairs are interleaved run by run so machine noise falls on both stacks alike. Medians are reported;
 // raw figures in perf/out/swarm-latest.json.
@@ -41,11 +43,11 @@ internal static class SwarmScenario
         var outOption = new Option<string>("--out") { Description = "Directory for the JSON results.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "out") };
         var interop = new Option<string>("--interop") { Description = "The JS interop harness (dht-testnet.js, cabal-peer.js).", DefaultValueFactory = _ => RepoPaths.DefaultInterop };
         var write = new Option<bool>("--write-results") { Description = "Rewrite the swarm section of perf/RESULTS.md." };
-        var r2r = new Option<bool>("--ready-to-run") { Description = "Run the `cabal` program from a ReadyToRun publish, as a release ships (default true).", DefaultValueFactory = _ => true };
-        var cache = new Option<string>("--cache") { Description = "Where the ReadyToRun publish is kept.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "cache") };
+        var build = MeasuredCabal.BuildOption();
+        var cache = new Option<string>("--cache") { Description = "Where the published builds are kept.", DefaultValueFactory = _ => Path.Combine(RepoPaths.PerfDir, "cache") };
         var cmd = new Command("swarm", "Process start to the first message from a peer found through the DHT, C# `cabal read` beside JS cabal-peer, on a loopback testnet.")
         {
-            runs, testnet, readTimeout, outOption, interop, write, r2r, cache,
+            runs, testnet, readTimeout, outOption, interop, write, build, cache,
         };
         foreach (var opt in new[] { runs, readTimeout })
             opt.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{opt.Name} must be at least 1."); });
@@ -53,26 +55,19 @@ internal static class SwarmScenario
         {
             var started = DateTimeOffset.Now;
             var loadStart = Machine.LoadAverage();
-            var cabalDll = Path.Combine(AppContext.BaseDirectory, "cabal.dll");
-            var readyToRun = false;
-            if (r.GetValue(r2r))
-            {
-                var (dll, error) = await ReadyToRunBuild.EnsureAsync(Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
-                var published = dll is null ? null : Path.Combine(Path.GetDirectoryName(dll)!, "cabal.dll");
-                if (published is not null && File.Exists(Path.ChangeExtension(published, ".runtimeconfig.json"))) (cabalDll, readyToRun) = (published, true);
-                else Console.Error.WriteLine($"perf swarm: {error ?? "no cabal.dll in the ReadyToRun publish"}; `cabal` runs JIT-compiled");
-            }
-            var setup = new Setup(Path.GetFullPath(r.GetValue(interop)!), cabalDll, r.GetValue(testnet)!, TimeSpan.FromSeconds(r.GetValue(readTimeout)));
+            var (program, buildNote) = await MeasuredCabal.ResolveAsync(r.GetValue(build)!, Path.GetFullPath(r.GetValue(cache)!), ct).ConfigureAwait(false);
+            if (buildNote is not null) Console.Error.WriteLine("perf swarm: " + buildNote);
+            var setup = new Setup(Path.GetFullPath(r.GetValue(interop)!), program, r.GetValue(testnet)!, TimeSpan.FromSeconds(r.GetValue(readTimeout)));
             var (pairs, csNote) = await MeasureAsync(setup, r.GetValue(runs), ct).ConfigureAwait(false);
             var loadEnd = Machine.LoadAverage();
             var outDir = r.GetValue(outOption)!;
             Directory.CreateDirectory(outDir);
             await File.WriteAllTextAsync(Path.Combine(outDir, "swarm-latest.json"),
-                JsonSerializer.Serialize(new { scenario = "swarm", started, runs = r.GetValue(runs), testnet = setup.Testnet, readyToRun, machine = Machine.Describe(null), loadStart, loadEnd, csNote, pairs }), ct).ConfigureAwait(false);
+                JsonSerializer.Serialize(new { scenario = "swarm", started, runs = r.GetValue(runs), testnet = setup.Testnet, build = program.Build, buildNote, machine = Machine.Describe(null), loadStart, loadEnd, csNote, pairs }), ct).ConfigureAwait(false);
             foreach (var p in pairs)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Reader,-3} reader ← {p.Seeder,-3} seeder: median {Ms(p.Median),8} ms over {p.Ms.Length} runs, {p.Failed} failed"));
             if (csNote is not null) Console.WriteLine("C#: " + csNote);
-            var section = Render(pairs, csNote, r.GetValue(runs), setup.Testnet, readyToRun, started, loadStart, loadEnd, string.Join(' ', r.Tokens.Select(t => t.Value).Where(v => v != "--write-results")));
+            var section = Render(pairs, csNote, r.GetValue(runs), setup.Testnet, program, buildNote, started, loadStart, loadEnd, string.Join(' ', r.Tokens.Select(t => t.Value).Where(v => v != "--write-results")));
             if (r.GetValue(write)) await ScenarioKit.ReplaceSectionAsync(Begin, End, section, ct).ConfigureAwait(false);
             // A C# half this build cannot run yet is reported, not a failure of the measurement.
             return pairs.All(p => p.Failed == 0 && (p.Error is null || p.Error == csNote)) ? 0 : 1;
@@ -80,7 +75,7 @@ internal static class SwarmScenario
         return cmd;
     }
 
-    private sealed record Setup(string Interop, string CabalDll, string Testnet, TimeSpan ReadTimeout)
+    private sealed record Setup(string Interop, MeasuredCabal Cabal, string Testnet, TimeSpan ReadTimeout)
     {
         public string CabalPeer => Path.Combine(Interop, "cabal-peer.js");
     }
@@ -133,7 +128,7 @@ internal static class SwarmScenario
         var clock = Stopwatch.StartNew();
         await using var p = reader == "JS"
             ? PeerProcess.StartNode(setup.CabalPeer, setup.Interop, ["--swarm", "--bootstrap", bootstrap, "--key", seeder.Key, "--expect", "1", "--linger", "0", "--timeout", seconds])
-            : PeerProcess.StartDotnet(setup.CabalDll, ["read", seeder.Key, "--data", dataDir, "--bootstrap", bootstrap, "--no-lan", "--join", "--json", "--timeout", seconds]);
+            : PeerProcess.StartCabal(setup.Cabal, ["read", seeder.Key, "--data", dataDir, "--bootstrap", bootstrap, "--no-lan", "--join", "--json", "--timeout", seconds]);
         try
         {
             // JS: a `message` event from another feed; C#: a printed message (read --json prints only messages).
@@ -159,10 +154,10 @@ internal static class SwarmScenario
             var testnet = processes.Add(PeerProcess.StartNode(Path.Combine(setup.Interop, "dht-testnet.js"), setup.Interop, ["--nodes", "5", "--timeout", "3600"]));
             return (await testnet.WaitForAsync("testnet", StartLimit, ct).ConfigureAwait(false)).GetProperty("bootstrap").GetString()!;
         }
-        var first = processes.Add(PeerProcess.StartDotnet(setup.CabalDll, ["dht-node", "--bootstrap", "none", "--host", "127.0.0.1", "--port", "0", "--json"]));
+        var first = processes.Add(PeerProcess.StartCabal(setup.Cabal, ["dht-node", "--bootstrap", "none", "--host", "127.0.0.1", "--port", "0", "--json"]));
         var bootstrap = "127.0.0.1:" + (await first.WaitForAsync("listening", StartLimit, ct).ConfigureAwait(false)).GetProperty("port").GetInt32().ToString(CultureInfo.InvariantCulture);
         var nodes = new List<PeerProcess> { first };
-        for (var i = 1; i < 5; i++) nodes.Add(processes.Add(PeerProcess.StartDotnet(setup.CabalDll, ["dht-node", "--bootstrap", bootstrap, "--port", "0", "--json"])));
+        for (var i = 1; i < 5; i++) nodes.Add(processes.Add(PeerProcess.StartCabal(setup.Cabal, ["dht-node", "--bootstrap", bootstrap, "--port", "0", "--json"])));
         foreach (var n in nodes) await n.WaitForAsync("bootstrapped", StartLimit, ct).ConfigureAwait(false);
         return bootstrap;
     }
@@ -184,7 +179,7 @@ internal static class SwarmScenario
         var url = await RunCabalAsync(setup, ct, "new", "--data", dataDir).ConfigureAwait(false);
         var key = url.Trim()["cabal://".Length..];
         await RunCabalAsync(setup, ct, "send", key, "--channel", "default", "--text", "hello from a C# seeder", "--data", dataDir).ConfigureAwait(false);
-        var seed = processes.Add(PeerProcess.StartDotnet(setup.CabalDll, ["seed", key, "--data", dataDir, "--bootstrap", bootstrap, "--no-lan", "--json"]));
+        var seed = processes.Add(PeerProcess.StartCabal(setup.Cabal, ["seed", key, "--data", dataDir, "--bootstrap", bootstrap, "--no-lan", "--json"]));
         await seed.WaitForAsync("seeding", StartLimit, ct).ConfigureAwait(false);
         return key;
     }
@@ -192,19 +187,20 @@ internal static class SwarmScenario
     /// <summary>`cabal ARGS…` to completion; its stdout.</summary>
     private static async Task<string> RunCabalAsync(Setup setup, CancellationToken ct, params string[] args)
     {
-        var r = await ProcessRunner.RunAsync("dotnet", ["exec", setup.CabalDll, .. args], TimeSpan.FromSeconds(60), ct, env: NoDht).ConfigureAwait(false);
+        var (file, all) = setup.Cabal.Command(args);
+        var r = await ProcessRunner.RunAsync(file, all, TimeSpan.FromSeconds(60), ct, env: NoDht).ConfigureAwait(false);
         if (!r.Succeeded) throw new InvalidOperationException($"cabal {string.Join(' ', args)}: {r.Describe()}: {r.StderrTail}");
         return string.Join('\n', r.Stdout);
     }
 
-    // Commands that would otherwise join the public DHT by default stay off it (see PeerProcess.StartDotnet).
+    // Commands that would otherwise join the public DHT by default stay off it (see PeerProcess.StartCabal).
     private static readonly Dictionary<string, string> NoDht = new() { ["CABAL_NO_DHT"] = "1" };
 
     private static string Ms(double? v) => v is { } x ? x.ToString("0", CultureInfo.InvariantCulture) : "—";
 
     private static string Short(string? s, int max) => s is null ? "" : (s.Length > max ? s[..max] + "…" : s).ReplaceLineEndings(" ");
 
-    internal static string Render(List<Pair> pairs, string? csNote, int runs, string testnet, bool readyToRun, DateTimeOffset started, double[] loadStart, double[] loadEnd, string commandLine)
+    internal static string Render(List<Pair> pairs, string? csNote, int runs, string testnet, MeasuredCabal program, string? buildNote, DateTimeOffset started, double[] loadStart, double[] loadEnd, string commandLine)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -214,9 +210,12 @@ internal static class SwarmScenario
                       "(JS: `cabal-peer.js --swarm --say …`; C#: `cabal seed KEY --bootstrap … --no-lan` after `cabal new` and `cabal send`). " +
                       "Each reader is a fresh process with fresh storage and a fresh DHT key pair, given only the key and the loopback bootstrap " +
                       "(JS: `cabal-peer.js --swarm --key K --expect 1`, until its first `message` event from another feed, indexed by every cabal-core view; " +
-                      "C#: `cabal read K --bootstrap … --no-lan --join --json`" + (readyToRun ? " from a ReadyToRun publish" : ", JIT-compiled") +
+                      "C#: `cabal read K --bootstrap … --no-lan --join --json`" +
                       ", until its first printed message, i.e. in sync and indexed). " +
-                      string.Create(inv, $"Timed from starting the process to that line reaching the harness; {runs} runs per pair after one warm-up, pairs interleaved."));
+                      string.Create(inv, $"Timed from starting the process to that line reaching the harness; {runs} runs per pair after one warm-up, pairs interleaved. ") +
+                      $"Every `cabal` process (readers, seeder{(testnet == "js" ? "" : ", DHT nodes")}) is {program.Described}" +
+                      (program.Build == "aot" ? $" (`{AotBuild.PublishCommand}`), as the program ships." : ".") +
+                      (buildNote is null ? "" : $" ({buildNote}.)"));
         sb.AppendLine();
         sb.AppendLine("| reader ← seeder | median (ms) | min / max (ms) | runs | failed | note |");
         sb.AppendLine("|---|---:|---:|---:|---:|---|");

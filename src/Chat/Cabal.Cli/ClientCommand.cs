@@ -26,8 +26,9 @@ internal static class ClientCommand
             var paths = ProgramEnvironment.DataPaths(parse.GetValue(data));
             var text = parse.GetValue(key) ?? paths.ReadLastCabal();
             var url = text is null ? null : CabalUrl.Parse(text);
-            var colours = Tui.Theme.Choose(parse.GetValue(theme), Environment.GetEnvironmentVariable("NO_COLOR"), Environment.GetEnvironmentVariable("COLORFGBG"));
             if (parse.GetValue(noListen) && parse.GetValue(listen) is not null) throw new CliUsageException("--listen and --no-listen contradict each other: pass one of them.");
+            Tui.TuiConfiguration.EnsureApplied(); // before the first use of Terminal.Gui
+            var colours = Tui.Theme.Choose(parse.GetValue(theme), Environment.GetEnvironmentVariable("NO_COLOR"), Environment.GetEnvironmentVariable("COLORFGBG"));
             return await TerminalClientLauncher.RunAsync(paths, url, parse.GetValue(listen), parse.GetValue(noListen),
                 (logging, port) => CommonOptions.Network(port, parse.GetValue(peer)!, !parse.GetValue(noLan), logging, parse.GetValue(bootstrap)!, parse.GetValue(noDht)), colours, ct, limits.Read(parse));
         }));

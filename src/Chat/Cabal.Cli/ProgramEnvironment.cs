@@ -44,10 +44,19 @@ internal static class ProgramEnvironment
         // its own lines would land on this process's stderr (under a full-screen client, on the screen).
         if (CommandServer.HostedNode(null) is not null) return new Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory();
         var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("CABAL_LOG"), true, out var l) ? l : LogLevel.Warning;
-        return LoggerFactory.Create(b => b
-            .SetMinimumLevel(level)
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+        return StderrLogging(Console.Error, level);
+    }
+
+    /// <summary>
+    /// A logger factory writing at <paramref name="level"/> and above to <paramref name="writer"/>
+    /// (StderrLoggerProvider). Built without LoggerFactory.Create's dependency-injection container, which
+    /// cost every process milliseconds at start; disposing it writes out what is queued.
+    /// </summary>
+    internal static ILoggerFactory StderrLogging(TextWriter writer, LogLevel level, TimeProvider? time = null)
+    {
+        var factory = new LoggerFactory([], new LoggerFilterOptions { MinLevel = level });
+        factory.AddProvider(new StderrLoggerProvider(writer, time)); // added, not passed in: the factory then disposes (flushes) it
+        return factory;
     }
 
     /// <summary>

@@ -25,15 +25,18 @@ public sealed class FeedProbe : IChannelHandler
     private readonly Lock _gate = new();
     private readonly ProtocolChannel _channel;
     private readonly Action<FeedProbe> _onData;
+    private readonly Action? _progress;
     private List<Want>? _remoteWants;
     private IChannelHandler? _target;
     private bool _remoteOpened, _lengthKnown, _hasData, _closed, _signalled;
 
-    internal FeedProbe(ProtocolChannel channel, string keyHex, Action<FeedProbe> onData)
+    /// <param name="progress">Called after each event of the channel (what the probe knows may have changed).</param>
+    internal FeedProbe(ProtocolChannel channel, string keyHex, Action<FeedProbe> onData, Action? progress = null)
     {
         _channel = channel;
         KeyHex = keyHex;
         _onData = onData;
+        _progress = progress;
     }
 
     /// <summary>The feed's public key, lowercase hex.</summary>
@@ -97,6 +100,7 @@ public sealed class FeedProbe : IChannelHandler
             if (_hasData && !_signalled) signal = _signalled = true;
         }
         if (signal) _onData(this);
+        _progress?.Invoke();
     }
 
     void IChannelHandler.OnClosed(ChannelCloseReason reason)
@@ -106,6 +110,7 @@ public sealed class FeedProbe : IChannelHandler
             _closed = true;
             _target?.OnClosed(reason);
         }
+        _progress?.Invoke();
     }
 
     /// <summary>Hands the channel to <paramref name="target"/>, replaying what it must know.</summary>

@@ -47,13 +47,23 @@ internal sealed class ProtocolFeedChannel(ProtocolChannel channel, ReplicationSe
         probe.Handover(this);
     }
 
+    // After each event the session hears of it: a wait for sync looks again at once (see ReplicationSession.Progress).
     void IChannelHandler.OnRemoteOpened()
     {
         session.OnRemoteOpened();
         _peer!.Start();
+        session.NoteProgress();
     }
 
-    void IChannelHandler.OnMessage(IMessage message) => _peer!.OnMessage(message);
+    void IChannelHandler.OnMessage(IMessage message)
+    {
+        _peer!.OnMessage(message);
+        session.NoteProgress();
+    }
 
-    void IChannelHandler.OnClosed(ChannelCloseReason reason) => _peer!.OnClosed();
+    void IChannelHandler.OnClosed(ChannelCloseReason reason)
+    {
+        _peer!.OnClosed();
+        session.NoteProgress();
+    }
 }

@@ -38,6 +38,15 @@ public sealed class ReplicationSession : IAsyncDisposable
 
     internal void OnRemoteOpened() => Interlocked.Increment(ref _remoteOpened);
 
+    /// <summary>
+    /// Called on the connection's read loop after each event of a feed channel (opened, a message, closed),
+    /// once the feed's state machine has handled it: the owner's wait for sync looks again at once
+    /// instead of at its next poll. Must be cheap and must not block.
+    /// </summary>
+    internal Action? Progress { get; set; }
+
+    internal void NoteProgress() => Progress?.Invoke();
+
     /// <summary>The state machines of the feeds replicated on this connection.</summary>
     public IReadOnlyList<FeedPeer> Peers { get { lock (_lock) return [.. _peers.Values]; } }
 
@@ -59,7 +68,7 @@ public sealed class ReplicationSession : IAsyncDisposable
         lock (_lock)
         {
             if (_probes.TryGetValue(hex, out var existing)) return existing;
-            probe = new FeedProbe(Connection.OpenChannel(key), hex, onData);
+            probe = new FeedProbe(Connection.OpenChannel(key), hex, onData, NoteProgress);
             _probes[hex] = probe;
         }
         probe.Channel.Attach(probe);

@@ -45,7 +45,10 @@ public sealed partial class MultifeedSession : IAsyncDisposable
         _set = set;
         Connection = connection;
         _logger = set.Options.LoggerFactory.CreateLogger<MultifeedSession>();
-        Replication = new ReplicationSession(set.Replicator, connection, (set.Options.Replication ?? set.Replicator.Options) with { LoggerFactory = set.Options.LoggerFactory }, acceptRemoteFeeds: false);
+        Replication = new ReplicationSession(set.Replicator, connection, (set.Options.Replication ?? set.Replicator.Options) with { LoggerFactory = set.Options.LoggerFactory }, acceptRemoteFeeds: false)
+        {
+            Progress = set.SignalSyncProgress,
+        };
     }
 
     public MultifeedSet Set => _set;
@@ -135,6 +138,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
                     await HandleAsync(work).ConfigureAwait(false);
                 }
                 FlushAnnouncements();
+                _set.SignalSyncProgress(); // a manifest, an answer, a feed stored: this session's report may have changed
             }
         }
         catch (MultifeedProtocolException e) { End(e.Message); }
@@ -187,6 +191,7 @@ public sealed partial class MultifeedSession : IAsyncDisposable
         Connection.DiscoveryKey -= OnRemoteDiscoveryKey;
         _ready.TrySetResult(false);
         _set.Remove(this);
+        _set.SignalSyncProgress();
         // The worker may have stopped on a protocol error while the connection still runs.
         if (!Connection.IsEnded) Connection.Abort(EndReason is { } r ? new MultifeedProtocolException(r) : null);
         try { await Replication.DisposeAsync().ConfigureAwait(false); }

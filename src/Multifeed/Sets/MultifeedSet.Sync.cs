@@ -1,10 +1,54 @@
 // Completion for "read what peers have": done when at least one peer is connected and every
 // connected peer's session is in sync by protocol facts (MultifeedSession.Sync.cs). Callers above
 // (the chat layer) then wait for their own indexing of what was stored.
+//
+// The wait looks again whenever a session or a feed channel reports an event (SignalSyncProgress:
+// a handshake, a manifest, a Have, a block stored, a channel or session ended), not only every
+// SyncPollInterval: a reader that polled found its last block stored up to 50 ms after the fact.
+// Looks are spaced so that they take at most a fifth of the time (a look walks every feed of every
+// session), and the poll stays as the backstop.
+using System.Diagnostics;
+
 namespace Cabal.Multifeed.Sets;
 
 public sealed partial class MultifeedSet
 {
+    private static readonly TimeSpan MinLookGap = TimeSpan.FromMilliseconds(1);
+    private TaskCompletionSource? _syncProgress;
+
+    /// <summary>Something a sync report is made of may have changed: a waiting <see cref="WaitForSyncAsync"/> looks again now. Cheap when nobody waits.</summary>
+    internal void SignalSyncProgress()
+    {
+        var waiter = Volatile.Read(ref _syncProgress);
+        if (waiter is not null && Interlocked.CompareExchange(ref _syncProgress, null, waiter) == waiter) waiter.TrySetResult();
+    }
+
+    /// <summary>
+    /// Until <paramref name="progress"/> or the poll interval (at most <paramref name="left"/>) on the set's
+    /// clock; woken by progress, then a further <paramref name="gap"/> of real time when looking costs that
+    /// much (a CPU budget, not a protocol time).
+    /// </summary>
+    private async Task WaitAsync(Task progress, TimeSpan gap, TimeSpan left, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var poll = Options.SyncPollInterval < left ? Options.SyncPollInterval : left;
+        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            var timer = Task.Delay(poll, time, stop.Token);
+            await Task.WhenAny(progress, timer).ConfigureAwait(false);
+            if (!timer.IsCompleted) stop.Cancel(); // releases the timer
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        if (progress.IsCompleted && gap > MinLookGap) await Task.Delay(gap < poll ? gap : poll, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes at the next <see cref="SignalSyncProgress"/> (shared by every waiter).</summary>
+    private Task NextSyncProgress()
+    {
+        if (Volatile.Read(ref _syncProgress) is { } current) return current.Task;
+        var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Interlocked.CompareExchange(ref _syncProgress, fresh, null) ?? fresh).Task;
+    }
+
     /// <summary>Where the set stands with its peers right now (any thread).</summary>
     public MultifeedSyncReport SyncReport()
     {
@@ -50,12 +94,17 @@ public sealed partial class MultifeedSet
     {
         var time = Options.TimeProvider;
         var started = time.GetTimestamp();
-        // Only the sessions are polled; the block totals (a pass over every feed) are made at the end.
+        // Only the sessions are looked at; the block totals (a pass over every feed) are made at the end.
         while (true)
         {
+            // Taken before looking, so an event while looking is not missed.
+            var progress = NextSyncProgress();
+            var look = Stopwatch.GetTimestamp();
             if (PeersInSync() && SyncReport() is { InSync: true } done) return done;
-            if (time.GetElapsedTime(started) >= timeout) return SyncReport();
-            await Task.Delay(Options.SyncPollInterval, time, cancellationToken).ConfigureAwait(false);
+            var elapsed = time.GetElapsedTime(started);
+            if (elapsed >= timeout) return SyncReport();
+            var gap = Stopwatch.GetElapsedTime(look) * 4;
+            await WaitAsync(progress, gap > MinLookGap ? gap : MinLookGap, timeout - elapsed, time, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -56,6 +56,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         // Subscribe before listing, so a feed added meanwhile is seen by one or the other (Add dedupes).
         store.FeedAdded += set.OnStoreFeedAdded;
         store.FeedAppended += set.OnFeedAppended; // one store-wide subscription, not one per feed
+        store.FeedDownloaded += set.OnFeedDownloaded;
         store.FeedRemoved += set.OnStoreFeedRemoved;
         foreach (var feed in store.List(set.CabalKey)) set.Add(feed, raise: false);
         await set.GetOrCreateLocalFeedAsync(localKeyPair, cancellationToken).ConfigureAwait(false);
@@ -136,7 +137,12 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         if (sender is not Feed feed || !_byKey.ContainsKey(feed.KeyHex)) return;
         NoteData(feed);
         foreach (var s in SessionSnapshot()) s.OnFeedGrew(feed);
+        SignalSyncProgress(); // blocks stored: a peer may now be in sync
     }
+
+    // A block stored durably that did not make the feed longer (one below its length, stored after a
+    // later one): the last block of a sync is often one of those.
+    private void OnFeedDownloaded(object? sender, FeedDownloadedEventArgs e) => SignalSyncProgress();
 
     /// <summary>Ends every session's connection and detaches from the store. The store and replicator stay open.</summary>
     public async ValueTask DisposeAsync()
@@ -144,6 +150,7 @@ public sealed partial class MultifeedSet : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Store.FeedAdded -= OnStoreFeedAdded;
         Store.FeedAppended -= OnFeedAppended;
+        Store.FeedDownloaded -= OnFeedDownloaded;
         Store.FeedRemoved -= OnStoreFeedRemoved;
         foreach (var s in SessionSnapshot()) await s.DisposeAsync().ConfigureAwait(false);
         _writerLock.Dispose();

@@ -69,7 +69,7 @@ public sealed class PerfScenarioTests
     public async Task ImportRunsAtATinySize()
     {
         using var work = new TempDir();
-        var report = await RunAsync("import-latest.json", "import", "--sizes", "4", "--messages", "3", "--runs", "1", "--js-runs", "1", "--ready-to-run", "false", "--work", work.Path);
+        var report = await RunAsync("import-latest.json", "import", "--sizes", "4", "--messages", "3", "--runs", "1", "--js-runs", "1", "--build", "jit", "--work", work.Path);
         var r = Assert.Single(report.GetProperty("results").EnumerateArray());
         Assert.True(r.GetProperty("error").ValueKind == JsonValueKind.Null, r.GetProperty("error").ToString());
         Assert.Equal(12UL, r.GetProperty("blocks").GetUInt64());
@@ -110,7 +110,7 @@ public sealed class PerfScenarioTests
     [Fact]
     public async Task SwarmRunsAtATinySizeOnDhtNodeProcesses()
     {
-        var report = await RunAsync("swarm-latest.json", "swarm", "--runs", "1", "--testnet", "dht-node", "--ready-to-run", "false");
+        var report = await RunAsync("swarm-latest.json", "swarm", "--runs", "1", "--testnet", "dht-node", "--build", "jit");
         var csMissing = report.GetProperty("csNote").ValueKind == JsonValueKind.String;
         var pairs = report.GetProperty("pairs").EnumerateArray().ToList();
         Assert.Contains(pairs, p => p.GetProperty("Reader").GetString() == "JS" && p.GetProperty("Seeder").GetString() == "JS");

@@ -126,4 +126,38 @@ public sealed class MultifeedSyncTests : SetTestBase
         Assert.Equal(40UL, b.Set.TryGet(a.Set.LocalFeed.KeyHex)!.DownloadedCount());
         Assert.Equal(42UL, rb.BlocksHeld);
     }
+
+    [Fact]
+    public async Task TheWaitEndsWhenTheLastBlockIsStoredNotAtItsNextPoll()
+    {
+        // An hour between polls: only the sessions' and channels' events can end this wait in time.
+        var hourly = new MultifeedOptions { SyncPollInterval = TimeSpan.FromHours(1) };
+        var a = await Peer("a");
+        var b = await Peer("b", hourly);
+        for (var i = 0; i < 40; i++) await a.SayAsync($"a{i}");
+        var sw = Stopwatch.StartNew();
+        var waiting = b.Set.WaitForSyncAsync(TimeSpan.FromSeconds(60));
+        SetPeer.Connect(a, b);
+        var report = await waiting;
+        Assert.True(report.InSync, report.ToString());
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"in sync only after {sw.Elapsed}");
+        Assert.Equal(40UL, b.Set.TryGet(a.Set.LocalFeed.KeyHex)!.DownloadedCount());
+    }
+
+    [Fact]
+    public async Task WithALongPollTheTimeoutAndCancellationStillHold()
+    {
+        var hourly = new MultifeedOptions { SyncPollInterval = TimeSpan.FromHours(1) };
+        var reader = await Peer("reader", hourly);
+        var (mine, theirs) = SetPeer.ConnectionPair();
+        var fake = _cleanup.Track(new FakeMultifeedPeer(theirs, _cabal)); // handshakes, never offers anything
+        reader.Set.Replicate(mine);
+        fake.Start();
+        var sw = Stopwatch.StartNew();
+        var report = await reader.Set.WaitForSyncAsync(TimeSpan.FromMilliseconds(500)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(report.InSync);
+        Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(450), $"gave up after {sw.Elapsed}");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reader.Set.WaitForSyncAsync(TimeSpan.FromHours(1), cancel.Token).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
 }
