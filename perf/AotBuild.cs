@@ -19,7 +19,8 @@ internal static class AotBuild
         var inputs = Directory.GetFiles(AppContext.BaseDirectory, "*.dll")
             .Where(f => Path.GetFileName(f) is var n && (n == "cabal.dll" || (n.StartsWith("Cabal.", StringComparison.Ordinal) && n != "Cabal.Perf.dll")))
             .Order(StringComparer.Ordinal)
-            .Concat([project, Path.Combine(root, "Directory.Packages.props"), Path.Combine(root, "Directory.Build.props")])
+            // The AOT compiler's own inputs beside the project (its substitutions) change the binary too.
+            .Concat([project, .. Directory.GetFiles(Path.GetDirectoryName(project)!, "*.xml"), Path.Combine(root, "Directory.Packages.props"), Path.Combine(root, "Directory.Build.props")])
             .Where(File.Exists)
             .ToList();
         if (!inputs.Any(f => Path.GetFileName(f) == "cabal.dll")) return (null, $"no cabal.dll beside the harness in {AppContext.BaseDirectory}");

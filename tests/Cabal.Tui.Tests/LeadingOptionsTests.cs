@@ -19,6 +19,18 @@ public sealed class LeadingOptionsTests
     }
 
     [Fact]
+    public void OptionsBeforeANestedSubcommandReachIt()
+    {
+        // `feeds rm` deletes: --data must reach `rm`, not stop at `feeds`.
+        Assert.Equal(["feeds", "rm", "--data", "/tmp/d", "KEY", "--json"], Move("--data", "/tmp/d", "feeds", "rm", "KEY", "--json"));
+        Assert.Equal(["feeds", "rm", "--data", "/tmp/d", "KEY"], Move("feeds", "--data", "/tmp/d", "rm", "KEY"));
+        var root = CliApp.Build();
+        var parse = root.Parse(LeadingOptions.MoveAfterSubcommand(root, ["--data", "/tmp/d", "feeds", "rm", "KEY"]));
+        Assert.Equal("rm", parse.CommandResult.Command.Name);
+        Assert.Equal("/tmp/d", parse.GetValue<string?>("--data"));
+    }
+
+    [Fact]
     public void TheSubcommandThenSeesTheOption()
     {
         var root = CliApp.Build();

@@ -26,6 +26,28 @@ public sealed class StderrLoggingTests
     }
 
     [Fact]
+    public async Task A_stderr_that_fails_neither_throws_into_the_caller_nor_blocks_it_once_the_queue_is_full()
+    {
+        // More lines than the queue holds: with the writer thread gone, the 2,501st would wait forever.
+        var logging = Task.Run(() =>
+        {
+            using var factory = ProgramEnvironment.StderrLogging(new FailingWriter(), LogLevel.Warning);
+            var log = factory.CreateLogger("Cabal.Test");
+            for (var i = 0; i < 10_000; i++) log.LogWarning("line {N}", i);
+        });
+        await logging.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private sealed class FailingWriter : TextWriter
+    {
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value) => throw new IOException("stderr is gone");
+
+        public override void WriteLine(string? value) => throw new IOException("stderr is gone");
+    }
+
+    [Fact]
     public void Only_the_chosen_level_and_above_is_written_in_order_and_disposing_flushes_it()
     {
         var writer = new StringWriter();

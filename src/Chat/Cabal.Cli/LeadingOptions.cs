@@ -10,25 +10,34 @@ namespace Cabal.Cli;
 internal static class LeadingOptions
 {
     /// <summary>
-    /// The command line with the options written before the subcommand moved after its name, or
-    /// <paramref name="args"/> itself when nothing precedes the subcommand. An option the subcommand
-    /// does not take (`cabal --theme dark new`) then fails as a usage error instead of being dropped.
+    /// The command line with the options written before the invoked subcommand moved after its name
+    /// (`cabal --data D feeds rm K` and `cabal feeds --data D rm K` become `cabal feeds rm --data D K`),
+    /// or <paramref name="args"/> itself when nothing precedes it. An option the subcommand does not
+    /// take (`cabal --theme dark new`) then fails as a usage error instead of being dropped.
     /// </summary>
     public static string[] MoveAfterSubcommand(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
-        // No subcommand, or a positional argument before it (`cabal KEY new`): the line stays as it
-        // was and the parser reports what is wrong with it.
-        if (parse.CommandResult.Command == root) return args;
-        if (parse.RootCommandResult.Children.OfType<ArgumentResult>().Any(a => a.Tokens.Count > 0)) return args;
+        var invoked = parse.CommandResult;
+        if (invoked.Command == root) return args;
+        // A positional argument of a parent command (`cabal KEY new`): the line stays as it was and the
+        // parser reports what is wrong with it.
+        for (var parent = invoked.Parent as CommandResult; parent is not null; parent = parent.Parent as CommandResult)
+            if (parent.Children.OfType<ArgumentResult>().Any(a => a.Tokens.Count > 0)) return args;
         var tokens = parse.Tokens;
-        var at = 0;
-        while (at < tokens.Count && tokens[at].Type is TokenType.Option or TokenType.Argument) at++;
-        if (at == 0 || at == tokens.Count || tokens[at].Type != TokenType.Command) return args;
-        var moved = new string[tokens.Count];
-        moved[0] = tokens[at].Value;
-        for (var i = 0; i < at; i++) moved[i + 1] = tokens[i].Value;
-        for (var i = at + 1; i < tokens.Count; i++) moved[i] = tokens[i].Value;
-        return moved;
+        var last = -1;
+        for (var i = 0; i < tokens.Count; i++)
+            if (tokens[i].Type == TokenType.Command) last = i;
+        if (last < 0) return args;
+        var commands = new List<string>();
+        var options = new List<string>();
+        for (var i = 0; i < last; i++)
+        {
+            if (tokens[i].Type == TokenType.Command) commands.Add(tokens[i].Value);
+            else if (tokens[i].Type is TokenType.Option or TokenType.Argument) options.Add(tokens[i].Value);
+            else return args; // a directive or `--`
+        }
+        if (options.Count == 0) return args;
+        return [.. commands, tokens[last].Value, .. options, .. tokens.Skip(last + 1).Select(t => t.Value)];
     }
 }

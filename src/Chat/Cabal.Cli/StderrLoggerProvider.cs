@@ -87,7 +87,14 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
         {
             // Disposed (the program is ending): written directly, never lost.
         }
-        lock (_write) _writer.WriteLine(line);
+        try
+        {
+            lock (_write) _writer.WriteLine(line);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // stderr is gone: logging must not take the program down.
+        }
     }
 
     private void EnsureWriter()
@@ -95,7 +102,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
         if (Volatile.Read(ref _thread) is not null) return;
         lock (_start)
         {
-            if (_thread is not null) return;
+            if (_thread is not null || _queue.IsAddingCompleted) return;
             // Started on the first line: a command that logs nothing (the default level is Warning) pays for no thread.
             _thread = new Thread(WriteLoop) { IsBackground = true, Name = "cabal log writer" };
             _thread.Start();
@@ -115,12 +122,12 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
                 }
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            // stderr closed (the reader went away): logging must not take the program down.
-        }
-        catch (ObjectDisposedException)
-        {
+            // stderr closed (the reader went away): logging must not take the program down, nor
+            // block it. Lines are still taken off the queue, and dropped, so that a full queue never
+            // makes a logging call wait for a writer that is gone.
+            foreach (var _ in _queue.GetConsumingEnumerable()) { }
         }
     }
 

@@ -142,7 +142,11 @@ public sealed partial class MultifeedSet : IAsyncDisposable
 
     // A block stored durably that did not make the feed longer (one below its length, stored after a
     // later one): the last block of a sync is often one of those.
-    private void OnFeedDownloaded(object? sender, FeedDownloadedEventArgs e) => SignalSyncProgress();
+    // The event is store-wide: a block of another cabal's feed says nothing about this set's peers.
+    private void OnFeedDownloaded(object? sender, FeedDownloadedEventArgs e)
+    {
+        if (sender is Feed feed && _byKey.ContainsKey(feed.KeyHex)) SignalSyncProgress();
+    }
 
     /// <summary>Ends every session's connection and detaches from the store. The store and replicator stay open.</summary>
     public async ValueTask DisposeAsync()
