@@ -45,8 +45,9 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build();
-        args = LeadingOptions.MoveAfterSubcommand(root, args);
         var parse = root.Parse(args);
+        var moved = LeadingOptions.MoveAfterSubcommand(root, parse, args);
+        if (!ReferenceEquals(moved, args)) parse = root.Parse(args = moved);
         if (parse.Errors.Count > 0)
         {
             var json = args.Contains("--json");

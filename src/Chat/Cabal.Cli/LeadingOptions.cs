@@ -15,9 +15,11 @@ internal static class LeadingOptions
     /// or <paramref name="args"/> itself when nothing precedes it. An option the subcommand does not
     /// take (`cabal --theme dark new`) then fails as a usage error instead of being dropped.
     /// </summary>
-    public static string[] MoveAfterSubcommand(RootCommand root, string[] args)
+    public static string[] MoveAfterSubcommand(RootCommand root, string[] args) => MoveAfterSubcommand(root, root.Parse(args), args);
+
+    /// <summary>As above, from <paramref name="parse"/>, the root's parse of <paramref name="args"/>: a line in the usual order is parsed once.</summary>
+    public static string[] MoveAfterSubcommand(RootCommand root, ParseResult parse, string[] args)
     {
-        var parse = root.Parse(args);
         var invoked = parse.CommandResult;
         if (invoked.Command == root) return args;
         // A positional argument of a parent command (`cabal KEY new`): the line stays as it was and the
